@@ -1,0 +1,241 @@
+package tensor
+
+import (
+	"math"
+	"slices"
+)
+
+// reduceAxes normalises axes (none means all) into a sorted set without
+// duplicates, and returns the kept-dimension output shape.
+func reduceAxes(op string, shape []int, axes []int) (set []bool, keep []int) {
+	set = make([]bool, len(shape))
+	if len(axes) == 0 {
+		for i := range set {
+			set[i] = true
+		}
+	}
+	for _, ax := range axes {
+		a := normAxis(op, ax, len(shape))
+		if set[a] {
+			panicf(op, "axis %d repeated in %v", ax, axes)
+		}
+		set[a] = true
+	}
+	keep = slices.Clone(shape)
+	for i, r := range set {
+		if r {
+			keep[i] = 1
+		}
+	}
+	return set, keep
+}
+
+// ReducedShape returns the shape of a reduction of shape over axes (all
+// axes when none are given), keeping reduced axes as size 1 if keepdims.
+func ReducedShape(shape []int, keepdims bool, axes ...int) []int {
+	set, keep := reduceAxes("ReducedShape", shape, axes)
+	if keepdims {
+		return keep
+	}
+	out := []int{}
+	for i, d := range shape {
+		if !set[i] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// reduce folds a over axes into dst (which has either the kept or the
+// squeezed shape) with f, starting every output element at init.
+func reduce(op string, dst, a *Tensor, axes []int, init float64, f func(acc, x float64) float64) *Tensor {
+	_, keep := reduceAxes(op, a.shape, axes)
+	if dst.dtype != a.dtype {
+		panicf(op, "destination is %v, operand is %v", dst.dtype, a.dtype)
+	}
+	squeezed := ReducedShape(a.shape, false, axes...)
+	if !SameShape(dst.shape, keep) && !SameShape(dst.shape, squeezed) {
+		panicf(op, "destination shape %v, want %v or %v", dst.shape, keep, squeezed)
+	}
+	dst.Fill(init)
+	st := [][]int{bstrides(keep, a.shape)}
+	if a.dtype == Float32 {
+		d, x := dst.f32, a.f32
+		walk(a.shape, st, func(i int, o []int) { d[o[0]] = float32(f(float64(d[o[0]]), float64(x[i]))) })
+	} else {
+		d, x := dst.f64, a.f64
+		walk(a.shape, st, func(i int, o []int) { d[o[0]] = f(d[o[0]], x[i]) })
+	}
+	return dst
+}
+
+func fmax(acc, x float64) float64 {
+	if x > acc || x != x {
+		return x
+	}
+	return acc
+}
+
+func fmin(acc, x float64) float64 {
+	if x < acc || x != x {
+		return x
+	}
+	return acc
+}
+
+// SumTo sets dst to the sum of a over axes (all when none are given). dst
+// has the reduced shape, with or without the reduced axes kept as size 1.
+func SumTo(dst, a *Tensor, axes ...int) *Tensor { return reduce("Sum", dst, a, axes, 0, fadd) }
+
+// MeanTo sets dst to the mean of a over axes.
+func MeanTo(dst, a *Tensor, axes ...int) *Tensor {
+	reduce("Mean", dst, a, axes, 0, fadd)
+	if dst.Len() > 0 {
+		ScaleTo(dst, dst, float64(dst.Len())/float64(a.Len()))
+	}
+	return dst
+}
+
+// MaxTo sets dst to the maximum of a over axes; NaN propagates.
+func MaxTo(dst, a *Tensor, axes ...int) *Tensor {
+	checkNonEmpty("Max", a, axes)
+	return reduce("Max", dst, a, axes, math.Inf(-1), fmax)
+}
+
+// MinTo sets dst to the minimum of a over axes; NaN propagates.
+func MinTo(dst, a *Tensor, axes ...int) *Tensor {
+	checkNonEmpty("Min", a, axes)
+	return reduce("Min", dst, a, axes, math.Inf(1), fmin)
+}
+
+func checkNonEmpty(op string, a *Tensor, axes []int) {
+	set, _ := reduceAxes(op, a.shape, axes)
+	for i, r := range set {
+		if r && a.shape[i] == 0 {
+			panicf(op, "reduction over empty axis %d of shape %v", i, a.shape)
+		}
+	}
+}
+
+func newReduced(op string, a *Tensor, keepdims bool, axes []int) *Tensor {
+	reduceAxes(op, a.shape, axes) // validate with the op's name
+	return alloc(op, a.dtype, ReducedShape(a.shape, keepdims, axes...))
+}
+
+// Sum returns the sum of a over axes (all when none are given), keeping
+// the reduced axes as size 1 if keepdims.
+func Sum(a *Tensor, keepdims bool, axes ...int) *Tensor {
+	return SumTo(newReduced("Sum", a, keepdims, axes), a, axes...)
+}
+
+// Mean returns the mean of a over axes.
+func Mean(a *Tensor, keepdims bool, axes ...int) *Tensor {
+	return MeanTo(newReduced("Mean", a, keepdims, axes), a, axes...)
+}
+
+// Max returns the maximum of a over axes.
+func Max(a *Tensor, keepdims bool, axes ...int) *Tensor {
+	return MaxTo(newReduced("Max", a, keepdims, axes), a, axes...)
+}
+
+// Min returns the minimum of a over axes.
+func Min(a *Tensor, keepdims bool, axes ...int) *Tensor {
+	return MinTo(newReduced("Min", a, keepdims, axes), a, axes...)
+}
+
+// split returns the sizes before, along and after axis.
+func split(shape []int, axis int) (outer, n, inner int) {
+	outer, inner = 1, 1
+	for _, d := range shape[:axis] {
+		outer *= d
+	}
+	for _, d := range shape[axis+1:] {
+		inner *= d
+	}
+	return outer, shape[axis], inner
+}
+
+// ArgMax returns, for every position of a with axis removed (row-major),
+// the index along axis of the largest element; the first one on ties.
+func ArgMax(a *Tensor, axis int) []int { return argBest("ArgMax", a, axis, 1) }
+
+// ArgMin is ArgMax for the smallest element.
+func ArgMin(a *Tensor, axis int) []int { return argBest("ArgMin", a, axis, -1) }
+
+func argBest(op string, a *Tensor, axis int, sign float64) []int {
+	axis = normAxis(op, axis, len(a.shape))
+	outer, n, inner := split(a.shape, axis)
+	if n == 0 {
+		panicf(op, "empty axis %d of shape %v", axis, a.shape)
+	}
+	out := make([]int, outer*inner)
+	for o := 0; o < outer; o++ {
+		for in := 0; in < inner; in++ {
+			base := o*n*inner + in
+			best, bi := sign*a.get(base), 0
+			for j := 1; j < n; j++ {
+				v := sign * a.get(base+j*inner)
+				if v > best || (v != v && best == best) {
+					best, bi = v, j
+				}
+			}
+			out[o*inner+in] = bi
+		}
+	}
+	return out
+}
+
+// SoftmaxTo sets dst to the softmax of a along axis: exp(x − max) divided
+// by its sum, so that large inputs do not overflow.
+func SoftmaxTo(dst, a *Tensor, axis int) *Tensor { return softmax("Softmax", dst, a, axis, false) }
+
+// LogSoftmaxTo sets dst to log(softmax(a)) along axis, computed as
+// x − max − log Σ exp(x − max) so that it never takes the log of 0.
+func LogSoftmaxTo(dst, a *Tensor, axis int) *Tensor {
+	return softmax("LogSoftmax", dst, a, axis, true)
+}
+
+// Softmax returns the softmax of a along axis.
+func Softmax(a *Tensor, axis int) *Tensor {
+	return SoftmaxTo(newLike("Softmax", a), a, axis)
+}
+
+// LogSoftmax returns log(softmax(a)) along axis.
+func LogSoftmax(a *Tensor, axis int) *Tensor {
+	return LogSoftmaxTo(newLike("LogSoftmax", a), a, axis)
+}
+
+func softmax(op string, dst, a *Tensor, axis int, logOut bool) *Tensor {
+	checkDst(op, dst, a.dtype, a.shape)
+	axis = normAxis(op, axis, len(a.shape))
+	outer, n, inner := split(a.shape, axis)
+	for o := 0; o < outer; o++ {
+		for in := 0; in < inner; in++ {
+			base := o*n*inner + in
+			m := math.Inf(-1)
+			for j := 0; j < n; j++ {
+				m = max(m, a.get(base+j*inner))
+			}
+			if math.IsInf(m, -1) {
+				m = 0 // all −∞: keep NaN-free arithmetic below
+			}
+			s := 0.0
+			for j := 0; j < n; j++ {
+				s += math.Exp(a.get(base+j*inner) - m)
+			}
+			if logOut {
+				ls := math.Log(s)
+				for j := 0; j < n; j++ {
+					i := base + j*inner
+					dst.set(i, a.get(i)-m-ls)
+				}
+			} else {
+				for j := 0; j < n; j++ {
+					i := base + j*inner
+					dst.set(i, math.Exp(a.get(i)-m)/s)
+				}
+			}
+		}
+	}
+	return dst
+}
