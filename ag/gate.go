@@ -1,0 +1,250 @@
+package ag
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"backprop/tensor"
+)
+
+// Gate is one operation of a graph: it knows how to compute its output from
+// its inputs, and how to turn the gradient of the loss with respect to its
+// output into gradients with respect to its inputs.
+//
+// Apply calls Forward once with the input values; the gate keeps what its
+// Backward will need (an input, or better its own output). Backward receives
+// ∂L/∂out, with the output's shape, and returns one gradient per input: the
+// vector-Jacobian product dout·∂out/∂in, never the Jacobian itself. need[i]
+// tells whether input i wants a gradient; return nil where it does not.
+//
+// A gradient may have the output's shape where the input was broadcast to
+// it: the engine sums it back to the input's shape. Backward must not
+// modify dout or the saved tensors, and must not write any Var's Grad: the
+// engine accumulates. A gate may return dout itself as a gradient.
+//
+// Users define their own gates the same way; see the package example.
+type Gate interface {
+	Forward(in ...*tensor.Tensor) *tensor.Tensor
+	Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor
+}
+
+// Apply runs g forward on the inputs' values and returns the output as a
+// Var. Unless recording is off (NoGrad) or no input requires a gradient,
+// the Var remembers g and the inputs so that Backward can reach them.
+func Apply(g Gate, inputs ...*Var) *Var {
+	v := &Var{}
+	n := len(inputs)
+	var vals []*tensor.Tensor
+	if n <= len(v.valBuf) {
+		vals = v.valBuf[:n]
+	} else {
+		vals = make([]*tensor.Tensor, n)
+	}
+	record := false
+	for i, in := range inputs {
+		if in == nil {
+			panic(fmt.Sprintf("ag: %s: input %d is nil", GateName(g), i))
+		}
+		vals[i] = in.Value
+		record = record || in.requiresGrad
+	}
+	out := g.Forward(vals...)
+	clear(vals)
+	if out == nil {
+		panic(fmt.Sprintf("ag: %s: Forward returned nil", GateName(g)))
+	}
+	v.Value = out
+	if record && noGrad.Load() == 0 {
+		v.requiresGrad = true
+		v.gate = g
+		if n <= len(v.inBuf) {
+			v.inputs = v.inBuf[:n]
+			copy(v.inputs, inputs)
+		} else {
+			v.inputs = append([]*Var(nil), inputs...)
+		}
+	}
+	return v
+}
+
+// Option configures Backward.
+type Option func(*backwardConfig)
+
+type backwardConfig struct {
+	seed *tensor.Tensor
+	keep bool
+}
+
+// Seed starts Backward from the gradient g (∂L/∂y, with y's shape and dtype)
+// instead of ones.
+func Seed(g *tensor.Tensor) Option { return func(c *backwardConfig) { c.seed = g } }
+
+// KeepGraph keeps the graph after Backward so that it can be run again.
+// Without it the gates and their saved tensors are released as soon as
+// their gradients have been propagated.
+func KeepGraph() Option { return func(c *backwardConfig) { c.keep = true } }
+
+var epoch atomic.Uint32
+
+type frame struct {
+	v    *Var
+	next int
+}
+
+// traversal holds the buffers of one Backward, reused through a pool so
+// that a training loop does not reallocate them every step.
+type traversal struct {
+	stack []frame
+	order []*Var
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(traversal) }}
+
+// Backward computes the gradient of y with respect to every Var it depends
+// on that requires one, by reverse-mode differentiation: it visits the
+// gates in reverse topological order, and each multiplies the upstream
+// gradient by its local gradient. Where a Var feeds several gates, the
+// gradients flowing back from them are summed.
+//
+// The pass starts from ones of y's shape (∂y/∂y = 1 for a scalar loss; for
+// a tensor, the gradient of sum(y)) unless Seed gives another gradient.
+// Leaves add to their Grad, so call ZeroGrad between steps; intermediate
+// Vars hold this pass's gradient. The graph is freed afterwards unless
+// KeepGraph is given, and a second Backward through it panics.
+//
+// Backward uses an explicit stack, so graphs of any depth work.
+func Backward(y *Var, opts ...Option) {
+	var cfg backwardConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if y.freed {
+		panic("ag: Backward: the graph was already freed by an earlier Backward; pass ag.KeepGraph() to that call to run Backward through it again")
+	}
+	if !y.requiresGrad {
+		panic("ag: Backward: the output does not depend on any Var that requires a gradient (use ag.Param for the variables to differentiate)")
+	}
+	seed := cfg.seed
+	if seed == nil {
+		seed = tensor.Ones(y.Value.DType(), y.Value.Shape()...)
+	} else if seed.DType() != y.Value.DType() || !tensor.SameShape(seed.Shape(), y.Value.Shape()) {
+		panic(fmt.Sprintf("ag: Backward: seed is %v%v, output is %v%v",
+			seed.DType(), seed.Shape(), y.Value.DType(), y.Value.Shape()))
+	}
+
+	scratch := scratchPool.Get().(*traversal)
+	defer scratchPool.Put(scratch)
+	order := scratch.topoOrder(y)
+	defer clear(order) // drop the references so the pool keeps no graph alive
+
+	// Gradients of intermediate Vars start afresh each pass; leaves
+	// accumulate.
+	for _, v := range order {
+		v.Grad, v.gradOwned = nil, false
+	}
+	accumulate(y, seed, false)
+
+	var needBuf [4]bool
+	for i := len(order) - 1; i >= 0; i-- {
+		v := order[i]
+		if v.Grad != nil {
+			propagate(v, needBuf[:0])
+		}
+		if !cfg.keep {
+			v.gate = nil
+			v.inputs = nil
+			v.inBuf = [2]*Var{}
+			v.freed = true
+		}
+	}
+}
+
+// topoOrder returns the gate-produced Vars that y depends on, y included,
+// with every Var after all of its inputs. It walks the graph depth first
+// with an explicit stack.
+func (tr *traversal) topoOrder(y *Var) []*Var {
+	ep := epoch.Add(1)
+	order := tr.order[:0]
+	if y.gate == nil {
+		return order
+	}
+	stack := append(tr.stack[:0], frame{v: y})
+	defer func() { tr.stack = stack[:0] }()
+	y.mark = ep
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.next < len(f.v.inputs) {
+			in := f.v.inputs[f.next]
+			f.next++
+			if in.freed {
+				panic("ag: Backward: the graph was already freed by an earlier Backward; pass ag.KeepGraph() to that call to run Backward through it again")
+			}
+			if in.gate != nil && in.mark != ep {
+				in.mark = ep
+				stack = append(stack, frame{v: in})
+			}
+			continue
+		}
+		order = append(order, f.v)
+		stack[len(stack)-1] = frame{}
+		stack = stack[:len(stack)-1]
+	}
+	tr.order = order
+	return order
+}
+
+// propagate runs v's gate backward and hands each input its gradient.
+func propagate(v *Var, need []bool) {
+	for _, in := range v.inputs {
+		need = append(need, in.requiresGrad)
+	}
+	grads := v.gate.Backward(v.Grad, need)
+	if len(grads) != len(v.inputs) {
+		panic(fmt.Sprintf("ag: %s: Backward returned %d gradients for %d inputs",
+			GateName(v.gate), len(grads), len(v.inputs)))
+	}
+	for i, in := range v.inputs {
+		g := grads[i]
+		if !need[i] || g == nil {
+			continue
+		}
+		owned := false
+		if g.DType() != in.Value.DType() {
+			panic(fmt.Sprintf("ag: %s: gradient %d is %v, input is %v",
+				GateName(v.gate), i, g.DType(), in.Value.DType()))
+		}
+		if !tensor.SameShape(g.Shape(), in.Value.Shape()) {
+			// The one place where broadcasting is undone: sum the
+			// gradient over the axes the input was stretched along.
+			s, ok := tensor.BroadcastShapes(in.Value.Shape(), g.Shape())
+			if !ok || !tensor.SameShape(s, g.Shape()) {
+				panic(fmt.Sprintf("ag: %s: gradient %d has shape %v, input has shape %v",
+					GateName(v.gate), i, g.Shape(), in.Value.Shape()))
+			}
+			g = tensor.ReduceTo(tensor.New(g.DType(), in.Value.Shape()...), g)
+			owned = true
+		}
+		accumulate(in, g, owned)
+	}
+}
+
+// accumulate adds g to v.Grad. owned says whether g was allocated by the
+// engine, so that it may later be updated in place; a gradient a gate
+// returned may be shared (Add hands dout to both inputs) and is copied
+// before it is ever written.
+func accumulate(v *Var, g *tensor.Tensor, owned bool) {
+	if v.gate == nil && !owned && v.Grad == nil {
+		// A leaf keeps its gradient after the pass: give it its own
+		// buffer so that no two leaves share one.
+		g, owned = g.Clone(), true
+	}
+	switch {
+	case v.Grad == nil:
+		v.Grad, v.gradOwned = g, owned
+	case v.gradOwned:
+		tensor.AddTo(v.Grad, v.Grad, g)
+	default:
+		v.Grad, v.gradOwned = tensor.Add(v.Grad, g), true
+	}
+}

@@ -1,0 +1,13 @@
+package ag
+
+import "backprop/tensor"
+
+// Min returns the minimum of x over axes (every element when none are
+// given), keeping the reduced axes as size 1 if keepdims.
+//
+//	forward:  y = min x over the axes
+//	backward: ∂L/∂x = ∂L/∂y at the position of the minimum, 0 elsewhere
+//	          (min routes the gradient; k tied minima get ∂L/∂y / k each)
+func Min(x *Var, keepdims bool, axes ...int) *Var {
+	return Apply(&extremumGate{keepdims: keepdims, axes: axes, reduce: tensor.Min}, x)
+}
