@@ -1,0 +1,368 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"backprop/ag"
+	"backprop/expr"
+	"backprop/gradcheck"
+	"backprop/tensor"
+)
+
+const gradSynopsis = "backprop grad [--json] [--check] [--dtype float64|float32] EXPR NAME=VALUE ..."
+
+const gradUsage = "usage: " + gradSynopsis + `
+
+Grad evaluates the expression EXPR at the given values of its variables,
+back-propagates through it, and prints the value and the gradient with
+respect to every variable, in the order the variables are given:
+
+	value = V
+	d/dNAME = G
+	...
+
+EXPR is made of numbers, variable names, parentheses, unary -, the
+elementwise operators + - * / (which broadcast as in NumPy), ^ (power,
+right-associative, tighter than unary minus: -x^2 is -(x^2)), @ (matrix
+product) and the functions exp log sqrt abs sin cos tanh sigmoid relu,
+max(a, b) min(a, b) pow(a, b), sum(x) mean(x), sum(x, axis) mean(x, axis),
+softmax(x) (over the last axis) and transpose(x) (the last two axes).
+The value of EXPR must have a single element: wrap a tensor in sum(...).
+
+Every variable of EXPR must be given, and every one given must be used.
+VALUE is a number (2, -0.5, 1e-3, NaN, -Inf) or a nested list such as
+[[0.1, 0.5], [-0.3, 0.8]] for a 2×2 tensor. Numbers are printed in the
+shortest form that reads back exactly, tensors as nested lists.
+
+Flags may come before or after EXPR; put -- before an EXPR that starts
+with "--".
+
+	--json    print one JSON object instead:
+	          {"value": V, "grad": {"NAME": G, ...}}
+	          with numbers, or nested arrays for tensors; NaN and infinities,
+	          which JSON numbers cannot represent, are the strings "NaN",
+	          "+Inf" and "-Inf"
+	--check   also compute the gradient numerically, by centered differences
+	          in float64 whatever --dtype is, and print it and its relative
+	          error |a − n| / max(|a|, |n|, 1e-3) for each variable:
+	          numeric d/dNAME = N
+	          rel error NAME = E
+	          (JSON: "numeric": {...}, "rel_error": {...}); below 1e-7 is good
+	--dtype   float64 (the default) or float32
+
+Examples:
+
+	backprop grad "(x+y)*z" x=-2 y=5 z=-4
+	backprop grad --json "sigmoid(w0*x0 + w1*x1 + w2)" w0=2 x0=-1 w1=-3 x1=-2 w2=-3
+	backprop grad --check "sum((W@x + b)^2)" W="[[1,2,3],[4,5,6]]" x="[[1],[0],[-1]]" b="[[0.5],[-0.5]]"
+`
+
+// variable is one NAME=VALUE argument.
+type variable struct {
+	name  string
+	text  string // the VALUE as given
+	value *tensor.Tensor
+	param *ag.Var
+}
+
+// runGrad implements "backprop grad".
+func runGrad(args []string, stdout, stderr io.Writer) int {
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "backprop grad: "+format+"\n", a...)
+		return 2
+	}
+
+	fs := flag.NewFlagSet("grad", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), gradUsage) }
+	jsonOut := fs.Bool("json", false, "print one JSON object")
+	check := fs.Bool("check", false, "also print numerical gradients and relative errors")
+	dtypeName := fs.String("dtype", "float64", "element type: float64 or float32")
+	flags, pos := splitFlags(fs, args)
+	if err := parseFlags(fs, flags); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
+			return 0
+		}
+		return fail("%v", err)
+	}
+	dt, err := tensor.ParseDType(*dtypeName)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if len(pos) == 0 {
+		return fail("missing EXPR; usage: %s", gradSynopsis)
+	}
+	src := pos[0]
+	node, err := expr.Parse(src)
+	if err != nil {
+		var se *expr.SyntaxError
+		if errors.As(err, &se) {
+			caret := "  " + strings.ReplaceAll(se.Caret(), "\n", "\n  ")
+			fmt.Fprintf(stderr, "backprop grad: %v\n%s\n", err, caret)
+			return 2
+		}
+		return fail("%v", err)
+	}
+
+	// The variables, in command-line order.
+	var vars []*variable
+	byName := map[string]*variable{}
+	for _, a := range pos[1:] {
+		name, text, ok := strings.Cut(a, "=")
+		if !ok || !isName(name) {
+			return fail("argument %q is not NAME=VALUE", a)
+		}
+		if byName[name] != nil {
+			return fail("variable %q is given twice", name)
+		}
+		value, err := expr.ParseValue(text, dt)
+		if err != nil {
+			return fail("bad value for %s: %v", name, err)
+		}
+		v := &variable{name: name, text: text, value: value, param: ag.Param(value)}
+		vars = append(vars, v)
+		byName[name] = v
+	}
+	used := expr.Names(node)
+	for _, name := range used {
+		if byName[name] == nil {
+			return fail("undefined variable %q in %q", name, src)
+		}
+	}
+	for _, v := range vars {
+		if !slices.Contains(used, v.name) {
+			return fail("variable %q is not used in %q", v.name, src)
+		}
+	}
+
+	env := map[string]*ag.Var{}
+	for _, v := range vars {
+		env[v.name] = v.param
+	}
+	y, err := expr.Eval(node, env, dt)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if y.Value.Len() != 1 {
+		return fail("output has shape %v, not a scalar; wrap it in sum(...)", y.Shape())
+	}
+	grads := make([]*tensor.Tensor, len(vars))
+	if len(vars) > 0 {
+		if err := catch(func() { ag.Backward(y) }); err != nil {
+			return fail("%v", err)
+		}
+		for i, v := range vars {
+			grads[i] = v.param.Grad
+			if grads[i] == nil {
+				grads[i] = tensor.ZerosLike(v.value)
+			}
+		}
+	}
+
+	var res *gradcheck.Result
+	if *check && len(vars) > 0 {
+		res, err = numericCheck(node, vars, y.Shape())
+		if err != nil {
+			return fail("--check: %v", err)
+		}
+	}
+
+	if *jsonOut {
+		writeJSON(stdout, y.Value, vars, grads, res)
+	} else {
+		writePlain(stdout, y.Value, vars, grads, res)
+	}
+	return 0
+}
+
+// numericCheck compares the gradients of node with centered differences
+// in float64, seeding with ones of the output's shape so that the true
+// gradient of the one-element output is checked.
+func numericCheck(node expr.Node, vars []*variable, shape []int) (res *gradcheck.Result, err error) {
+	inputs := make([]*tensor.Tensor, len(vars))
+	for i, v := range vars {
+		// Read the value again in float64 rather than widening a float32.
+		if inputs[i], err = expr.ParseValue(v.text, tensor.Float64); err != nil {
+			return nil, err
+		}
+	}
+	f := func(in []*ag.Var) *ag.Var {
+		env := make(map[string]*ag.Var, len(vars))
+		for i, v := range vars {
+			env[v.name] = in[i]
+		}
+		y, err := expr.Eval(node, env, tensor.Float64)
+		if err != nil {
+			panic(evalError{err})
+		}
+		return y
+	}
+	opt := &gradcheck.Options{Upstream: tensor.Ones(tensor.Float64, shape...)}
+	err = catch(func() { res, err = gradcheck.Check(f, inputs, opt) })
+	return res, err
+}
+
+// evalError carries an Eval error out of a gradcheck.Func.
+type evalError struct{ err error }
+
+// catch runs f and returns, as an error, a panic with a *tensor.Error or
+// an evalError; other panics are not recovered.
+func catch(f func()) (err error) {
+	defer func() {
+		switch r := recover().(type) {
+		case nil:
+		case *tensor.Error:
+			err = r
+		case evalError:
+			err = r.err
+		default:
+			panic(r)
+		}
+	}()
+	f()
+	return nil
+}
+
+// isName reports whether s is a variable name: [A-Za-z_][A-Za-z0-9_]*.
+func isName(s string) bool {
+	for i, c := range s {
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// writePlain prints the "value = V" and "d/dNAME = G" lines, followed by
+// the numeric gradient and relative error of each variable if res is not
+// nil.
+func writePlain(w io.Writer, value *tensor.Tensor, vars []*variable, grads []*tensor.Tensor, res *gradcheck.Result) {
+	fmt.Fprintf(w, "value = %s\n", expr.FormatValue(value))
+	for i, v := range vars {
+		fmt.Fprintf(w, "d/d%s = %s\n", v.name, expr.FormatValue(grads[i]))
+	}
+	if res == nil {
+		return
+	}
+	for i, v := range vars {
+		fmt.Fprintf(w, "numeric d/d%s = %s\n", v.name, expr.FormatValue(res.Inputs[i].Numeric))
+		fmt.Fprintf(w, "rel error %s = %s\n", v.name, strconv.FormatFloat(res.Inputs[i].MaxRelErr, 'g', -1, 64))
+	}
+}
+
+// writeJSON prints one JSON object holding the value, the gradients and,
+// if res is not nil, the numeric gradients and relative errors, keyed by
+// variable name in command-line order.
+func writeJSON(w io.Writer, value *tensor.Tensor, vars []*variable, grads []*tensor.Tensor, res *gradcheck.Result) {
+	var sb strings.Builder
+	sb.WriteString(`{"value": `)
+	sb.WriteString(jsonValue(value))
+	object := func(key string, val func(i int) string) {
+		sb.WriteString(`, "` + key + `": {`)
+		for i, v := range vars {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			// Names are [A-Za-z_][A-Za-z0-9_]*: nothing to escape.
+			sb.WriteString(`"` + v.name + `": ` + val(i))
+		}
+		sb.WriteString("}")
+	}
+	object("grad", func(i int) string { return jsonValue(grads[i]) })
+	if res != nil {
+		object("numeric", func(i int) string { return jsonValue(res.Inputs[i].Numeric) })
+		object("rel_error", func(i int) string { return jsonNumber(res.Inputs[i].MaxRelErr, 64) })
+	}
+	sb.WriteString("}\n")
+	io.WriteString(w, sb.String())
+}
+
+// jsonValue writes t as a JSON number (0-d) or nested arrays.
+func jsonValue(t *tensor.Tensor) string {
+	bits := 64
+	if t.DType() == tensor.Float32 {
+		bits = 32
+	}
+	return expr.Nested(t, func(v float64) string { return jsonNumber(v, bits) })
+}
+
+// jsonNumber writes v as a JSON number in the shortest form that reads back
+// exactly as a float of the given bits, or as the string "NaN", "+Inf" or
+// "-Inf".
+func jsonNumber(v float64, bits int) string {
+	switch {
+	case math.IsNaN(v):
+		return `"NaN"`
+	case math.IsInf(v, 1):
+		return `"+Inf"`
+	case math.IsInf(v, -1):
+		return `"-Inf"`
+	}
+	return strconv.FormatFloat(v, 'g', -1, bits)
+}
+
+// parseFlags parses flags with fs, keeping the flag package's own report
+// of an error from the output so that the caller can print it in one line.
+func parseFlags(fs *flag.FlagSet, flags []string) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(out)
+	return fs.Parse(flags)
+}
+
+// splitFlags separates the flags of fs from the positional arguments, so
+// that flags may come after EXPR. An argument is a flag if it is -name or
+// --name, optionally followed by =value, for a flag fs defines (the next
+// argument is then the value of a non-boolean flag given without =), or if
+// it is -h or -help, or starts with "--" (so that a misspelt flag is
+// reported rather than read as EXPR). Other arguments starting with "-",
+// such as the expression "-x^2", are positional, as is everything after
+// "--".
+func splitFlags(fs *flag.FlagSet, args []string) (flags, pos []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return flags, append(pos, args[i+1:]...)
+		}
+		name, hasValue := flagName(a)
+		f := fs.Lookup(name)
+		if name == "" || f == nil && name != "h" && name != "help" && !strings.HasPrefix(a, "--") {
+			pos = append(pos, a)
+			continue
+		}
+		flags = append(flags, a)
+		if f != nil && !hasValue && !isBoolFlag(f) && i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	return flags, pos
+}
+
+// flagName returns the name of the flag a looks like (-name, --name,
+// -name=value, --name=value), or "" if it does not look like one.
+func flagName(a string) (name string, hasValue bool) {
+	if len(a) < 2 || a[0] != '-' {
+		return "", false
+	}
+	name, _, hasValue = strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
+	for i, c := range name {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && (c == '-' || c == '_' || '0' <= c && c <= '9')) {
+			return "", false
+		}
+	}
+	return name, hasValue
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
