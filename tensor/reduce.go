@@ -50,6 +50,9 @@ func ReducedShape(shape []int, keepdims bool, axes ...int) []int {
 // squeezed shape) with f, starting every output element at init.
 func reduce(op string, dst, a *Tensor, axes []int, init float64, f func(acc, x float64) float64) *Tensor {
 	_, keep := reduceAxes(op, a.shape, axes)
+	if dst == a && a.Len() > 1 {
+		panicf(op, "destination aliases the operand")
+	}
 	if dst.dtype != a.dtype {
 		panicf(op, "destination is %v, operand is %v", dst.dtype, a.dtype)
 	}
@@ -217,7 +220,7 @@ func softmax(op string, dst, a *Tensor, axis int, logOut bool) *Tensor {
 				m = max(m, a.get(base+j*inner))
 			}
 			if math.IsInf(m, -1) {
-				m = 0 // all −∞: keep NaN-free arithmetic below
+				m = 0 // all −∞: avoid −∞ − (−∞); the row is 0/0 = NaN, as in NumPy
 			}
 			s := 0.0
 			for j := 0; j < n; j++ {

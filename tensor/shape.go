@@ -139,6 +139,9 @@ func SetSlice(dst, src *Tensor, axis, start int) *Tensor {
 func IndexSelectTo(dst, a *Tensor, axis int, idx []int) *Tensor {
 	axis, shape := indexShape("IndexSelect", a.shape, axis, idx)
 	checkDst("IndexSelect", dst, a.dtype, shape)
+	if dst == a && a.Len() > 1 {
+		panicf("IndexSelect", "destination aliases the operand")
+	}
 	outer, n, inner := split(a.shape, axis)
 	for o := 0; o < outer; o++ {
 		for j, ix := range idx {

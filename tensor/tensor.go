@@ -441,7 +441,8 @@ func Equal(a, b *Tensor) bool {
 }
 
 // AllClose reports whether a and b have the same shape and every pair of
-// elements satisfies |a−b| ≤ atol + rtol·|b|.
+// elements satisfies |a−b| ≤ atol + rtol·|b|. Equal infinities are close;
+// an infinity is not close to anything else, and NaN to nothing.
 func AllClose(a, b *Tensor, rtol, atol float64) bool {
 	if !SameShape(a.shape, b.shape) {
 		return false
