@@ -2,7 +2,6 @@ package ag
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"backprop/tensor"
@@ -33,7 +32,7 @@ type Gate interface {
 // Var. Unless recording is off (NoGrad) or no input requires a gradient,
 // the Var remembers g and the inputs so that Backward can reach them.
 func Apply(g Gate, inputs ...*Var) *Var {
-	v := &Var{}
+	v := newVar()
 	n := len(inputs)
 	var vals []*tensor.Tensor
 	if n <= len(v.valBuf) {
@@ -57,6 +56,7 @@ func Apply(g Gate, inputs ...*Var) *Var {
 	v.Value = out
 	if record && noGrad.Load() == 0 {
 		v.requiresGrad = true
+		v.seq = seq.Add(1)
 		v.gate = g
 		if n <= len(v.inBuf) {
 			v.inputs = v.inBuf[:n]
@@ -85,21 +85,18 @@ func Seed(g *tensor.Tensor) Option { return func(c *backwardConfig) { c.seed = g
 // their gradients have been propagated.
 func KeepGraph() Option { return func(c *backwardConfig) { c.keep = true } }
 
-var epoch atomic.Uint32
+var (
+	epoch atomic.Uint32 // numbers Backward passes, for Var.mark
+	seq   atomic.Uint64 // numbers recorded Vars in creation order
+)
 
-type frame struct {
-	v    *Var
-	next int
-}
-
-// traversal holds the buffers of one Backward, reused through a pool so
-// that a training loop does not reallocate them every step.
-type traversal struct {
-	stack []frame
-	order []*Var
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(traversal) }}
+// scratch is the work list of one Backward, kept between calls so that a
+// training loop does not grow a new one every step. A Backward that finds
+// it in use (another goroutine's) makes its own.
+var (
+	scratch     []*Var
+	scratchBusy atomic.Bool
+)
 
 // Backward computes the gradient of y with respect to every Var it depends
 // on that requires one, by reverse-mode differentiation: it visits the
@@ -113,14 +110,14 @@ var scratchPool = sync.Pool{New: func() any { return new(traversal) }}
 // Vars hold this pass's gradient. The graph is freed afterwards unless
 // KeepGraph is given, and a second Backward through it panics.
 //
-// Backward uses an explicit stack, so graphs of any depth work.
+// Backward needs no recursion, so graphs of any depth work.
 func Backward(y *Var, opts ...Option) {
 	var cfg backwardConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if y.freed {
-		panic("ag: Backward: the graph was already freed by an earlier Backward; pass ag.KeepGraph() to that call to run Backward through it again")
+		panic(freedMsg)
 	}
 	if !y.requiresGrad {
 		panic("ag: Backward: the output does not depend on any Var that requires a gradient (use ag.Param for the variables to differentiate)")
@@ -132,24 +129,50 @@ func Backward(y *Var, opts ...Option) {
 		panic(fmt.Sprintf("ag: Backward: seed is %v%v, output is %v%v",
 			seed.DType(), seed.Shape(), y.Value.DType(), y.Value.Shape()))
 	}
-
-	scratch := scratchPool.Get().(*traversal)
-	defer scratchPool.Put(scratch)
-	order := scratch.topoOrder(y)
-	defer clear(order) // drop the references so the pool keeps no graph alive
-
-	// Gradients of intermediate Vars start afresh each pass; leaves
-	// accumulate.
-	for _, v := range order {
-		v.Grad, v.gradOwned = nil, false
+	if y.gate == nil { // a leaf: its gradient is the seed
+		accumulate(y, seed, false)
+		return
 	}
-	accumulate(y, seed, false)
 
+	var work []*Var
+	if scratchBusy.CompareAndSwap(false, true) {
+		work = scratch[:0]
+		defer func() {
+			clear(work[:cap(work)]) // keep no graph alive
+			scratch = work[:0]
+			scratchBusy.Store(false)
+		}()
+	}
+
+	// The work list is a max-heap on creation order. A Var is created
+	// after its inputs, so popping the latest-created Var first visits
+	// every Var after all the Vars that consume it: a reverse topological
+	// order, found in a single pass without a separate graph walk.
+	ep := epoch.Add(1)
+	y.mark = ep
+	y.Grad, y.gradOwned = nil, false
+	accumulate(y, seed, false)
+	h := varHeap(work)
+	h.push(y)
 	var needBuf [4]bool
-	for i := len(order) - 1; i >= 0; i-- {
-		v := order[i]
+	for len(h) > 0 {
+		v := h.pop()
+		need := needBuf[:0]
+		for _, in := range v.inputs {
+			if in.freed {
+				panic(freedMsg)
+			}
+			if in.gate != nil && in.mark != ep {
+				// First reached in this pass: its gradient starts afresh
+				// (only leaves accumulate across passes).
+				in.mark = ep
+				in.Grad, in.gradOwned = nil, false
+				h.push(in)
+			}
+			need = append(need, in.requiresGrad)
+		}
 		if v.Grad != nil {
-			propagate(v, needBuf[:0])
+			propagate(v, need)
 		}
 		if !cfg.keep {
 			v.gate = nil
@@ -158,47 +181,57 @@ func Backward(y *Var, opts ...Option) {
 			v.freed = true
 		}
 	}
+	work = h
 }
 
-// topoOrder returns the gate-produced Vars that y depends on, y included,
-// with every Var after all of its inputs. It walks the graph depth first
-// with an explicit stack.
-func (tr *traversal) topoOrder(y *Var) []*Var {
-	ep := epoch.Add(1)
-	order := tr.order[:0]
-	if y.gate == nil {
-		return order
-	}
-	stack := append(tr.stack[:0], frame{v: y})
-	defer func() { tr.stack = stack[:0] }()
-	y.mark = ep
-	for len(stack) > 0 {
-		f := &stack[len(stack)-1]
-		if f.next < len(f.v.inputs) {
-			in := f.v.inputs[f.next]
-			f.next++
-			if in.freed {
-				panic("ag: Backward: the graph was already freed by an earlier Backward; pass ag.KeepGraph() to that call to run Backward through it again")
-			}
-			if in.gate != nil && in.mark != ep {
-				in.mark = ep
-				stack = append(stack, frame{v: in})
-			}
-			continue
+const freedMsg = "ag: Backward: the graph was already freed by an earlier Backward; pass ag.KeepGraph() to that call to run Backward through it again"
+
+// varHeap is a binary max-heap of Vars ordered by seq.
+type varHeap []*Var
+
+func (h *varHeap) push(v *Var) {
+	a := append(*h, v)
+	i := len(a) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if a[p].seq >= a[i].seq {
+			break
 		}
-		order = append(order, f.v)
-		stack[len(stack)-1] = frame{}
-		stack = stack[:len(stack)-1]
+		a[p], a[i] = a[i], a[p]
+		i = p
 	}
-	tr.order = order
-	return order
+	*h = a
+}
+
+func (h *varHeap) pop() *Var {
+	a := *h
+	top := a[0]
+	n := len(a) - 1
+	a[0] = a[n]
+	a[n] = nil
+	a = a[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		c := l
+		if r := l + 1; r < n && a[r].seq > a[l].seq {
+			c = r
+		}
+		if a[i].seq >= a[c].seq {
+			break
+		}
+		a[i], a[c] = a[c], a[i]
+		i = c
+	}
+	*h = a
+	return top
 }
 
 // propagate runs v's gate backward and hands each input its gradient.
 func propagate(v *Var, need []bool) {
-	for _, in := range v.inputs {
-		need = append(need, in.requiresGrad)
-	}
 	grads := v.gate.Backward(v.Grad, need)
 	if len(grads) != len(v.inputs) {
 		panic(fmt.Sprintf("ag: %s: Backward returned %d gradients for %d inputs",

@@ -23,13 +23,12 @@ type Var struct {
 	// gradient has reached this Var. Leaves accumulate it across Backward
 	// calls until ZeroGrad; intermediate Vars hold the last pass's.
 	Grad *tensor.Tensor
-	// Name is an optional label used when printing or drawing a graph.
-	Name string
 
 	requiresGrad bool
-	gradOwned    bool // Grad was allocated by the engine and may be updated in place
-	freed        bool // the gate and inputs were released after Backward
-	mark         uint32
+	gradOwned    bool   // Grad was allocated by the engine and may be updated in place
+	freed        bool   // the gate and inputs were released after Backward
+	mark         uint32 // the Backward pass that last reached this Var
+	seq          uint64 // creation order: every input has a smaller seq
 	gate         Gate
 	inputs       []*Var
 
@@ -50,7 +49,7 @@ func Scalar(dt tensor.DType, v float64) *Var { return Const(tensor.Scalar(dt, v)
 
 // Detach returns a constant Var sharing v's value: gradients do not flow
 // through it back to v.
-func Detach(v *Var) *Var { return &Var{Value: v.Value, Name: v.Name} }
+func Detach(v *Var) *Var { return &Var{Value: v.Value} }
 
 // RequiresGrad reports whether a gradient is computed for v.
 func (v *Var) RequiresGrad() bool { return v.requiresGrad }
@@ -75,15 +74,11 @@ func (v *Var) DType() tensor.DType { return v.Value.DType() }
 // Item returns the value of a one-element Var.
 func (v *Var) Item() float64 { return v.Value.Item() }
 
-// String describes v by its name (or gate) and shape.
+// String describes v by its gate (or "leaf") and shape.
 func (v *Var) String() string {
-	label := v.Name
-	if label == "" {
-		if v.gate != nil {
-			label = GateName(v.gate)
-		} else {
-			label = "leaf"
-		}
+	label := "leaf"
+	if v.gate != nil {
+		label = GateName(v.gate)
 	}
 	return fmt.Sprintf("%s%v", label, v.Value.Shape())
 }

@@ -14,12 +14,12 @@ import (
 func unary(op string, dst, a *Tensor, f func(float64) float64) *Tensor {
 	checkDst(op, dst, a.dtype, a.shape)
 	if a.dtype == Float32 {
-		d, s := dst.f32, a.f32[:len(dst.f32)]
+		d, s := dst.s32(), a.s32()[:len(dst.s32())]
 		for i, x := range s {
 			d[i] = float32(f(float64(x)))
 		}
 	} else {
-		d, s := dst.f64, a.f64[:len(dst.f64)]
+		d, s := dst.s64(), a.s64()[:len(dst.s64())]
 		for i, x := range s {
 			d[i] = f(x)
 		}
@@ -256,12 +256,12 @@ func binary(op string, dst, a, b *Tensor, f func(x, y float64) float64) *Tensor 
 		// Equal shapes need no broadcasting, and so no allocation.
 		checkDst(op, dst, dt, a.shape)
 		if dt == Float32 {
-			d, x, y := dst.f32, a.f32, b.f32
+			d, x, y := dst.s32(), a.s32(), b.s32()
 			for i := range d {
 				d[i] = float32(f(float64(x[i]), float64(y[i])))
 			}
 		} else {
-			d, x, y := dst.f64, a.f64, b.f64
+			d, x, y := dst.s64(), a.s64(), b.s64()
 			for i := range d {
 				d[i] = f(x[i], y[i])
 			}
@@ -272,10 +272,10 @@ func binary(op string, dst, a, b *Tensor, f func(x, y float64) float64) *Tensor 
 	checkDst(op, dst, dt, shape)
 	st := [][]int{bstrides(a.shape, shape), bstrides(b.shape, shape)}
 	if dt == Float32 {
-		d, x, y := dst.f32, a.f32, b.f32
+		d, x, y := dst.s32(), a.s32(), b.s32()
 		walk(shape, st, func(i int, o []int) { d[i] = float32(f(float64(x[o[0]]), float64(y[o[1]]))) })
 	} else {
-		d, x, y := dst.f64, a.f64, b.f64
+		d, x, y := dst.s64(), a.s64(), b.s64()
 		walk(shape, st, func(i int, o []int) { d[i] = f(x[o[0]], y[o[1]]) })
 	}
 	return dst
@@ -444,9 +444,9 @@ func BroadcastTo(dst, a *Tensor) *Tensor {
 	}
 	st := [][]int{bstrides(a.shape, dst.shape)}
 	if a.dtype == Float32 {
-		walk(dst.shape, st, func(i int, o []int) { dst.f32[i] = a.f32[o[0]] })
+		walk(dst.shape, st, func(i int, o []int) { dst.s32()[i] = a.s32()[o[0]] })
 	} else {
-		walk(dst.shape, st, func(i int, o []int) { dst.f64[i] = a.f64[o[0]] })
+		walk(dst.shape, st, func(i int, o []int) { dst.s64()[i] = a.s64()[o[0]] })
 	}
 	return dst
 }
@@ -468,9 +468,9 @@ func ReduceTo(dst, src *Tensor) *Tensor {
 	dst.Zero()
 	st := [][]int{bstrides(dst.shape, src.shape)}
 	if src.dtype == Float32 {
-		walk(src.shape, st, func(i int, o []int) { dst.f32[o[0]] += src.f32[i] })
+		walk(src.shape, st, func(i int, o []int) { dst.s32()[o[0]] += src.s32()[i] })
 	} else {
-		walk(src.shape, st, func(i int, o []int) { dst.f64[o[0]] += src.f64[i] })
+		walk(src.shape, st, func(i int, o []int) { dst.s64()[o[0]] += src.s64()[i] })
 	}
 	return dst
 }

@@ -64,9 +64,9 @@ func MatMulTo(dst, a, b *Tensor, transA, transB bool) *Tensor {
 	}
 	for bi := 0; bi < nb; bi++ {
 		if dt == Float32 {
-			gemmRef(m, n, k, a.f32[offA[bi]:], ars, acs, b.f32[offB[bi]:], brs, bcs, dst.f32[bi*m*n:])
+			gemmRef(m, n, k, a.s32()[offA[bi]:], ars, acs, b.s32()[offB[bi]:], brs, bcs, dst.s32()[bi*m*n:])
 		} else {
-			gemmRef(m, n, k, a.f64[offA[bi]:], ars, acs, b.f64[offB[bi]:], brs, bcs, dst.f64[bi*m*n:])
+			gemmRef(m, n, k, a.s64()[offA[bi]:], ars, acs, b.s64()[offB[bi]:], brs, bcs, dst.s64()[bi*m*n:])
 		}
 	}
 	return dst

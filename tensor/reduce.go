@@ -63,10 +63,10 @@ func reduce(op string, dst, a *Tensor, axes []int, init float64, f func(acc, x f
 	dst.Fill(init)
 	st := [][]int{bstrides(keep, a.shape)}
 	if a.dtype == Float32 {
-		d, x := dst.f32, a.f32
+		d, x := dst.s32(), a.s32()
 		walk(a.shape, st, func(i int, o []int) { d[o[0]] = float32(f(float64(d[o[0]]), float64(x[i]))) })
 	} else {
-		d, x := dst.f64, a.f64
+		d, x := dst.s64(), a.s64()
 		walk(a.shape, st, func(i int, o []int) { d[o[0]] = f(d[o[0]], x[i]) })
 	}
 	return dst

@@ -17,9 +17,9 @@ func PermuteTo(dst, a *Tensor, axes ...int) *Tensor {
 		st[i] = as[normAxis("Permute", ax, len(a.shape))]
 	}
 	if a.dtype == Float32 {
-		walk(shape, [][]int{st}, func(i int, o []int) { dst.f32[i] = a.f32[o[0]] })
+		walk(shape, [][]int{st}, func(i int, o []int) { dst.s32()[i] = a.s32()[o[0]] })
 	} else {
-		walk(shape, [][]int{st}, func(i int, o []int) { dst.f64[i] = a.f64[o[0]] })
+		walk(shape, [][]int{st}, func(i int, o []int) { dst.s64()[i] = a.s64()[o[0]] })
 	}
 	return dst
 }
@@ -85,9 +85,9 @@ func SliceTo(dst, a *Tensor, axis, start, end int) *Tensor {
 	for o := 0; o < outer; o++ {
 		src := o*n*inner + start*inner
 		if a.dtype == Float32 {
-			copy(dst.f32[o*w:o*w+w], a.f32[src:src+w])
+			copy(dst.s32()[o*w:o*w+w], a.s32()[src:src+w])
 		} else {
-			copy(dst.f64[o*w:o*w+w], a.f64[src:src+w])
+			copy(dst.s64()[o*w:o*w+w], a.s64()[src:src+w])
 		}
 	}
 	return dst
@@ -126,9 +126,9 @@ func SetSlice(dst, src *Tensor, axis, start int) *Tensor {
 	for o := 0; o < outer; o++ {
 		d := o*n*inner + start*inner
 		if dst.dtype == Float32 {
-			copy(dst.f32[d:d+w], src.f32[o*w:o*w+w])
+			copy(dst.s32()[d:d+w], src.s32()[o*w:o*w+w])
 		} else {
-			copy(dst.f64[d:d+w], src.f64[o*w:o*w+w])
+			copy(dst.s64()[d:d+w], src.s64()[o*w:o*w+w])
 		}
 	}
 	return dst
@@ -148,9 +148,9 @@ func IndexSelectTo(dst, a *Tensor, axis int, idx []int) *Tensor {
 			src := (o*n + ix) * inner
 			d := (o*len(idx) + j) * inner
 			if a.dtype == Float32 {
-				copy(dst.f32[d:d+inner], a.f32[src:src+inner])
+				copy(dst.s32()[d:d+inner], a.s32()[src:src+inner])
 			} else {
-				copy(dst.f64[d:d+inner], a.f64[src:src+inner])
+				copy(dst.s64()[d:d+inner], a.s64()[src:src+inner])
 			}
 		}
 	}
@@ -189,12 +189,12 @@ func IndexAdd(dst *Tensor, axis int, idx []int, src *Tensor) *Tensor {
 			d := (o*n + ix) * inner
 			s := (o*len(idx) + j) * inner
 			if dst.dtype == Float32 {
-				dd, ss := dst.f32[d:d+inner], src.f32[s:s+inner]
+				dd, ss := dst.s32()[d:d+inner], src.s32()[s:s+inner]
 				for i := range dd {
 					dd[i] += ss[i]
 				}
 			} else {
-				dd, ss := dst.f64[d:d+inner], src.f64[s:s+inner]
+				dd, ss := dst.s64()[d:d+inner], src.s64()[s:s+inner]
 				for i := range dd {
 					dd[i] += ss[i]
 				}

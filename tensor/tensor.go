@@ -55,17 +55,24 @@ func ParseDType(s string) (DType, error) {
 // operation writes a destination that the caller either passes in (XxxTo) or
 // receives freshly allocated.
 type Tensor struct {
+	// data points at n elements of dtype; s32 and s64 view them as a
+	// slice. One untyped pointer instead of a slice per dtype keeps the
+	// header at 64 bytes, which matters when a graph holds millions of
+	// scalars.
+	data  unsafe.Pointer
+	n     int
+	shape []int // nil for a scalar
 	dtype DType
-	shape []int
-	f32   []float32
-	f64   []float64
-
-	// Inline storage so that small tensors (the common case in scalar
-	// graphs) cost one allocation, not three.
-	shapeBuf [4]int
-	one32    [1]float32
-	one64    [1]float64
+	// one holds the element of a one-element tensor, so that a scalar
+	// costs one allocation.
+	one float64
 }
+
+// s32 returns the storage of a Float32 tensor.
+func (t *Tensor) s32() []float32 { return unsafe.Slice((*float32)(t.data), t.n) }
+
+// s64 returns the storage of a Float64 tensor.
+func (t *Tensor) s64() []float64 { return unsafe.Slice((*float64)(t.data), t.n) }
 
 // Error is the value this package panics with on a programming error such
 // as a shape mismatch. Its message names the operation and the shapes.
@@ -99,27 +106,18 @@ func alloc(op string, dt DType, shape []int) *Tensor {
 		panicf(op, "invalid dtype %v", dt)
 	}
 	n := numel(op, shape)
-	t := &Tensor{dtype: dt}
+	t := newHeader()
+	t.dtype, t.n = dt, n
 	if len(shape) > 0 {
-		if len(shape) <= len(t.shapeBuf) {
-			t.shape = t.shapeBuf[:len(shape)]
-		} else {
-			t.shape = make([]int, len(shape))
-		}
-		copy(t.shape, shape)
+		t.shape = append(make([]int, 0, len(shape)), shape...)
 	}
-	if dt == Float32 {
-		if n == 1 {
-			t.f32 = t.one32[:]
-		} else {
-			t.f32 = make([]float32, n)
-		}
-	} else {
-		if n == 1 {
-			t.f64 = t.one64[:]
-		} else {
-			t.f64 = make([]float64, n)
-		}
+	switch {
+	case n == 1:
+		t.data = unsafe.Pointer(&t.one)
+	case n > 1 && dt == Float32:
+		t.data = unsafe.Pointer(unsafe.SliceData(make([]float32, n)))
+	case n > 1:
+		t.data = unsafe.Pointer(unsafe.SliceData(make([]float64, n)))
 	}
 	return t
 }
@@ -172,9 +170,9 @@ func FromSlice[T Float](data []T, shape ...int) *Tensor {
 	}
 	switch d := any(data).(type) {
 	case []float32:
-		copy(t.f32, d)
+		copy(t.s32(), d)
 	case []float64:
-		copy(t.f64, d)
+		copy(t.s64(), d)
 	default:
 		// Named float types: convert element by element.
 		for i, v := range data {
@@ -216,10 +214,7 @@ func (t *Tensor) Dim(i int) int { return t.shape[normAxis("Dim", i, len(t.shape)
 
 // Len returns the number of elements.
 func (t *Tensor) Len() int {
-	if t.dtype == Float32 {
-		return len(t.f32)
-	}
-	return len(t.f64)
+	return t.n
 }
 
 // Strides returns the row-major strides in elements. Tensors are always
@@ -242,7 +237,7 @@ func (t *Tensor) Float32s() []float32 {
 	if t.dtype != Float32 {
 		panicf("Float32s", "tensor is %v", t.dtype)
 	}
-	return t.f32
+	return t.s32()
 }
 
 // Float64s returns the underlying storage of a Float64 tensor.
@@ -251,7 +246,7 @@ func (t *Tensor) Float64s() []float64 {
 	if t.dtype != Float64 {
 		panicf("Float64s", "tensor is %v", t.dtype)
 	}
-	return t.f64
+	return t.s64()
 }
 
 // Values returns a copy of the elements as float64 in row-major order.
@@ -265,16 +260,16 @@ func (t *Tensor) Values() []float64 {
 
 func (t *Tensor) get(i int) float64 {
 	if t.dtype == Float32 {
-		return float64(t.f32[i])
+		return float64(t.s32()[i])
 	}
-	return t.f64[i]
+	return t.s64()[i]
 }
 
 func (t *Tensor) set(i int, v float64) {
 	if t.dtype == Float32 {
-		t.f32[i] = float32(v)
+		t.s32()[i] = float32(v)
 	} else {
-		t.f64[i] = v
+		t.s64()[i] = v
 	}
 }
 
@@ -317,12 +312,14 @@ func (t *Tensor) Item() float64 {
 func (t *Tensor) Fill(v float64) *Tensor {
 	if t.dtype == Float32 {
 		f := float32(v)
-		for i := range t.f32 {
-			t.f32[i] = f
+		d := t.s32()
+		for i := range d {
+			d[i] = f
 		}
 	} else {
-		for i := range t.f64 {
-			t.f64[i] = v
+		d := t.s64()
+		for i := range d {
+			d[i] = v
 		}
 	}
 	return t
@@ -331,9 +328,9 @@ func (t *Tensor) Fill(v float64) *Tensor {
 // Zero sets every element to 0 and returns t.
 func (t *Tensor) Zero() *Tensor {
 	if t.dtype == Float32 {
-		clear(t.f32)
+		clear(t.s32())
 	} else {
-		clear(t.f64)
+		clear(t.s64())
 	}
 	return t
 }
@@ -341,8 +338,7 @@ func (t *Tensor) Zero() *Tensor {
 // Clone returns a deep copy.
 func (t *Tensor) Clone() *Tensor {
 	c := alloc("Clone", t.dtype, t.shape)
-	copy(c.f32, t.f32)
-	copy(c.f64, t.f64)
+	copyData(c, t)
 	return c
 }
 
@@ -365,8 +361,7 @@ func CopyTo(dst, src *Tensor) *Tensor {
 		panicf("CopyTo", "shapes %v and %v differ", dst.shape, src.shape)
 	}
 	if dst.dtype == src.dtype {
-		copy(dst.f32, src.f32)
-		copy(dst.f64, src.f64)
+		copyData(dst, src)
 		return dst
 	}
 	for i := 0; i < src.Len(); i++ {
@@ -402,14 +397,10 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	} else if known != n {
 		panicf("Reshape", "cannot reshape %v (%d elements) to %v", t.shape, n, shape)
 	}
-	v := &Tensor{dtype: t.dtype, f32: t.f32, f64: t.f64}
+	v := newHeader()
+	v.dtype, v.data, v.n = t.dtype, t.data, t.n
 	if len(shape) > 0 {
-		if len(shape) <= len(v.shapeBuf) {
-			v.shape = v.shapeBuf[:len(shape)]
-		} else {
-			v.shape = make([]int, len(shape))
-		}
-		copy(v.shape, shape)
+		v.shape = append(make([]int, 0, len(shape)), shape...)
 	}
 	return v
 }
@@ -517,4 +508,14 @@ func sameDType(op string, ts ...*Tensor) DType {
 		}
 	}
 	return dt
+}
+
+// copyData copies the elements of src into dst, which has the same dtype
+// and length.
+func copyData(dst, src *Tensor) {
+	if dst.dtype == Float32 {
+		copy(dst.s32(), src.s32())
+	} else {
+		copy(dst.s64(), src.s64())
+	}
 }
