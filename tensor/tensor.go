@@ -106,7 +106,7 @@ func alloc(op string, dt DType, shape []int) *Tensor {
 		panicf(op, "invalid dtype %v", dt)
 	}
 	n := numel(op, shape)
-	t := newHeader()
+	t := new(Tensor)
 	t.dtype, t.n = dt, n
 	if len(shape) > 0 {
 		t.shape = append(make([]int, 0, len(shape)), shape...)
@@ -397,7 +397,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	} else if known != n {
 		panicf("Reshape", "cannot reshape %v (%d elements) to %v", t.shape, n, shape)
 	}
-	v := newHeader()
+	v := new(Tensor)
 	v.dtype, v.data, v.n = t.dtype, t.data, t.n
 	if len(shape) > 0 {
 		v.shape = append(make([]int, 0, len(shape)), shape...)
