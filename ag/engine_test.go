@@ -1,6 +1,7 @@
 package ag_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -170,4 +171,32 @@ func TestShapeMismatchPanicNamesOpAndShapes(t *testing.T) {
 	b := ag.Param(tensor.Zeros(tensor.Float64, 4))
 	mustPanic(t, "tensor: Add: shapes [2 3] and [4] do not broadcast", func() { ag.Add(a, b) })
 	mustPanic(t, "tensor: MatMul: shapes [2 3]·[2 3]", func() { ag.MatMul(a, a) })
+}
+
+// Graphs built and differentiated on several goroutines at once share the
+// Var slabs and the Backward work list; each must still get its own
+// gradients. Run with -race.
+func TestConcurrentGraphs(t *testing.T) {
+	const workers, rounds = 4, 200
+	errs := make(chan string, workers)
+	for w := range workers {
+		go func() {
+			for r := range rounds {
+				v := float64(w*rounds + r)
+				x := ag.Param(tensor.Scalar(tensor.Float64, v))
+				y := ag.Mul(ag.Add(x, x), x) // 2x², dy/dx = 4x
+				ag.Backward(y)
+				if got := x.Grad.Item(); got != 4*v {
+					errs <- fmt.Sprintf("worker %d round %d: grad %v, want %v", w, r, got, 4*v)
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range workers {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
 }

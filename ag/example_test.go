@@ -60,3 +60,16 @@ func ExampleApply() {
 	// z = -12 dz/dx = -4 dz/dy = 3
 	// gradcheck: good
 }
+
+// Inference needs no graph: under NoGrad the gates compute values only, so
+// nothing is kept for a backward pass.
+func ExampleNoGrad() {
+	w := ag.Param(tensor.FromSlice([]float64{0.5, -1}))
+	var y *ag.Var
+	ag.NoGrad(func() {
+		y = ag.Sum(ag.Mul(w, w), false)
+	})
+	fmt.Println(y.Item(), y.RequiresGrad())
+	// Output:
+	// 1.25 false
+}
