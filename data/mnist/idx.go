@@ -1,0 +1,112 @@
+package mnist
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// IDX is the content of an IDX file of unsigned bytes: the dimensions and
+// the elements in row-major order.
+type IDX struct {
+	Dims []int
+	Data []byte
+}
+
+// MaxElements bounds the number of elements ReadIDX accepts, so that a
+// corrupt header cannot demand an absurd allocation.
+const MaxElements = 1 << 30
+
+// Error is a problem in an IDX file: the file's name, the byte offset in
+// its uncompressed content, and what is wrong there.
+type Error struct {
+	Name   string
+	Offset int64
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("mnist: %s: offset %d: %s", e.Name, e.Offset, e.Msg)
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// ReadIDX reads an IDX file of unsigned bytes (element type 0x08) from r,
+// raw or gzip-compressed (recognized by its magic bytes 1f 8b); name is
+// used in errors only. The format is big-endian: two zero bytes, the
+// element type, the number of dimensions d, then d 32-bit sizes, then the
+// elements.
+func ReadIDX(r io.Reader, name string) (*IDX, error) {
+	br := bufio.NewReader(r)
+	var src io.Reader = br
+	if p, err := br.Peek(2); err == nil && p[0] == 0x1f && p[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &Error{name, 0, "gzip: " + err.Error()}
+		}
+		defer zr.Close()
+		src = zr
+	}
+	cr := &countReader{r: src}
+	fail := func(off int64, format string, args ...any) (*IDX, error) {
+		return nil, &Error{name, off, fmt.Sprintf(format, args...)}
+	}
+	readErr := func(err error, what string) (*IDX, error) {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return fail(cr.n, "truncated %s", what)
+		}
+		return fail(cr.n, "%s: %v", what, err)
+	}
+
+	var head [4]byte
+	if _, err := io.ReadFull(cr, head[:]); err != nil {
+		return readErr(err, "header")
+	}
+	magic := binary.BigEndian.Uint32(head[:])
+	if head[0] != 0 || head[1] != 0 || head[3] == 0 {
+		return fail(0, "bad magic 0x%08x", magic)
+	}
+	if head[2] != 0x08 {
+		return fail(2, "element type 0x%02x, want 0x08 (unsigned byte)", head[2])
+	}
+	nd := int(head[3])
+	dims := make([]int, nd)
+	total := int64(1)
+	for i := range dims {
+		off := cr.n
+		var b [4]byte
+		if _, err := io.ReadFull(cr, b[:]); err != nil {
+			return readErr(err, fmt.Sprintf("size of dimension %d", i))
+		}
+		d := int64(binary.BigEndian.Uint32(b[:]))
+		total *= d
+		if d > MaxElements || total > MaxElements {
+			return fail(off, "dimension %d of size %d makes more than %d elements", i, d, MaxElements)
+		}
+		dims[i] = int(d)
+	}
+	start := cr.n
+	// Read through a limit rather than into a buffer of the announced
+	// size, so that a short file with a huge header allocates little.
+	data, err := io.ReadAll(io.LimitReader(cr, total))
+	if err != nil {
+		return readErr(err, "data")
+	}
+	if int64(len(data)) < total {
+		return fail(cr.n, "truncated data: %d of %d bytes %v after the header at offset %d", len(data), total, dims, start)
+	}
+	return &IDX{Dims: dims, Data: data}, nil
+}
