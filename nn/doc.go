@@ -1,0 +1,16 @@
+// Package nn builds neural networks from the gates of package ag: layers
+// that hold parameters (Linear), activations (ReLU, LeakyReLU, ELU,
+// Sigmoid, Tanh, Maxout), Dropout, containers (Sequential, and the MLP
+// builder), weight initializers, losses and L2 regularization.
+//
+// A Module maps a batch of inputs, one example per row, to outputs, and
+// names its parameters the way PyTorch's state_dict does: a Sequential of
+// Linear, ReLU, Linear has parameters "0.weight", "0.bias", "2.weight" and
+// "2.bias", weights stored out×in. WriteSafetensors and ReadSafetensors
+// store them in the safetensors format that PyTorch and Hugging Face use.
+//
+// The gates this package adds — ELU, Maxout, the multiclass hinge loss and
+// binary cross-entropy with logits — are ordinary user-defined gates
+// (ag.Apply with a type implementing ag.Gate), each checked against
+// numerical gradients in this package's tests.
+package nn

@@ -1,0 +1,48 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"backprop/ag"
+	"backprop/tensor"
+)
+
+// Linear is a fully connected layer, y = x·Wᵀ + b, for a batch x of shape
+// [N, In]. The weight W is stored Out×In, as in PyTorch, and the product
+// uses the transpose flag of the matrix multiplication (ag.MatMulT), not a
+// transposed copy.
+type Linear struct {
+	stateless
+	In, Out int
+	Weight  *ag.Var // [Out, In]
+	Bias    *ag.Var // [Out]
+}
+
+// NewLinear returns a Float32 Linear layer whose weights init draws from
+// rng (nil means HeUniform) and whose biases are zero.
+func NewLinear(rng *rand.Rand, in, out int, init Init) *Linear {
+	if in <= 0 || out <= 0 {
+		panic(fmt.Sprintf("nn: NewLinear: sizes %d→%d", in, out))
+	}
+	if init == nil {
+		init = HeUniform
+	}
+	w := tensor.New(tensor.Float32, out, in)
+	init(rng, w)
+	return &Linear{In: in, Out: out,
+		Weight: ag.Param(w), Bias: ag.Param(tensor.New(tensor.Float32, out))}
+}
+
+// Forward returns x·Wᵀ + b.
+//
+//	forward:  y = x·Wᵀ + b          (b broadcast over the rows)
+//	backward: ∂L/∂x = ∂L/∂y·W,  ∂L/∂W = (∂L/∂y)ᵀ·x,  ∂L/∂b = Σ_rows ∂L/∂y
+func (l *Linear) Forward(x *ag.Var) *ag.Var {
+	return ag.Add(ag.MatMulT(x, l.Weight, false, true), l.Bias)
+}
+
+// Parameters returns "weight" and "bias".
+func (l *Linear) Parameters() []Parameter {
+	return []Parameter{{"weight", l.Weight}, {"bias", l.Bias}}
+}
