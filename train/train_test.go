@@ -1,0 +1,114 @@
+package train
+
+import (
+	"bytes"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"backprop/ag"
+	"backprop/data"
+	"backprop/data/mnist"
+	"backprop/nn"
+	"backprop/optim"
+	"backprop/tensor"
+)
+
+// A small MLP on 3,000 MNIST digits learns in two epochs.
+func TestFitMNISTSubset(t *testing.T) {
+	dir, err := mnist.DefaultDir()
+	if err != nil {
+		t.Fatal(err) // GoMNIST is a module dependency: go test has fetched it
+	}
+	all, err := mnist.LoadSet(dir, "t10k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all.Standardize(0.1307, 0.3081)
+	tr, te := all.Head(4000).Split(1000, nil)
+	rng := rand.New(rand.NewPCG(1, 2))
+	m := nn.MLP(nn.Spec{Sizes: []int{784, 64, 10}}, rng)
+	opt := optim.NewAdam(nn.Vars(m), 2e-3)
+	var steps, epochs int
+	h := Fit(m, tr, te, Config{Epochs: 2, Batch: 64, Optimizer: opt, Rand: rng,
+		Schedule: optim.Warmup{Steps: 10, Then: optim.Cosine{Base: 2e-3, Steps: 2 * 47}},
+		OnStep:   func(Step) { steps++ }, OnEpoch: func(Epoch) { epochs++ }})
+	if steps != 2*47 || epochs != 2 || len(h) != 2 {
+		t.Errorf("%d steps, %d epochs, history of %d", steps, epochs, len(h))
+	}
+	if h[1].ValAccuracy < 0.85 || h[1].Loss > h[0].Loss {
+		t.Errorf("history %+v", h)
+	}
+}
+
+func TestSaveLoadModel(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	rng := rand.New(rand.NewPCG(1, 2))
+	spec := nn.Spec{Sizes: []int{6, 5, 4, 3}, Activation: "elu"}
+	m := nn.MLP(spec, rng)
+	meta := Meta{Spec: spec, Mean: 0.5, Std: 2, Data: DataInfo{Name: "spiral", Points: 10, Classes: 3, Seed: 7}}
+	if err := SaveModel(path, m, meta); err != nil {
+		t.Fatal(err)
+	}
+	m2, meta2, err := LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta2.Mean != 0.5 || meta2.Std != 2 || meta2.Data != meta.Data || meta2.Spec.String() != spec.String() {
+		t.Errorf("meta %+v, want %+v", meta2, meta)
+	}
+	x := ag.Const(tensor.Randn(rng, tensor.Float32, 2, 6))
+	if !tensor.Equal(m.Forward(x).Value, m2.Forward(x).Value) {
+		t.Error("the loaded model computes other logits")
+	}
+	files, _ := os.ReadDir(dir)
+	if len(files) != 1 {
+		t.Errorf("files left behind: %v", files)
+	}
+	if err := SaveModel(filepath.Join(dir, "no", "m"), m, meta); err == nil {
+		t.Error("saving into a missing folder succeeded")
+	}
+	os.WriteFile(path, []byte("junk"), 0o644)
+	if _, _, err := LoadModel(path); err == nil || err.Error() != "safetensors: "+path+": offset 4: truncated header length" {
+		t.Errorf("junk: %v", err)
+	}
+}
+
+func TestPlot(t *testing.T) {
+	h := History{{Epoch: 1, Loss: 1, Accuracy: 0.6, ValLoss: 0.8, ValAccuracy: 0.7},
+		{Epoch: 2, Loss: 0.5, Accuracy: 0.8, ValLoss: 0.6, ValAccuracy: 0.75},
+		{Epoch: 3, Loss: 0.3, Accuracy: 0.9, ValLoss: 0.5, ValAccuracy: 0.8}}
+	ds := data.Spiral(rand.New(rand.NewPCG(1, 1)), 20, 3)
+	m := nn.MLP(nn.Spec{Sizes: []int{2, 8, 3}}, rand.New(rand.NewPCG(1, 1)))
+	for _, b := range []*Boundary{nil, {Model: m, Data: ds, Std: 1}} {
+		var buf bytes.Buffer
+		if err := Plot(&buf, h, b); err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 800
+		if b != nil {
+			want = 1200
+		}
+		if img.Bounds().Dx() != want || img.Bounds().Dy() != 320 {
+			t.Errorf("image %v", img.Bounds())
+		}
+		blue := 0
+		for y := 0; y < 320; y++ {
+			for x := 0; x < 800; x++ {
+				if r, g, bb, _ := img.At(x, y).RGBA(); r>>8 == 31 && g>>8 == 119 && bb>>8 == 180 {
+					blue++
+				}
+			}
+		}
+		if blue < 200 {
+			t.Errorf("only %d pixels of the training curves", blue)
+		}
+	}
+}
