@@ -4,6 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The interop test loads our model files in PyTorch: Debian's python3-torch
+# for /usr/bin/python3. Install it on a machine that lacks it.
+if ! /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
+	echo "test.sh: installing python3-torch and python3-numpy for the interop test" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy libopenblas0-pthread >/dev/null
+fi
+
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:" >&2

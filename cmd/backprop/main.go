@@ -7,6 +7,10 @@
 // The commands are:
 //
 //	grad   evaluate an expression and its gradient with respect to each variable
+//	train  train a neural network on MNIST or the spiral data set
+//	eval   measure a saved model on its test set
+//	predict classify an image with a saved model
+//	bench  measure the speed of a kernel (gemm)
 //	help   print this list, or the usage of one command
 //
 // Run "backprop help <command>" for the usage of a command.
@@ -31,6 +35,10 @@ type command struct {
 // commands lists the subcommands in the order the usage shows them.
 var commands = []command{
 	{name: "grad", summary: "evaluate an expression and its gradient with respect to each variable", usage: gradUsage, run: runGrad},
+	{name: "train", summary: "train a neural network on MNIST or the spiral data set", usage: trainUsage, run: runTrain},
+	{name: "eval", summary: "measure a saved model on its test set", usage: evalUsage, run: runEval},
+	{name: "predict", summary: "classify an image with a saved model", usage: predictUsage, run: runPredict},
+	{name: "bench", summary: "measure the speed of a kernel (gemm)", usage: benchUsage, run: runBench},
 }
 
 func lookup(name string) *command {

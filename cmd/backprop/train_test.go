@@ -1,0 +1,189 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"backprop/data/mnist"
+)
+
+func TestTrainErrors(t *testing.T) {
+	dir := t.TempDir()
+	spiral := filepath.Join(dir, "spiral.safetensors")
+	if code, _, stderr := runArgs("train", "--dataset", "spiral", "--epochs", "2", "--model", spiral); code != 0 {
+		t.Fatalf("training the spiral: exit %d: %s", code, stderr)
+	}
+	notImage := filepath.Join(dir, "notes.png")
+	os.WriteFile(notImage, []byte("not an image"), 0o644)
+	missing := filepath.Join(dir, "missing.safetensors")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--batch", "0"}, "backprop train: --batch 0: must be positive"},
+		{[]string{"train", "--epochs", "-1"}, "backprop train: --epochs -1: must be positive"},
+		{[]string{"train", "--dataset", "cifar"}, "backprop train: --dataset cifar: want mnist or spiral"},
+		{[]string{"train", "--hidden", "5,x"}, "backprop train: --hidden 5,x: want positive widths separated by commas, such as 512,256"},
+		{[]string{"train", "--activation", "swish"}, "backprop train: --activation swish: want one of relu, leaky_relu, elu, tanh, sigmoid, maxout"},
+		{[]string{"train", "--optimizer", "adagrad"}, "backprop train: --optimizer adagrad: want adam, adamw, sgd, nesterov or rmsprop"},
+		{[]string{"train", "--schedule", "exp"}, "backprop train: --schedule exp: want cosine, step or constant"},
+		{[]string{"train", "--dropout", "1"}, "backprop train: --dropout 1: want a probability in [0, 1)"},
+		{[]string{"train", "--plot", "curves.jpg"}, "backprop train: --plot curves.jpg: want a file name ending in .png"},
+		{[]string{"train", "--lr", "x"}, `backprop train: invalid value "x" for flag -lr: parse error`},
+		{[]string{"train", "--nope"}, "backprop train: flag provided but not defined: -nope"},
+		{[]string{"train", "extra"}, `backprop train: unexpected argument "extra"`},
+		{[]string{"train", "--model", "/no/such/folder/m.safetensors"}, "backprop train: --model /no/such/folder/m.safetensors: no folder /no/such/folder to write into"},
+		{[]string{"train", "--model", "none", "--data", dir}, "backprop train: mnist: open " + filepath.Join(dir, "train-images-idx3-ubyte") + ": no such file or directory"},
+		{[]string{"eval"}, "backprop eval: --model FILE is required"},
+		{[]string{"eval", "--model", missing}, "backprop eval: open " + missing + ": no such file or directory"},
+		{[]string{"eval", "--model", notImage}, "backprop eval: safetensors: " + notImage + ": offset 0: header length 7575175936672558958 exceeds 104857600"},
+		{[]string{"predict", "--model", spiral}, "backprop predict: want one IMAGE argument, got 0"},
+		{[]string{"predict", "x.png"}, "backprop predict: --model FILE is required"},
+		{[]string{"predict", "--model", spiral, notImage}, "backprop predict: " + spiral + ": the model takes 2 inputs, not a 28×28 image"},
+	} {
+		code, stdout, stderr := runArgs(c.args...)
+		if code != 2 || stdout != "" || stderr != c.want+"\n" {
+			t.Errorf("%q: exit %d, stdout %q, stderr\n%q\nwant\n%q", c.args, code, stdout, stderr, c.want+"\n")
+		}
+	}
+}
+
+func TestTrainSpiral(t *testing.T) {
+	dir := t.TempDir()
+	model, plot := filepath.Join(dir, "s.safetensors"), filepath.Join(dir, "s.png")
+	code, stdout, stderr := runArgs("train", "--dataset", "spiral", "--json", "--model", model, "--plot", plot)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// One line per epoch is too many for 100 epochs: every fifth, with a
+	// header line first.
+	if lines := strings.Count(stderr, "\n"); lines != 22 || !strings.Contains(stderr, "epoch 100/100: loss ") {
+		t.Errorf("%d log lines:\n%s", lines, stderr)
+	}
+	var res struct {
+		TestAccuracy     float64 `json:"test_accuracy"`
+		TestLoss         float64 `json:"test_loss"`
+		Epochs           int     `json:"epochs"`
+		Seconds          float64 `json:"seconds"`
+		SamplesPerSecond float64 `json:"samples_per_second"`
+		Model            string  `json:"model"`
+	}
+	d := json.NewDecoder(strings.NewReader(stdout))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&res); err != nil {
+		t.Fatalf("%v in %q", err, stdout)
+	}
+	if res.TestAccuracy < 0.95 || res.Epochs != 100 || res.Model != model || res.SamplesPerSecond <= 0 {
+		t.Errorf("result %+v", res)
+	}
+	f, err := os.Open(plot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() != 1200 {
+		t.Errorf("plot: %v", err)
+	}
+	code, stdout, stderr = runArgs("eval", "--model", model, "--json")
+	var ev struct {
+		Accuracy, Loss float64
+		Samples        int
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &ev) != nil || ev.Accuracy != res.TestAccuracy || ev.Samples != 300 {
+		t.Errorf("eval: exit %d %q %q", code, stdout, stderr)
+	}
+}
+
+// MNIST end to end on a subset: train, eval, predict.
+func TestTrainMNISTSubset(t *testing.T) {
+	mdir, err := mnist.DefaultDir()
+	if err != nil {
+		t.Fatal(err) // GoMNIST is a module dependency: go test has fetched it
+	}
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	code, stdout, stderr := runArgs("train", "--limit", "5000", "--val", "1000", "--hidden", "64", "--epochs", "3", "--lr", "0.003", "--model", model, "--threads", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "test accuracy ") || !strings.Contains(stdout, "on 10000 examples; 3 epochs in ") || !strings.HasSuffix(stdout, "model saved to "+model+"\n") {
+		t.Errorf("stdout %q", stdout)
+	}
+	if n := strings.Count(stderr, "\nepoch "); n != 3 {
+		t.Errorf("%d epoch lines in %q", n, stderr)
+	}
+	code, stdout, _ = runArgs("eval", "--model", model)
+	var acc float64
+	fmt.Sscanf(stdout, "accuracy %f%%", &acc)
+	if code != 0 || acc < 85 || !strings.HasSuffix(stdout, "on 10000 examples\n") {
+		t.Errorf("eval: exit %d, %q", code, stdout)
+	}
+
+	// The first test digit, a 7, drawn dark on light at twice the size.
+	test, err := mnist.LoadSet(mdir, "t10k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewGray(image.Rect(0, 0, 56, 56))
+	for y := 0; y < 56; y++ {
+		for x := 0; x < 56; x++ {
+			img.SetGray(x, y, color.Gray{uint8(255 - 255*test.X.At(0, (y/2)*28+x/2))})
+		}
+	}
+	png7 := filepath.Join(dir, "seven.png")
+	f, _ := os.Create(png7)
+	png.Encode(f, img)
+	f.Close()
+	code, stdout, stderr = runArgs("predict", "--model", model, png7)
+	if code != 0 || !strings.HasPrefix(stdout, "class 7\n0: 0.") || strings.Count(stdout, "\n") != 11 {
+		t.Errorf("predict: exit %d, %q %q", code, stdout, stderr)
+	}
+	code, stdout, _ = runArgs("predict", "--json", "--model", model, png7)
+	var p struct {
+		Class         int       `json:"class"`
+		Probabilities []float64 `json:"probabilities"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &p) != nil || p.Class != 7 || len(p.Probabilities) != 10 {
+		t.Errorf("predict --json: %q", stdout)
+	}
+}
+
+// --data reads any folder in the MNIST layout, such as Fashion-MNIST.
+func TestTrainDataFolder(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, dims []int, data []byte) {
+		b := []byte{0, 0, 8, byte(len(dims))}
+		for _, d := range dims {
+			b = append(b, byte(d>>24), byte(d>>16), byte(d>>8), byte(d))
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), append(b, data...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, set := range []struct {
+		name string
+		n    int
+	}{{"train", 300}, {"t10k", 100}} {
+		imgs, labels := make([]byte, set.n*784), make([]byte, set.n)
+		for i := range labels {
+			labels[i] = byte(i % 10)
+			imgs[i*784+int(labels[i])] = 255 // class k lights pixel k
+		}
+		write(set.name+"-images-idx3-ubyte", []int{set.n, 28, 28}, imgs)
+		write(set.name+"-labels-idx1-ubyte", []int{set.n}, labels)
+	}
+	code, stdout, stderr := runArgs("train", "--data", dir, "--val", "50", "--hidden", "16", "--epochs", "20", "--batch", "25", "--lr", "0.01", "--model", "none")
+	if code != 0 || !strings.HasPrefix(stdout, "test accuracy 100.00%") || !strings.Contains(stdout, "on 100 examples") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if !strings.HasPrefix(stderr, "training 784-16-10 relu on 250 mnist examples (50 for validation), 20 epochs of batch 25, adam lr 0.01, cosine schedule\n") {
+		t.Errorf("stderr %q", stderr)
+	}
+}

@@ -1,0 +1,158 @@
+package interop
+
+import (
+	"encoding/json"
+	"flag"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"backprop/ag"
+	"backprop/nn"
+	"backprop/tensor"
+	"backprop/train"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/go_mlp.safetensors and testdata/go_logits.json")
+
+// fixedInput is the script's input: x[i][j] = ((i·784 + j)·37 mod 101)/100
+// in float32.
+func fixedInput(rows, features int) *tensor.Tensor {
+	x := tensor.New(tensor.Float32, rows, features)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < features; j++ {
+			x.Set(float64((i*features+j)*37%101)/100, i, j)
+		}
+	}
+	return x
+}
+
+func readLogits(t *testing.T, path string) [][]float64 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct{ Logits [][]float64 }
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return f.Logits
+}
+
+func writeLogits(t *testing.T, path string, y *tensor.Tensor) {
+	t.Helper()
+	rows := make([][]float64, y.Dim(0))
+	for i := range rows {
+		rows[i] = y.Values()[i*y.Dim(1) : (i+1)*y.Dim(1)]
+	}
+	b, _ := json.MarshalIndent(map[string]any{"backprop": "go", "logits": rows}, "", " ")
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func logitsOf(m nn.Module, features int) *tensor.Tensor {
+	m.SetTraining(false) // dropout off, as in torch's eval()
+	var y *tensor.Tensor
+	ag.NoGrad(func() { y = m.Forward(ag.Const(fixedInput(4, features))).Value })
+	return y
+}
+
+func compare(t *testing.T, got *tensor.Tensor, want [][]float64, tol float64) {
+	t.Helper()
+	if len(want) != got.Dim(0) || len(want[0]) != got.Dim(1) {
+		t.Fatalf("logits %v, want %d×%d", got.Shape(), len(want), len(want[0]))
+	}
+	worst := 0.0
+	for i, row := range want {
+		for j, w := range row {
+			worst = max(worst, math.Abs(got.At(i, j)-w))
+		}
+	}
+	if !(worst <= tol) {
+		t.Errorf("logits differ by up to %g (tolerance %g)", worst, tol)
+	}
+}
+
+// A model written by PyTorch loads here and gives PyTorch's logits.
+func TestTorchModelLoads(t *testing.T) {
+	m, meta, err := train.LoadModel("testdata/torch_mlp.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Spec.String() != `{"sizes":[784,32,10],"activation":"relu"}` || meta.Std != 1 || meta.Data.Name != "mnist" {
+		t.Errorf("metadata %+v", meta)
+	}
+	var names []string
+	for _, p := range m.Parameters() {
+		names = append(names, p.Name)
+	}
+	if strings.Join(names, " ") != "0.weight 0.bias 2.weight 2.bias" {
+		t.Errorf("parameters %v", names)
+	}
+	compare(t, logitsOf(m, 784), readLogits(t, "testdata/torch_logits.json"), 1e-5)
+}
+
+// The Go fixture for the reverse direction: a model written by SaveModel
+// and the logits Go computes for it.
+func TestGoFixture(t *testing.T) {
+	model, logits := filepath.Join("testdata", "go_mlp.safetensors"), filepath.Join("testdata", "go_logits.json")
+	if *update {
+		spec := nn.Spec{Sizes: []int{784, 32, 10}, Activation: "relu"}
+		m := nn.MLP(spec, rand.New(rand.NewPCG(2026, 4)))
+		if err := train.SaveModel(model, m, train.Meta{Spec: spec, Std: 1, Data: train.DataInfo{Name: "mnist"}}); err != nil {
+			t.Fatal(err)
+		}
+		writeLogits(t, logits, logitsOf(m, 784))
+	}
+	m, _, err := train.LoadModel(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compare(t, logitsOf(m, 784), readLogits(t, logits), 0)
+}
+
+// The script checks models written here in PyTorch. It needs Debian's
+// python3-torch and python3-numpy, which test.sh installs when missing.
+func TestPyTorchLoadsGoModel(t *testing.T) {
+	// Debian's python3-torch is installed for /usr/bin/python3, which
+	// need not be the python3 on PATH.
+	py := ""
+	for _, c := range []string{"/usr/bin/python3", "python3"} {
+		if p, err := exec.LookPath(c); err == nil && exec.Command(p, "-c", "import torch, numpy").Run() == nil {
+			py = p
+			break
+		}
+	}
+	if py == "" {
+		t.Fatal("no python3 with torch and numpy: apt-get install -y python3-torch python3-numpy (test.sh does this)")
+	}
+	args := []string{"pytorch_mlp.py", "check", "testdata/go_mlp.safetensors", "testdata/go_logits.json"}
+	// Other activations, dropout (off in evaluation) and maxout, written
+	// here and now.
+	dir := t.TempDir()
+	for i, spec := range []nn.Spec{
+		{Sizes: []int{784, 20, 15, 10}, Activation: "elu", Alpha: 0.7, Dropout: 0.3},
+		{Sizes: []int{784, 12, 10}, Activation: "maxout", K: 3},
+		{Sizes: []int{784, 16, 10}, Activation: "leaky_relu", Slope: 0.2},
+		{Sizes: []int{784, 16, 10}, Activation: "tanh"},
+		{Sizes: []int{784, 16, 10}, Activation: "sigmoid"},
+	} {
+		m := nn.MLP(spec, rand.New(rand.NewPCG(uint64(i), 9)))
+		model, logits := filepath.Join(dir, spec.Activation+".safetensors"), filepath.Join(dir, spec.Activation+".json")
+		if err := train.SaveModel(model, m, train.Meta{Spec: spec, Std: 1}); err != nil {
+			t.Fatal(err)
+		}
+		writeLogits(t, logits, logitsOf(m, 784))
+		args = append(args, model, logits)
+	}
+	out, err := exec.Command(py, args...).CombinedOutput()
+	if err != nil || strings.Count(string(out), ": ok (tolerance 1e-05)") != 6 {
+		t.Errorf("pytorch_mlp.py check: %v\n%s", err, out)
+	}
+}
