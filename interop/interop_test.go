@@ -114,7 +114,9 @@ func TestGoFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compare(t, logitsOf(m, 784), readLogits(t, logits), 0)
+	// Not bit-exact: the matrix kernels (AVX-512, AVX2, pure Go) round
+	// differently, and the fixture was written by one of them.
+	compare(t, logitsOf(m, 784), readLogits(t, logits), 1e-5)
 }
 
 // The script checks models written here in PyTorch. It needs Debian's

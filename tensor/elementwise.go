@@ -2,13 +2,18 @@ package tensor
 
 import (
 	"math"
+
+	"backprop/internal/kernel"
 )
 
 // This file holds the element-wise operations. Each has an allocating form
 // (Exp) and a destination-first form (ExpTo) that writes into dst and
 // returns it; dst may be the same tensor as an operand of the same shape.
-// The loops here are the reference definitions; faster kernels replace the
-// bodies without changing these signatures.
+// The loops here are the reference definitions. For float32 the hot
+// operations (same-shape, scalar and row-broadcast add, sub, mul and div;
+// exp, sigmoid, tanh, ReLU, scale and add-scalar) run the SIMD kernels of
+// internal/kernel instead; they give the same bits as the loops except for
+// exp, sigmoid and tanh, which are within 2 ulps (see kernel.Exp).
 
 // unary applies f to every element of a, computing in float64.
 func unary(op string, dst, a *Tensor, f func(float64) float64) *Tensor {
@@ -25,6 +30,23 @@ func unary(op string, dst, a *Tensor, f func(float64) float64) *Tensor {
 		}
 	}
 	return dst
+}
+
+// unaryK is unary with a float32 kernel k.
+func unaryK(op string, dst, a *Tensor, k func(dst, x []float32), f func(float64) float64) *Tensor {
+	if a.dtype != Float32 {
+		return unary(op, dst, a, f)
+	}
+	checkDst(op, dst, a.dtype, a.shape)
+	k(dst.s32(), a.s32())
+	return dst
+}
+
+// asFloat32 reports whether s is a float32 value, so that a float32
+// kernel with float32(s) gives the same bits as the float64 loop.
+func asFloat32(s float64) (float32, bool) {
+	f := float32(s)
+	return f, float64(f) == s || s != s
 }
 
 func sigmoid(x float64) float64 {
@@ -49,7 +71,7 @@ func NegTo(dst, a *Tensor) *Tensor {
 }
 
 // ExpTo sets dst = eˣ element-wise.
-func ExpTo(dst, a *Tensor) *Tensor { return unary("Exp", dst, a, math.Exp) }
+func ExpTo(dst, a *Tensor) *Tensor { return unaryK("Exp", dst, a, kernel.Exp, math.Exp) }
 
 // LogTo sets dst = ln x element-wise.
 func LogTo(dst, a *Tensor) *Tensor { return unary("Log", dst, a, math.Log) }
@@ -67,14 +89,16 @@ func SinTo(dst, a *Tensor) *Tensor { return unary("Sin", dst, a, math.Sin) }
 func CosTo(dst, a *Tensor) *Tensor { return unary("Cos", dst, a, math.Cos) }
 
 // TanhTo sets dst = tanh x element-wise.
-func TanhTo(dst, a *Tensor) *Tensor { return unary("Tanh", dst, a, math.Tanh) }
+func TanhTo(dst, a *Tensor) *Tensor { return unaryK("Tanh", dst, a, kernel.Tanh, math.Tanh) }
 
 // SigmoidTo sets dst = σ(x) = 1/(1+e⁻ˣ) element-wise, without overflow for
 // large |x|.
-func SigmoidTo(dst, a *Tensor) *Tensor { return unary("Sigmoid", dst, a, sigmoid) }
+func SigmoidTo(dst, a *Tensor) *Tensor {
+	return unaryK("Sigmoid", dst, a, kernel.Sigmoid, sigmoid)
+}
 
 // ReLUTo sets dst = max(x, 0) element-wise.
-func ReLUTo(dst, a *Tensor) *Tensor { return unary("ReLU", dst, a, relu) }
+func ReLUTo(dst, a *Tensor) *Tensor { return unaryK("ReLU", dst, a, kernel.ReLU, relu) }
 
 // LeakyReLUTo sets dst = x for x > 0 and slope·x otherwise.
 func LeakyReLUTo(dst, a *Tensor, slope float64) *Tensor {
@@ -101,11 +125,21 @@ func SignTo(dst, a *Tensor) *Tensor {
 
 // ScaleTo sets dst = s·a.
 func ScaleTo(dst, a *Tensor, s float64) *Tensor {
+	if s32, ok := asFloat32(s); ok && a.dtype == Float32 {
+		checkDst("Scale", dst, a.dtype, a.shape)
+		kernel.Scale(dst.s32(), a.s32(), s32)
+		return dst
+	}
 	return unary("Scale", dst, a, func(x float64) float64 { return s * x })
 }
 
 // AddScalarTo sets dst = a + s.
 func AddScalarTo(dst, a *Tensor, s float64) *Tensor {
+	if s32, ok := asFloat32(s); ok && a.dtype == Float32 {
+		checkDst("AddScalar", dst, a.dtype, a.shape)
+		kernel.AddScalar(dst.s32(), a.s32(), s32)
+		return dst
+	}
 	return unary("AddScalar", dst, a, func(x float64) float64 { return x + s })
 }
 
@@ -249,6 +283,72 @@ func broadcastOrPanic(op string, a, b *Tensor) []int {
 	return out
 }
 
+// binKernels are the float32 kernels of one arithmetic operation: vv for
+// two vectors, vs for a vector and a scalar, sv for a scalar and a vector.
+type binKernels struct {
+	vv     func(dst, x, y []float32)
+	vs, sv func(dst, x []float32, s float32)
+}
+
+var (
+	addK = &binKernels{kernel.Add, kernel.AddScalar, kernel.AddScalar}
+	subK = &binKernels{kernel.Sub, func(dst, x []float32, s float32) { kernel.AddScalar(dst, x, -s) }, kernel.SubFromScalar}
+	mulK = &binKernels{kernel.Mul, kernel.Scale, kernel.Scale}
+	divK = &binKernels{kernel.Div, kernel.DivScalar, kernel.DivFromScalar}
+)
+
+// isRowOf reports whether r broadcasts over the rows of shape: its last
+// size is shape's and all its other sizes are 1, with no more axes.
+func isRowOf(r, shape []int) bool {
+	if len(r) == 0 || len(r) > len(shape) || r[len(r)-1] != shape[len(shape)-1] {
+		return false
+	}
+	for _, d := range r[:len(r)-1] {
+		if d != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// binaryFast runs the float32 kernels of k when a and b have the same
+// shape, or one is a single element or a row broadcast over the other; it
+// reports whether it did. None of these cases allocates.
+func binaryFast(op string, dst, a, b *Tensor, k *binKernels) bool {
+	if a.dtype != Float32 {
+		return false
+	}
+	switch {
+	case SameShape(a.shape, b.shape):
+		checkDst(op, dst, Float32, a.shape)
+		k.vv(dst.s32(), a.s32(), b.s32())
+	case b.n == 1 && len(b.shape) <= len(a.shape):
+		checkDst(op, dst, Float32, a.shape)
+		k.vs(dst.s32(), a.s32(), b.s32()[0])
+	case a.n == 1 && len(a.shape) <= len(b.shape):
+		checkDst(op, dst, Float32, b.shape)
+		k.sv(dst.s32(), b.s32(), a.s32()[0])
+	case isRowOf(b.shape, a.shape):
+		checkDst(op, dst, Float32, a.shape)
+		kernel.Rows(k.vv, dst.s32(), a.s32(), b.s32(), false)
+	case isRowOf(a.shape, b.shape):
+		checkDst(op, dst, Float32, b.shape)
+		kernel.Rows(k.vv, dst.s32(), b.s32(), a.s32(), true)
+	default:
+		return false
+	}
+	return true
+}
+
+// binaryK is binary with the float32 kernels k.
+func binaryK(op string, dst, a, b *Tensor, k *binKernels, f func(x, y float64) float64) *Tensor {
+	sameDType(op, a, b)
+	if binaryFast(op, dst, a, b, k) {
+		return dst
+	}
+	return binary(op, dst, a, b, f)
+}
+
 // binary sets dst = f(a, b) with broadcasting.
 func binary(op string, dst, a, b *Tensor, f func(x, y float64) float64) *Tensor {
 	dt := sameDType(op, a, b)
@@ -298,16 +398,16 @@ func b2f(c bool) float64 {
 }
 
 // AddTo sets dst = a + b with broadcasting.
-func AddTo(dst, a, b *Tensor) *Tensor { return binary("Add", dst, a, b, fadd) }
+func AddTo(dst, a, b *Tensor) *Tensor { return binaryK("Add", dst, a, b, addK, fadd) }
 
 // SubTo sets dst = a − b with broadcasting.
-func SubTo(dst, a, b *Tensor) *Tensor { return binary("Sub", dst, a, b, fsub) }
+func SubTo(dst, a, b *Tensor) *Tensor { return binaryK("Sub", dst, a, b, subK, fsub) }
 
 // MulTo sets dst = a ⊙ b with broadcasting.
-func MulTo(dst, a, b *Tensor) *Tensor { return binary("Mul", dst, a, b, fmul) }
+func MulTo(dst, a, b *Tensor) *Tensor { return binaryK("Mul", dst, a, b, mulK, fmul) }
 
 // DivTo sets dst = a / b with broadcasting.
-func DivTo(dst, a, b *Tensor) *Tensor { return binary("Div", dst, a, b, fdiv) }
+func DivTo(dst, a, b *Tensor) *Tensor { return binaryK("Div", dst, a, b, divK, fdiv) }
 
 // PowTo sets dst = aᵇ with broadcasting.
 func PowTo(dst, a, b *Tensor) *Tensor { return binary("Pow", dst, a, b, math.Pow) }

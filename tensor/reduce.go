@@ -3,6 +3,8 @@ package tensor
 import (
 	"math"
 	"slices"
+
+	"backprop/internal/kernel"
 )
 
 // reduceAxes normalises axes (none means all) into a sorted set without
@@ -49,6 +51,12 @@ func ReducedShape(shape []int, keepdims bool, axes ...int) []int {
 // reduce folds a over axes into dst (which has either the kept or the
 // squeezed shape) with f, starting every output element at init.
 func reduce(op string, dst, a *Tensor, axes []int, init float64, f func(acc, x float64) float64) *Tensor {
+	return reduceK(op, dst, a, axes, init, nil, f)
+}
+
+// reduceK is reduce with a float32 kernel k that folds a whole slice; it
+// serves reductions over all axes and over the last axis alone.
+func reduceK(op string, dst, a *Tensor, axes []int, init float64, k func([]float32) float32, f func(acc, x float64) float64) *Tensor {
 	_, keep := reduceAxes(op, a.shape, axes)
 	if dst == a && a.Len() > 1 {
 		panicf(op, "destination aliases the operand")
@@ -59,6 +67,22 @@ func reduce(op string, dst, a *Tensor, axes []int, init float64, f func(acc, x f
 	squeezed := ReducedShape(a.shape, false, axes...)
 	if !SameShape(dst.shape, keep) && !SameShape(dst.shape, squeezed) {
 		panicf(op, "destination shape %v, want %v or %v", dst.shape, keep, squeezed)
+	}
+	if k != nil && a.dtype == Float32 {
+		n := 0 // length of the reduced rows
+		switch {
+		case len(axes) == 0 || len(a.shape) == 0 || (len(axes) == 1 && len(a.shape) == 1):
+			n = a.n
+		case len(axes) == 1 && normAxis(op, axes[0], len(a.shape)) == len(a.shape)-1:
+			n = a.shape[len(a.shape)-1]
+		}
+		if n > 0 {
+			d, x := dst.s32(), a.s32()
+			for i := range d {
+				d[i] = k(x[i*n : (i+1)*n])
+			}
+			return dst
+		}
 	}
 	dst.Fill(init)
 	st := [][]int{bstrides(keep, a.shape)}
@@ -88,11 +112,13 @@ func fmin(acc, x float64) float64 {
 
 // SumTo sets dst to the sum of a over axes (all when none are given). dst
 // has the reduced shape, with or without the reduced axes kept as size 1.
-func SumTo(dst, a *Tensor, axes ...int) *Tensor { return reduce("Sum", dst, a, axes, 0, fadd) }
+func SumTo(dst, a *Tensor, axes ...int) *Tensor {
+	return reduceK("Sum", dst, a, axes, 0, kernel.Sum, fadd)
+}
 
 // MeanTo sets dst to the mean of a over axes.
 func MeanTo(dst, a *Tensor, axes ...int) *Tensor {
-	reduce("Mean", dst, a, axes, 0, fadd)
+	reduceK("Mean", dst, a, axes, 0, kernel.Sum, fadd)
 	if dst.Len() > 0 {
 		ScaleTo(dst, dst, float64(dst.Len())/float64(a.Len()))
 	}
@@ -102,7 +128,7 @@ func MeanTo(dst, a *Tensor, axes ...int) *Tensor {
 // MaxTo sets dst to the maximum of a over axes; NaN propagates.
 func MaxTo(dst, a *Tensor, axes ...int) *Tensor {
 	checkNonEmpty("Max", a, axes)
-	return reduce("Max", dst, a, axes, math.Inf(-1), fmax)
+	return reduceK("Max", dst, a, axes, math.Inf(-1), kernel.Max, fmax)
 }
 
 // MinTo sets dst to the minimum of a over axes; NaN propagates.
@@ -212,6 +238,16 @@ func softmax(op string, dst, a *Tensor, axis int, logOut bool) *Tensor {
 	checkDst(op, dst, a.dtype, a.shape)
 	axis = normAxis(op, axis, len(a.shape))
 	outer, n, inner := split(a.shape, axis)
+	if a.dtype == Float32 && inner == 1 {
+		// Rows along the last axis (or axes of size 1 after it): the
+		// kernels, max-shifted the same way.
+		if logOut {
+			kernel.LogSoftmax(dst.s32(), a.s32(), n)
+		} else {
+			kernel.Softmax(dst.s32(), a.s32(), n)
+		}
+		return dst
+	}
 	for o := 0; o < outer; o++ {
 		for in := 0; in < inner; in++ {
 			base := o*n*inner + in

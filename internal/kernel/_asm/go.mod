@@ -1,0 +1,3 @@
+module backprop/internal/kernel/_asm
+
+go 1.26

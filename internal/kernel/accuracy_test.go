@@ -1,0 +1,132 @@
+package kernel
+
+import (
+	"flag"
+	"math"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+var exhaustive = flag.Bool("exhaustive", false, "check exp, sigmoid and tanh on every float32 bit pattern (minutes)")
+
+// sigmoid64 is the float64 reference of the sigmoid.
+func sigmoid64(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// accuracyCases are the approximated kernels, their float64 references
+// and the documented bound in ulps of the reference rounded to float32.
+var accuracyCases = []struct {
+	name string
+	kern func(v *Variant) func(dst, x []float32)
+	ref  func(float64) float64
+	ulps int64
+}{
+	{"Exp", func(v *Variant) func(dst, x []float32) { return v.Exp }, math.Exp, 1},
+	{"Sigmoid", func(v *Variant) func(dst, x []float32) { return v.Sigmoid }, sigmoid64, 2},
+	{"Tanh", func(v *Variant) func(dst, x []float32) { return v.Tanh }, math.Tanh, 2},
+}
+
+// TestAccuracy compares exp, sigmoid and tanh of every variant with
+// math.Exp, the float64 sigmoid and math.Tanh rounded to float32, over a
+// sweep of the whole float32 range: every 127th bit pattern, every pattern
+// with -exhaustive. It logs the largest error found for each.
+func TestAccuracy(t *testing.T) {
+	stride := uint64(127)
+	if *exhaustive {
+		stride = 1
+	} else if testing.Short() {
+		stride = 4099
+	}
+	for _, ac := range accuracyCases {
+		t.Run(ac.name, func(t *testing.T) {
+			vs := Variants()
+			worst := make([]int64, len(vs))
+			worstX := make([]float32, len(vs))
+			var mu sync.Mutex
+			workers := runtime.GOMAXPROCS(0)
+			const chunk = 1 << 14
+			var wg sync.WaitGroup
+			for w := range workers {
+				wg.Go(func() {
+					x := make([]float32, chunk)
+					want := make([]float32, chunk)
+					got := make([]float32, chunk)
+					lw := make([]int64, len(vs))
+					lx := make([]float32, len(vs))
+					for start := uint64(w) * chunk * stride; start < 1<<32; start += uint64(workers) * chunk * stride {
+						n := 0
+						for b := start; b < 1<<32 && n < chunk; b += stride {
+							x[n] = math.Float32frombits(uint32(b))
+							want[n] = float32(ac.ref(float64(x[n])))
+							n++
+						}
+						for vi, v := range vs {
+							ac.kern(v)(got[:n], x[:n])
+							for i := range n {
+								if d := ulpDiff(got[i], want[i]); d > lw[vi] {
+									lw[vi], lx[vi] = d, x[i]
+								}
+							}
+						}
+					}
+					mu.Lock()
+					for vi := range vs {
+						if lw[vi] > worst[vi] {
+							worst[vi], worstX[vi] = lw[vi], lx[vi]
+						}
+					}
+					mu.Unlock()
+				})
+			}
+			wg.Wait()
+			for vi, v := range vs {
+				t.Logf("%s %s: max error %d ulp (at x = %v, stride %d)", ac.name, v.Name, worst[vi], worstX[vi], stride)
+				if worst[vi] > ac.ulps {
+					t.Errorf("%s %s: error %d ulp at x = %v (%#x), bound %d", ac.name, v.Name, worst[vi], worstX[vi],
+						math.Float32bits(worstX[vi]), ac.ulps)
+				}
+			}
+		})
+	}
+}
+
+// TestSpecialValues checks the ends of the range of every variant.
+func TestSpecialValues(t *testing.T) {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	for _, v := range Variants() {
+		check := func(name string, f func(dst, x []float32), x, want float32) {
+			d := []float32{0}
+			f(d, []float32{x})
+			if !(d[0] == want || (d[0] != d[0] && want != want)) {
+				t.Errorf("%s %s(%v) = %v, want %v", v.Name, name, x, d[0], want)
+			}
+		}
+		check("Exp", v.Exp, nan, nan)
+		check("Exp", v.Exp, inf, inf)
+		check("Exp", v.Exp, -inf, 0)
+		check("Exp", v.Exp, 88.72284, inf)
+		check("Exp", v.Exp, 1000, inf)
+		check("Exp", v.Exp, -104, 0)
+		check("Exp", v.Exp, -1000, 0)
+		check("Exp", v.Exp, 0, 1)
+		check("Exp", v.Exp, -103.2, math.SmallestNonzeroFloat32)
+		check("Sigmoid", v.Sigmoid, nan, nan)
+		check("Sigmoid", v.Sigmoid, inf, 1)
+		check("Sigmoid", v.Sigmoid, -inf, 0)
+		check("Sigmoid", v.Sigmoid, 0, 0.5)
+		check("Sigmoid", v.Sigmoid, 200, 1)
+		check("Sigmoid", v.Sigmoid, -200, 0)
+		check("Tanh", v.Tanh, nan, nan)
+		check("Tanh", v.Tanh, inf, 1)
+		check("Tanh", v.Tanh, -inf, -1)
+		check("Tanh", v.Tanh, 50, 1)
+		check("Tanh", v.Tanh, -50, -1)
+		check("Tanh", v.Tanh, float32(math.Copysign(0, -1)), float32(math.Copysign(0, -1)))
+	}
+}
