@@ -12,6 +12,13 @@ if ! /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy libopenblas0-pthread >/dev/null
 fi
 
+# The browser test of "backprop serve" drives Debian's Chromium headless.
+if [ ! -x /usr/bin/chromium ]; then
+	echo "test.sh: installing chromium for the browser test" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:" >&2
@@ -22,3 +29,12 @@ go vet ./...
 go test ./...
 go test -tags purego ./internal/... ./tensor/...
 go test -race ./tensor/... ./ag/... ./gradcheck/...
+
+# go generate must reproduce the generated assembly exactly.
+generated() { grep -rl --include='*.s' --include='*.go' '^// Code generated' internal | sort | xargs md5sum; }
+before=$(generated)
+go generate ./...
+if [ "$(generated)" != "$before" ]; then
+	echo "go generate changed generated files: commit its output" >&2
+	exit 1
+fi
