@@ -29,10 +29,12 @@ var allowed = map[string][]string{
 	"optim":             {"ag", "tensor"},
 	"train":             {"data", "nn", "optim", "ag", "tensor"},
 	"interop":           {},
-	"cmd/backprop":      {"expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "github.com/schollz/progressbar/v3"},
+	"cmd/backprop":      {"viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "github.com/schollz/progressbar/v3"},
 	"internal/kernel":   {"golang.org/x/sys/cpu"},
 	"internal/gemm":     {"internal/kernel", "internal/parallel", "golang.org/x/sys/cpu"},
 	"internal/parallel": {},
+	"viz/web":           {"viz", "expr", "ag", "tensor", "nn", "optim", "data"},
+	"viz":               {"ag", "tensor", "github.com/goccy/go-graphviz", "github.com/fogleman/gg", "github.com/golang/freetype/truetype", "golang.org/x/image/font", "golang.org/x/image/font/gofont/gobold", "golang.org/x/image/font/gofont/goregular"},
 }
 
 func TestImportDirections(t *testing.T) {

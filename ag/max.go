@@ -9,17 +9,21 @@ import "backprop/tensor"
 //	backward: ∂L/∂x = ∂L/∂y at the position of the maximum, 0 elsewhere
 //	          (max routes the gradient; k tied maxima get ∂L/∂y / k each)
 func Max(x *Var, keepdims bool, axes ...int) *Var {
-	return Apply(&extremumGate{keepdims: keepdims, axes: axes, reduce: tensor.Max}, x)
+	return Apply(&extremumGate{name: "max", keepdims: keepdims, axes: axes, reduce: tensor.Max}, x)
 }
 
 // extremumGate is the reduction to the largest or smallest element; Max
 // and Min share it since their backward passes are the same routing.
 type extremumGate struct {
+	name     string // "max" or "min", for GateName
 	keepdims bool
 	axes     []int
 	reduce   func(*tensor.Tensor, bool, ...int) *tensor.Tensor
 	x, ykeep *tensor.Tensor
 }
+
+// Name tells the two reductions apart in pictures and messages.
+func (g *extremumGate) Name() string { return g.name }
 
 func (g *extremumGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.x = in[0]

@@ -16,7 +16,7 @@ import (
 	"backprop/tensor"
 )
 
-const gradSynopsis = "backprop grad [--json] [--check] [--dtype float64|float32] EXPR NAME=VALUE ..."
+const gradSynopsis = "backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] EXPR NAME=VALUE ..."
 
 const gradUsage = "usage: " + gradSynopsis + `
 
@@ -56,11 +56,19 @@ with "--".
 	          rel error NAME = E
 	          (JSON: "numeric": {...}, "rel_error": {...}); below 1e-7 is good
 	--dtype   float64 (the default) or float32
+	--svg FILE, --png FILE, --dot FILE
+	          also draw the expression's graph after the backward pass, as
+	          in the lecture: one box per gate, left to right, every wire
+	          with its value above (green) and its gradient below (red);
+	          SVG and PNG are laid out by Graphviz built into the program,
+	          DOT is Graphviz's text. Graphs of more than 500 gates are
+	          refused
 
 Examples:
 
 	backprop grad "(x+y)*z" x=-2 y=5 z=-4
 	backprop grad --json "sigmoid(w0*x0 + w1*x1 + w2)" w0=2 x0=-1 w1=-3 x1=-2 w2=-3
+	backprop grad --png neuron.png "sigmoid(w0*x0 + w1*x1 + w2)" w0=2 x0=-1 w1=-3 x1=-2 w2=-3
 	backprop grad --check "sum((W@x + b)^2)" W="[[1,2,3],[4,5,6]]" x="[[1],[0],[-1]]" b="[[0.5],[-0.5]]"
 `
 
@@ -85,6 +93,10 @@ func runGrad(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.Bool("json", false, "print one JSON object")
 	check := fs.Bool("check", false, "also print numerical gradients and relative errors")
 	dtypeName := fs.String("dtype", "float64", "element type: float64 or float32")
+	var pictures pictureFlags
+	fs.StringVar(&pictures.svg, "svg", "", "write the graph as SVG to `FILE`")
+	fs.StringVar(&pictures.png, "png", "", "write the graph as PNG to `FILE`")
+	fs.StringVar(&pictures.dot, "dot", "", "write the graph as DOT to `FILE`")
 	flags, pos := splitFlags(fs, args)
 	if err := parseFlags(fs, flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -156,7 +168,11 @@ func runGrad(args []string, stdout, stderr io.Writer) int {
 	}
 	grads := make([]*tensor.Tensor, len(vars))
 	if len(vars) > 0 {
-		if err := catch(func() { ag.Backward(y) }); err != nil {
+		var opts []ag.Option
+		if pictures.any() {
+			opts = append(opts, ag.KeepGraph())
+		}
+		if err := catch(func() { ag.Backward(y, opts...) }); err != nil {
 			return fail("%v", err)
 		}
 		for i, v := range vars {
@@ -172,6 +188,16 @@ func runGrad(args []string, stdout, stderr io.Writer) int {
 		res, err = numericCheck(node, vars, y.Shape())
 		if err != nil {
 			return fail("--check: %v", err)
+		}
+	}
+
+	if pictures.any() {
+		names := map[*ag.Var]string{}
+		for _, v := range vars {
+			names[v.param] = v.name
+		}
+		if err := pictures.write(y, names); err != nil {
+			return fail("%v", err)
 		}
 	}
 

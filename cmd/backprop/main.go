@@ -11,6 +11,7 @@
 //	eval   measure a saved model on its test set
 //	predict classify an image with a saved model
 //	bench  measure the speed of a kernel (gemm)
+//	serve  a local web page that draws graphs and steps through backprop
 //	help   print this list, or the usage of one command
 //
 // Run "backprop help <command>" for the usage of a command.
@@ -39,6 +40,7 @@ var commands = []command{
 	{name: "eval", summary: "measure a saved model on its test set", usage: evalUsage, run: runEval},
 	{name: "predict", summary: "classify an image with a saved model", usage: predictUsage, run: runPredict},
 	{name: "bench", summary: "measure the speed of a kernel (gemm)", usage: benchUsage, run: runBench},
+	{name: "serve", summary: "a local web page that draws graphs and steps through backprop", usage: serveUsage, run: runServe},
 }
 
 func lookup(name string) *command {

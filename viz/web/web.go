@@ -1,0 +1,362 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"backprop/ag"
+	"backprop/expr"
+	"backprop/tensor"
+	"backprop/viz"
+)
+
+//go:embed static
+var static embed.FS
+
+// Limits on what a request may ask for.
+const (
+	MaxBody      = 64 << 10 // bytes of a request body
+	MaxExpr      = 500      // bytes of an expression
+	MaxVars      = 32       // variables of an expression
+	MaxValue     = 4 << 10  // bytes of one value
+	MaxElements  = 4096     // elements of one value
+	MaxGates     = 200      // gates of a graph drawn in the page
+	MaxSessions  = 4        // training sessions kept at once
+	MaxSteps     = 50       // training steps per request
+	MaxTotal     = 20000    // training steps of one session
+	MaxHidden    = 256      // hidden units of the spiral network
+	HandlerLimit = 10 * time.Second
+)
+
+// Handler serves the page and its API.
+type Handler struct {
+	mux *http.ServeMux
+	// mu serialises all graph work: ag's gradient switch and scratch
+	// space are process-wide.
+	mu       sync.Mutex
+	sessions map[string]*session
+}
+
+// New returns the handler of the page: / and /static/ for the page,
+// POST /api/graph for a graph and its steps, POST /api/train for the
+// training view. Every request is answered within HandlerLimit.
+func New() http.Handler {
+	return http.TimeoutHandler(newHandler(), HandlerLimit, `{"error": "the request took too long"}`)
+}
+
+func newHandler() *Handler {
+	h := &Handler{mux: http.NewServeMux(), sessions: map[string]*session{}}
+	sub, _ := fs.Sub(static, "static")
+	files := http.FileServerFS(sub)
+	h.mux.Handle("GET /static/", http.StripPrefix("/static/", files))
+	h.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := fs.ReadFile(sub, "index.html")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(b)
+	})
+	h.mux.HandleFunc("POST /api/graph", h.graph)
+	h.mux.HandleFunc("POST /api/train", h.train)
+	return h
+}
+
+// ServeHTTP adds the security headers and serves the request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
+	hd.Set("Referrer-Policy", "no-referrer")
+	h.mux.ServeHTTP(w, r)
+}
+
+// Serve serves New() on l with timeouts on every phase of a request, and
+// shuts down gracefully when ctx is done.
+func Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           New(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      HandlerLimit + 5*time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	done := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		done <- srv.Shutdown(sctx)
+	}()
+	err := srv.Serve(l)
+	if errors.Is(err, http.ErrServerClosed) {
+		return <-done
+	}
+	return err
+}
+
+// readJSON decodes the body of r into v, refusing bodies over MaxBody,
+// unknown fields and trailing data.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		return fmt.Errorf("content type %q, want application/json", ct)
+	}
+	d := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return fmt.Errorf("request body over %d bytes", MaxBody)
+		}
+		return fmt.Errorf("bad JSON: %v", err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return errors.New("bad JSON: data after the object")
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, err error) {
+	writeJSON(w, status, map[string]string{"error": err.Error()})
+}
+
+// GraphRequest is the body of POST /api/graph.
+type GraphRequest struct {
+	Expr string `json:"expr"`
+	// Values maps each variable to its value as text: a number or a
+	// nested list.
+	Values map[string]string `json:"values"`
+}
+
+// GraphNode is one Var of the graph, in topological order.
+type GraphNode struct {
+	ID      string   `json:"id"`   // the SVG group of the node
+	Wire    string   `json:"wire"` // the SVG group of its wire, "" for a constant
+	Kind    string   `json:"kind"` // "input", "const" or "gate"
+	Label   string   `json:"label"`
+	Gate    string   `json:"gate,omitempty"`
+	Pattern string   `json:"pattern,omitempty"`
+	Inputs  []string `json:"inputs,omitempty"` // IDs of the inputs
+	Value   string   `json:"value"`
+	Grad    string   `json:"grad"`
+}
+
+// Step is one gate of the forward or the backward pass.
+type Step struct {
+	Pass string `json:"pass"` // "forward" or "backward"
+	Node string `json:"node"` // the gate's ID
+	// Forward: the output's value. Backward: the upstream gradient
+	// ∂L/∂out, and for each input the local gradient ∂out/∂in (the
+	// gate's backward pass applied to ones), the product sent back, and
+	// the input's gradient summed so far.
+	Value     string   `json:"value,omitempty"`
+	Upstream  string   `json:"upstream,omitempty"`
+	Local     []string `json:"local,omitempty"`
+	Product   []string `json:"product,omitempty"`
+	GradSoFar []string `json:"grad_so_far,omitempty"`
+}
+
+// GraphResponse is the answer to POST /api/graph.
+type GraphResponse struct {
+	SVG   string            `json:"svg"`
+	Value string            `json:"value"`
+	Grads map[string]string `json:"grads"`
+	Names []string          `json:"names"` // the variables, sorted
+	Nodes []GraphNode       `json:"nodes"`
+	Steps []Step            `json:"steps"`
+}
+
+func (h *Handler) graph(w http.ResponseWriter, r *http.Request) {
+	var req GraphRequest
+	if err := readJSON(w, r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	resp, err := h.buildGraph(r.Context(), &req)
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// buildGraph evaluates the request's expression, runs the backward pass
+// and collects the picture and the steps.
+func (h *Handler) buildGraph(ctx context.Context, req *GraphRequest) (resp *GraphResponse, err error) {
+	if len(req.Expr) > MaxExpr {
+		return nil, fmt.Errorf("expression of %d bytes, more than %d", len(req.Expr), MaxExpr)
+	}
+	if len(req.Values) > MaxVars {
+		return nil, fmt.Errorf("%d variables, more than %d", len(req.Values), MaxVars)
+	}
+	node, err := expr.Parse(req.Expr)
+	if err != nil {
+		return nil, fmt.Errorf("expression: %v", err)
+	}
+	used := expr.Names(node)
+	for _, name := range used {
+		if _, ok := req.Values[name]; !ok {
+			return nil, fmt.Errorf("no value for %s", name)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			if te, ok := r.(*tensor.Error); ok {
+				resp, err = nil, te
+				return
+			}
+			panic(r)
+		}
+	}()
+	env := map[string]*ag.Var{}
+	names := map[*ag.Var]string{}
+	var sorted []string
+	for _, name := range used {
+		text := req.Values[name]
+		if len(text) > MaxValue {
+			return nil, fmt.Errorf("value of %s: %d bytes, more than %d", name, len(text), MaxValue)
+		}
+		t, err := expr.ParseValue(text, tensor.Float64)
+		if err != nil {
+			return nil, fmt.Errorf("value of %s: %v", name, err)
+		}
+		if t.Len() > MaxElements {
+			return nil, fmt.Errorf("value of %s: %d elements, more than %d", name, t.Len(), MaxElements)
+		}
+		v := ag.Param(t)
+		env[name], names[v] = v, name
+		sorted = append(sorted, name)
+	}
+	sort.Strings(sorted)
+	for name := range req.Values {
+		if env[name] == nil {
+			return nil, fmt.Errorf("variable %s is not used in the expression", name)
+		}
+	}
+	y, err := expr.Eval(node, env, tensor.Float64)
+	if err != nil {
+		return nil, err
+	}
+	if y.Value.Len() != 1 {
+		return nil, fmt.Errorf("output has shape %v, not a scalar; wrap it in sum(...)", y.Shape())
+	}
+	if y.RequiresGrad() {
+		ag.Backward(y, ag.KeepGraph())
+	}
+	g, err := viz.Build(y, &viz.Options{Names: names, MaxGates: MaxGates})
+	if err != nil {
+		return nil, err
+	}
+	svg, err := viz.SVG(ctx, g.DOT())
+	if err != nil {
+		return nil, err
+	}
+	resp = &GraphResponse{SVG: string(svg), Value: viz.Number(y.Item()), Grads: map[string]string{}, Names: sorted}
+	for _, name := range sorted {
+		resp.Grads[name] = viz.Format(gradOf(env[name]))
+	}
+	kinds := map[viz.Kind]string{viz.Input: "input", viz.Const: "const", viz.Op: "gate"}
+	for i, n := range g.Nodes {
+		gn := GraphNode{ID: n.ID, Wire: "w" + n.ID[1:], Kind: kinds[n.Kind], Label: n.Label,
+			Gate: n.Gate, Pattern: n.Pattern, Value: viz.Format(n.Var.Value), Grad: viz.Format(gradOf(n.Var))}
+		if n.Kind == viz.Const && i != g.Output {
+			gn.Wire = ""
+		}
+		for _, in := range n.Inputs {
+			gn.Inputs = append(gn.Inputs, g.Nodes[in].ID)
+		}
+		resp.Nodes = append(resp.Nodes, gn)
+	}
+	resp.Steps = steps(g)
+	return resp, nil
+}
+
+// gradOf returns v's gradient, or zeros where none reached a Var that
+// requires one.
+func gradOf(v *ag.Var) *tensor.Tensor {
+	if v.Grad == nil && v.RequiresGrad() {
+		return tensor.New(v.DType(), v.Shape()...)
+	}
+	return v.Grad
+}
+
+// steps lists the forward pass, gate by gate in topological order, then
+// the backward pass in reverse, replaying each gate's Backward so that
+// the page can show the local gradients and the sums as they build up.
+func steps(g *viz.Graph) []Step {
+	var out []Step
+	for _, n := range g.Nodes {
+		if n.Kind == viz.Op {
+			out = append(out, Step{Pass: "forward", Node: n.ID, Value: viz.Format(n.Var.Value)})
+		}
+	}
+	sofar := map[*ag.Var]*tensor.Tensor{}
+	for i := len(g.Nodes) - 1; i >= 0; i-- {
+		n := g.Nodes[i]
+		if n.Kind != viz.Op || n.Var.Grad == nil {
+			continue
+		}
+		ins := n.Var.Inputs()
+		need := make([]bool, len(ins))
+		for j, in := range ins {
+			need[j] = in.RequiresGrad()
+		}
+		ones := tensor.Ones(n.Var.DType(), n.Var.Shape()...)
+		local := n.Var.Gate().Backward(ones, need)
+		prod := n.Var.Gate().Backward(n.Var.Grad, need)
+		s := Step{Pass: "backward", Node: n.ID, Upstream: viz.Format(n.Var.Grad)}
+		for j, in := range ins {
+			var l, p *tensor.Tensor
+			if j < len(local) && need[j] {
+				l, p = reduce(local[j], in), reduce(prod[j], in)
+			}
+			if p != nil {
+				if sofar[in] == nil {
+					sofar[in] = p.Clone()
+				} else {
+					sofar[in] = tensor.Add(sofar[in], p)
+				}
+			}
+			s.Local = append(s.Local, viz.Format(l))
+			s.Product = append(s.Product, viz.Format(p))
+			s.GradSoFar = append(s.GradSoFar, viz.Format(sofar[in]))
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// reduce sums a gradient back to the shape of the input it is for, as the
+// engine does where an input was broadcast.
+func reduce(t *tensor.Tensor, in *ag.Var) *tensor.Tensor {
+	if t == nil || tensor.SameShape(t.Shape(), in.Shape()) {
+		return t
+	}
+	return tensor.ReduceTo(tensor.New(t.DType(), in.Shape()...), t)
+}
+
+// newID returns a random session identifier.
+func newID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
