@@ -8,7 +8,7 @@
 # the "## GEMM" section of BENCHMARKS.md (other sections are kept).
 #
 # Usage: bench/gemm.sh [--quick] [--no-write]
-#   ROUNDS=5 TIME=0.3s   rounds per case and measuring time per run
+#   ROUNDS=5 TIME=0.2s   rounds per case and measuring time per run
 #   --quick              fewer shapes, for a smoke test
 #   --no-write           print the table only
 # Needs /usr/bin/python3 with python3-numpy and libopenblas0-pthread.
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-5}
-TIME=${TIME:-0.3s}
+TIME=${TIME:-0.2s}
 quick=0
 write=1
 for a in "$@"; do
@@ -73,17 +73,21 @@ for t in 1 2; do
 	for n in $sq; do cases+=("$n $n $n float32 $t 0 0"); done
 	for n in $sq64; do cases+=("$n $n $n float64 $t 0 0"); done
 	if [ $quick = 0 ]; then
-		# The MLP 784-512-256-10 at batch 64 and 256: forward x·W, backward
-		# dX = dY·Wᵀ and dW = Xᵀ·dY.
+		# The MLP 784-512-256-10 at batch 64 and 256, with W stored in×out:
+		# forward x·W, backward dX = dY·Wᵀ and dW = Xᵀ·dY; and with W stored
+		# out×in, as nn.Linear does: forward x·Wᵀ, backward dX = dY·W and
+		# dW = dYᵀ·X.
 		for bs in 64 256; do
 			for layer in "784 512" "512 256" "256 10"; do
 				set -- $layer
 				cases+=("$bs $2 $1 float32 $t 0 0" "$bs $1 $2 float32 $t 0 1" "$1 $2 $bs float32 $t 1 0")
+				cases+=("$bs $2 $1 float32 $t 0 1" "$bs $1 $2 float32 $t 0 0" "$2 $1 $bs float32 $t 1 0")
 			done
 		done
 	fi
 done
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A ours theirs
 for r in $(seq "$ROUNDS"); do
 	for i in "${!cases[@]}"; do
@@ -122,13 +126,14 @@ print(f"| {shape} | {op} | {dt} | {t} | {a:.1f} | {b:.1f} | {a / b:.2f} |")
 PY
 	done
 }
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
 out=$(table)
 echo "$out"
 
 if [ $write = 1 ]; then
 	machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores ($(lscpu | sed -n 's/^Flags:.*\(avx512f\).*/AVX-512/p'))"
-	section=$(printf '## GEMM\n\n%s, %s, Go %s. Produced by `bench/gemm.sh`.\n\n%s\n' \
-		"$(date -u +%F)" "$machine" "$(go env GOVERSION)" "$out")
+	section=$(printf '## GEMM\n\n%s, %s, Go %s. Produced by `bench/gemm.sh`.\nLoad average (1, 5, 15 min) before: %s, after: %s (the machine is shared:\nother work runs beside the benchmark, which alternates the two libraries so\nthat both see it).\n\n%s\n' \
+		"$(date -u +%F)" "$machine" "$(go env GOVERSION)" "$load0" "$load1" "$out")
 	SECTION="$section" /usr/bin/python3 - BENCHMARKS.md <<'PY'
 import os, re, sys
 path = sys.argv[1]

@@ -36,6 +36,20 @@ func blockSizes(mr, nr, size int) (kc, nc int) {
 var smallFlops = 128 * 128 * 128 // a variable so that tests can force either path
 
 // parallelFlops is the size m·n·k below which the product runs on one
-// worker: starting a second costs microseconds (far more when its core
-// is idle), as much as such a product takes.
-const parallelFlops = 48 * 48 * 48
+// worker: handing chunks to a second costs a microsecond or two when it
+// is spinning (internal/parallel), far more when its core is idle, as
+// much as such a product takes; measured with two workers, 96³ gains
+// about 15% and 64³, 256×10×256 and 64×256×10 lose.
+const parallelFlops = 96 * 96 * 96
+
+// parallelPack is the size k·n of op(B) from which a product that runs in
+// parallel also packs B in parallel.
+const parallelPack = 64 * 256
+
+// swapCols and swapRows bound the products that are computed transposed
+// (see dispatch): at most swapCols columns and at least swapRows rows.
+// Variables so that tests can force either path (swapCols = 0: never).
+var (
+	swapCols = 16
+	swapRows = 32
+)

@@ -12,10 +12,15 @@
 // written in assembly for AVX-512 and for AVX2+FMA, multiplies one sliver
 // of each into a tile of C. The blocking parameters are derived from this
 // machine's caches in blocking.go. Edge tiles go through the same kernels
-// (AVX-512 with masked loads and stores of C, the others through a small
-// buffer), and matrices small enough that packing does not pay are read in
-// place by them. B is packed once per call; chunks of rows (or columns) of
-// C then run in parallel on GOMAXPROCS workers (package internal/parallel).
+// (AVX-512 with masked loads of B and masked loads and stores of C, the
+// others through a small buffer), and matrices small enough that packing
+// does not pay are read in place by them. Transposed operands are packed
+// by 16×16 (8×8) transposes in AVX-512 registers. Products with few
+// columns (the last layer of a classifier) use a narrow 8×16 (8×8) tile,
+// or, when A is transposed, are computed as Cᵀ = op(B)ᵀ·op(A)ᵀ with a tall
+// 12×32 (12×16) tile and transposed into C. B is packed once per call (in
+// parallel when the product is), and chunks of rows (or columns) of C then
+// run in parallel on GOMAXPROCS workers (package internal/parallel).
 //
 // Results do not depend on the number of workers: chunks are made of whole
 // tiles, so every element of C is summed in the same order whatever the

@@ -17,9 +17,58 @@ import (
 func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	check(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if unsafe.Sizeof(alpha) == 4 {
-		gemm(kernels32[0], transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+		dispatch(kernels32, narrow32, tall32, transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
 	} else {
-		gemm(kernels64[0], transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
+		dispatch(kernels64, narrow64, tall64, transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
+	}
+}
+
+// dispatch runs the product with the kernel that suits its shape, given
+// the kernels of the CPU, the fastest first, and the narrow and tall ones
+// (or nil). A product with few columns and many rows and a transposed A is
+// computed transposed, Cᵀ = op(B)ᵀ·op(A)ᵀ, with the tall kernel (or the
+// first) into a buffer that is then transposed into C: op(A)ᵀ = A is read
+// in place as the wide side of the tiles, each broadcast of op(B) feeding
+// two vectors of it. The other few-column products use the narrow kernel,
+// which reads A in place by broadcasts: for them op(A)ᵀ would have to be
+// packed, by transposes that cost as much as the product saves. Products
+// with a few more rows than the first kernel's tile (10, as dW = dYᵀ·X of
+// a 10-class layer) take one tile of the tall kernel instead of two.
+func dispatch[T Float](ks []*kernel[T], narrow, tall *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if swapCols > 0 && n > 0 && n <= swapCols && m >= swapRows && k > 0 && alpha != 0 && transA {
+		ws := getWorkspace[T](2)
+		ct := grow(ws.ct, n*m)
+		ws.ct = ct
+		kr := ks[0]
+		if tall != nil && n <= tall.mr {
+			kr = tall
+		}
+		gemm(kr, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, 0, ct, m)
+		transposeInto(c, ldc, ct, m, n, beta)
+		putWorkspace(2, ws)
+		return
+	}
+	kr := pick(ks, narrow, n)
+	if tall != nil && kr == ks[0] && m <= tall.mr && m > ks[0].mr {
+		kr = tall // one tall tile instead of two
+	}
+	gemm(kr, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// transposeInto sets C = Ctᵀ + β·C for the m×n matrix C and the n×m
+// matrix Ct, whose rows are m apart; β = 0 does not read C.
+func transposeInto[T Float](c []T, ldc int, ct []T, m, n int, beta T) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			for j := range row {
+				row[j] = ct[j*m+i]
+			}
+		} else {
+			for j := range row {
+				row[j] = ct[j*m+i] + beta*row[j]
+			}
+		}
 	}
 }
 
@@ -66,11 +115,12 @@ func check(transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
 // calls allocate nothing.
 type workspace[T Float] struct {
 	ap, bp, tmp []T
+	ct          []T // Cᵀ, for a product computed transposed
 }
 
 // The pools of workspaces, by element size and use: [0] for the packed B
-// of a call, [1] for a worker's buffers.
-var pool32, pool64 [2]sync.Pool
+// of a call, [1] for a worker's buffers, [2] for a transposed product.
+var pool32, pool64 [3]sync.Pool
 
 func pool[T Float](use int) *sync.Pool {
 	var z T
@@ -114,7 +164,7 @@ type problem[T Float] struct {
 	// bp holds op(B) packed: for every block of kc rows starting at pc,
 	// at bp[pc·npad:], its ⌈n/Nr⌉ slivers of kb×Nr. When B is read in
 	// place (packB false), bp holds only its last, partial sliver, if
-	// any, k×Nr.
+	// any, k×Nr, unless the kernel reads B under a mask (maskB).
 	bp        []T
 	packB     bool
 	npad      int
@@ -149,13 +199,18 @@ func gemm[T Float](kr *kernel[T], transA, transB bool, m, n, k int, alpha T, a [
 	ws := getWorkspace[T](0)
 	slivB := ceilDiv(n, kr.nr)
 	pr.npad = slivB * kr.nr
+	par := parallel.Workers() > 1 && m*n*k >= parallelFlops
 	if pr.packB {
 		ws.bp = grow(ws.bp, k*pr.npad)
-		for pc := 0; pc < k; pc += kr.kc {
-			kb := min(kr.kc, k-pc)
-			packB(ws.bp[pc*pr.npad:], b, pr.brs, pr.bcs, pc, kb, 0, n, kr.nr)
+		if par && k*n >= parallelPack {
+			packBParallel(ws.bp, b, pr.brs, pr.bcs, k, n, pr.npad, kr)
+		} else {
+			for pc := 0; pc < k; pc += kr.kc {
+				kb := min(kr.kc, k-pc)
+				packB(ws.bp[pc*pr.npad:], b, pr.brs, pr.bcs, pc, kb, 0, n, kr.nr)
+			}
 		}
-	} else if e := n % kr.nr; e != 0 {
+	} else if e := n % kr.nr; e != 0 && !kr.maskB {
 		ws.bp = grow(ws.bp, k*kr.nr)
 		packB(ws.bp, b, pr.brs, pr.bcs, 0, k, n-e, e, kr.nr)
 	}
@@ -171,7 +226,7 @@ func gemm[T Float](kr *kernel[T], transA, transB bool, m, n, k int, alpha T, a [
 	slivA := ceilDiv(m, kr.mr)
 	pr.chunkRows, pr.chunkCols, pr.chunksM = m, n, 1
 	chunks := 1
-	if parallel.Workers() > 1 && m*n*k >= parallelFlops {
+	if par {
 		const perChunk = 8 // chunks per product, at most
 		if slivA >= 2 || slivA >= slivB {
 			pr.chunkRows = ceilDiv(slivA, min(perChunk, slivA)) * kr.mr
@@ -194,6 +249,22 @@ func gemm[T Float](kr *kernel[T], transA, transB bool, m, n, k int, alpha T, a [
 // that the single-chunk path above does not move pr to the heap.
 func runChunks[T Float](pr problem[T], chunks int) {
 	parallel.Do(chunks, pr.chunk)
+}
+
+// packBParallel packs op(B), k×n, into bp as gemm does, in parallel: in
+// tasks of a few slivers of one block of kc rows.
+func packBParallel[T Float](bp, b []T, brs, bcs, k, n, npad int, kr *kernel[T]) {
+	slivB := ceilDiv(n, kr.nr)
+	blocks := ceilDiv(k, kr.kc)
+	per := ceilDiv(slivB, max(1, 8/blocks)) // slivers per task
+	groups := ceilDiv(slivB, per)
+	parallel.Do(blocks*groups, func(i int) {
+		pc := i / groups * kr.kc
+		kb := min(kr.kc, k-pc)
+		t0 := i % groups * per
+		j0 := t0 * kr.nr
+		packB(bp[pc*npad+t0*kr.nr*kb:], b, brs, bcs, pc, kb, j0, min(per*kr.nr, n-j0), kr.nr)
+	})
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -240,7 +311,7 @@ func (pr *problem[T]) block(ws *workspace[T], r0, r1, c0, c1 int) {
 					switch {
 					case pr.packB:
 						bp = &pr.bp[pc*pr.npad+jr*kb]
-					case w < nr:
+					case w < nr && !kr.maskB:
 						bp = &pr.bp[pc*nr]
 					default:
 						bp, rsb = &pr.b[pc*pr.brs+jr], pr.brs

@@ -208,6 +208,18 @@ func TestKernels(t *testing.T) {
 	for _, kr := range kernels64 {
 		t.Run("float64/"+kr.name, func(t *testing.T) { testKernel(t, kr) })
 	}
+	if narrow32 != nil {
+		t.Run("float32/"+narrow32.name, func(t *testing.T) { testKernel(t, narrow32) })
+	}
+	if narrow64 != nil {
+		t.Run("float64/"+narrow64.name, func(t *testing.T) { testKernel(t, narrow64) })
+	}
+	if tall32 != nil {
+		t.Run("float32/"+tall32.name, func(t *testing.T) { testKernel(t, tall32) })
+	}
+	if tall64 != nil {
+		t.Run("float64/"+tall64.name, func(t *testing.T) { testKernel(t, tall64) })
+	}
 	t.Logf("float32 kernels: %d, float64 kernels: %d; Gemm uses %s and %s",
 		len(kernels32), len(kernels64), Kernel[float32](), Kernel[float64]())
 }
@@ -266,7 +278,7 @@ func TestGemmPublic(t *testing.T) {
 // and two workers, over row and column splits.
 func TestWorkersDoNotChangeResults(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, s := range [][3]int{{64, 64, 64}, {200, 301, 150}, {5, 700, 100}, {333, 17, 260}, {130, 600, 270}} {
+	for _, s := range [][3]int{{64, 64, 64}, {200, 301, 150}, {5, 700, 100}, {333, 17, 260}, {130, 600, 270}, {900, 10, 300}, {700, 7, 800}} {
 		for ti := range 4 {
 			x := newMatrices[float32](rng, ti&1 != 0, ti&2 != 0, s[0], s[1], s[2], 1, 1.5, 0.5)
 			y := newMatrices[float64](rng, ti&1 != 0, ti&2 != 0, s[0], s[1], s[2], 1, 1.5, 0.5)
@@ -332,6 +344,7 @@ func TestPanics(t *testing.T) {
 	// Zero-sized operands need no storage.
 	Gemm[float64](false, false, 0, 5, 3, 1, nil, 3, nil, 5, 0, nil, 5)
 	Gemm[float64](false, false, 2, 2, 0, 1, nil, 1, nil, 2, 0, make([]float64, 4), 2)
+	Gemm[float32](true, false, 40, 0, 3, 1, make([]float32, 120), 40, nil, 1, 0, nil, 1) // few columns, none
 }
 
 // FuzzGemm checks shapes, transposes, paddings and scalars against the
@@ -352,4 +365,147 @@ func FuzzGemm(f *testing.F) {
 		y.run(kernels64[len(kernels64)-1])
 		y.verify(t, "float64 go")
 	})
+}
+
+// TestPackBTransposed checks packB on a transposed B, with and without the
+// register transposes, against its definition: every sliver kb×nr, the
+// columns past nb zero.
+func TestPackBTransposed(t *testing.T) {
+	testPackBTransposed[float32](t, 32)
+	testPackBTransposed[float32](t, 16)
+	testPackBTransposed[float64](t, 16)
+	testPackBTransposed[float64](t, 8)
+}
+
+func testPackBTransposed[T Float](t *testing.T, nr int) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	defer func(old bool) { useTransposeBlock = old }(useTransposeBlock)
+	for _, kb := range []int{1, 7, 8, 15, 16, 17, 31, 32, 33, 64, 100} {
+		for _, nb := range []int{1, 5, 8, 15, 16, 17, nr - 1, nr, nr + 1, 2*nr + 9, 3 * nr} {
+			for _, p0 := range []int{0, 3} {
+				j0 := p0 + 1
+				ldb := p0 + kb + 5 // B is n×k, op(B)(p, j) = b[p + j·ldb]
+				b := make([]T, (j0+nb)*ldb)
+				for i := range b {
+					b[i] = T(rng.Float64())
+				}
+				slivers := ceilDiv(nb, nr)
+				for _, blocks := range []bool{false, true} {
+					useTransposeBlock = blocks
+					dst := make([]T, slivers*kb*nr+1)
+					for i := range dst {
+						dst[i] = nan[T]()
+					}
+					packB(dst, b, 1, ldb, p0, kb, j0, nb, nr)
+					for s := range slivers {
+						for p := range kb {
+							for j := range nr {
+								got := dst[s*kb*nr+p*nr+j]
+								var want T
+								if jj := s*nr + j; jj < nb {
+									want = b[(p0+p)+(j0+jj)*ldb]
+								}
+								if got != want {
+									t.Fatalf("%T nr=%d kb=%d nb=%d p0=%d blocks=%v: sliver %d [%d][%d] = %v, want %v", got, nr, kb, nb, p0, blocks, s, p, j, got, want)
+								}
+							}
+						}
+					}
+					if !isSentinel(dst[len(dst)-1]) {
+						t.Fatalf("kb=%d nb=%d: wrote past the slivers", kb, nb)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPackA checks packA, with and without the register transposes, on
+// op(A) = A and op(A) = Aᵀ, against its definition: for every p, mr values,
+// the rows past mb zero.
+func TestPackA(t *testing.T) {
+	testPackA[float32](t)
+	testPackA[float64](t)
+}
+
+func testPackA[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	defer func(old bool) { useTransposeBlock = old }(useTransposeBlock)
+	for _, mr := range []int{4, 6, 8, 12, 16} {
+		for _, mb := range []int{1, mr/2 + 1, mr - 1, mr} {
+			for _, kb := range []int{1, 7, 8, 15, 16, 17, 33, 100} {
+				for _, trans := range []bool{false, true} {
+					i0, p0 := 2, 3
+					rows, cols := i0+mb, p0+kb+4 // A as stored, op(A)(i, p) = a[i·ars + p·acs]
+					ars, acs := cols, 1
+					if trans {
+						rows, cols = cols, rows+1
+						ars, acs = 1, cols
+					}
+					a := make([]T, rows*cols)
+					for i := range a {
+						a[i] = T(rng.Float64())
+					}
+					for _, blocks := range []bool{false, true} {
+						useTransposeBlock = blocks
+						dst := make([]T, kb*mr+1)
+						for i := range dst {
+							dst[i] = nan[T]()
+						}
+						packA(dst, a, ars, acs, i0, mb, p0, kb, mr)
+						for p := range kb {
+							for i := range mr {
+								var want T
+								if i < mb {
+									want = a[(i0+i)*ars+(p0+p)*acs]
+								}
+								if got := dst[p*mr+i]; got != want {
+									t.Fatalf("%T mr=%d mb=%d kb=%d trans=%v blocks=%v: [%d][%d] = %v, want %v", got, mr, mb, kb, trans, blocks, p, i, got, want)
+								}
+							}
+						}
+						if !isSentinel(dst[len(dst)-1]) {
+							t.Fatalf("mr=%d mb=%d kb=%d: wrote past the sliver", mr, mb, kb)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestKernelsScalarPacking runs the kernel tests with the packing done
+// without register transposes.
+func TestKernelsScalarPacking(t *testing.T) {
+	defer func(old bool) { useTransposeBlock = old }(useTransposeBlock)
+	useTransposeBlock = false
+	t.Run("float32", func(t *testing.T) { testKernel(t, kernels32[0]) })
+	t.Run("float64", func(t *testing.T) { testKernel(t, kernels64[0]) })
+	if tall32 != nil {
+		t.Run("float32/tall", func(t *testing.T) { testKernel(t, tall32) })
+	}
+}
+
+// TestGemmShapes checks the kernel choices of Gemm (narrow tiles, products
+// computed transposed) on few-column products, with the transposed path
+// forced on and off, against the float64 reference.
+func TestGemmShapes(t *testing.T) {
+	defer func(c, r int) { swapCols, swapRows = c, r }(swapCols, swapRows)
+	rng := rand.New(rand.NewPCG(11, 12))
+	shapes := [][3]int{{64, 10, 256}, {256, 10, 64}, {33, 1, 5}, {100, 16, 17}, {40, 12, 300}, {300, 13, 1}, {32, 8, 9}, {77, 2, 1000}, {31, 10, 10}, {10, 256, 64}, {9, 300, 33}, {12, 40, 7}, {11, 1000, 300}}
+	for si, s := range shapes {
+		for _, swap := range []int{0, 16} {
+			swapCols = swap
+			for ti := range 4 {
+				ab := products[(si+ti)%len(products)]
+				pad := (si + ti) % 3 * 2
+				x := newMatrices[float32](rng, ti&1 != 0, ti&2 != 0, s[0], s[1], s[2], pad, float32(ab[0]), float32(ab[1]))
+				Gemm(x.transA, x.transB, x.m, x.n, x.k, x.alpha, x.a, x.lda, x.b, x.ldb, x.beta, x.c, x.ldc)
+				x.verify(t, fmt.Sprintf("float32 %v trans=%d α=%v β=%v swap=%d", s, ti, ab[0], ab[1], swap))
+				y := newMatrices[float64](rng, ti&1 != 0, ti&2 != 0, s[0], s[1], s[2], pad, ab[0], ab[1])
+				Gemm(y.transA, y.transB, y.m, y.n, y.k, y.alpha, y.a, y.lda, y.b, y.ldb, y.beta, y.c, y.ldc)
+				y.verify(t, fmt.Sprintf("float64 %v trans=%d α=%v β=%v swap=%d", s, ti, ab[0], ab[1], swap))
+			}
+		}
+	}
 }

@@ -12,11 +12,14 @@ type Float interface{ ~float32 | ~float64 }
 //
 // where A[i][p] = a[i·rsa + p·csa] and B[p][j] = b[p·rsb + j]; it reads A
 // and B over the full Mr×Nr tile (the caller pads partial slivers) and C
-// only when β ≠ 0. A kernel without edges handles only mr = Mr, nr = Nr.
+// only when β ≠ 0. A kernel without edges handles only mr = Mr, nr = Nr;
+// one with maskB reads B only in its first nr columns, so that a partial
+// sliver of B can be read in place.
 type kernel[T Float] struct {
 	name   string
 	mr, nr int  // Mr, Nr: the tile
 	edges  bool // fn writes partial tiles itself
+	maskB  bool // fn reads only the nr columns of B it computes
 	kc, nc int  // the blocking (blockSizes)
 	fn     func(k int, a *T, rsa, csa int, b *T, rsb int, c *T, ldc, mr, nr int, alpha, beta T)
 }
@@ -28,15 +31,34 @@ func newKernel[T Float](name string, mr, nr int, edges bool, fn func(k int, a *T
 }
 
 // kernels32 and kernels64 list the kernels this CPU can run, the fastest
-// first; the last is always the pure-Go kernel.
+// first; the last is always the pure-Go kernel. narrow32 and narrow64,
+// nil where there is none, are the kernels with a narrower tile that
+// Gemm uses instead of the first when n fits in it; tall32 and tall64,
+// with a taller tile, compute the products with few columns that Gemm
+// transposes.
 var (
 	kernels32 []*kernel[float32]
 	kernels64 []*kernel[float64]
+	narrow32  *kernel[float32]
+	narrow64  *kernel[float64]
+	tall32    *kernel[float32]
+	tall64    *kernel[float64]
 )
 
 func init() {
 	kernels32 = append(asmKernels32(), newKernel("go", goMr, goNr, true, kernGo[float32]))
 	kernels64 = append(asmKernels64(), newKernel("go", goMr, goNr, true, kernGo[float64]))
+	narrow32, narrow64 = asmNarrow32(), asmNarrow64()
+	tall32, tall64 = asmTall32(), asmTall64()
+}
+
+// pick returns the kernel for a product with n columns: the narrow one
+// where it exists and n fits in its tile, the fastest otherwise.
+func pick[T Float](ks []*kernel[T], narrow *kernel[T], n int) *kernel[T] {
+	if narrow != nil && n <= narrow.nr {
+		return narrow
+	}
+	return ks[0]
 }
 
 // The tile of the pure-Go kernel: 16 accumulators, as many as the SSE

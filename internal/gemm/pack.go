@@ -1,10 +1,16 @@
 package gemm
 
+import "unsafe"
+
+// useTransposeBlock lets tests turn off the register transposes of packB.
+var useTransposeBlock = true
+
 // packA packs rows [i0, i0+mb) and columns [p0, p0+kb) of op(A), whose
 // element (i, p) is a[i·ars + p·acs], into one sliver of dst: for every p,
 // mr consecutive values, the rows past mb zero.
 func packA[T Float](dst, a []T, ars, acs, i0, mb, p0, kb, mr int) {
 	dst = dst[:kb*mr]
+	side := transposeSide(unsafe.Sizeof(a[0]))
 	switch {
 	case acs == 1 && mb == mr && mr == 8:
 		base := i0*ars + p0
@@ -21,16 +27,34 @@ func packA[T Float](dst, a []T, ars, acs, i0, mb, p0, kb, mr int) {
 			d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
 			d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
 		}
-	case acs == 1:
-		for i := range mb {
-			row := a[(i0+i)*ars+p0:][:kb]
-			for p, v := range row {
-				dst[p*mr+i] = v
+	case acs == 1 && mr <= side && kb >= side && useTransposeBlock:
+		// Blocks of side columns go through transposeBlock, in registers,
+		// the last columns one by one.
+		base := i0*ars + p0
+		pDone := kb / side * side
+		for p := 0; p < pDone; p += side {
+			transposeBlock(&dst[p*mr], mr, &a[base+p], ars, mb, mr)
+		}
+		for p := pDone; p < kb; p++ {
+			d := dst[p*mr : p*mr+mr : p*mr+mr]
+			for i := range mb {
+				d[i] = a[base+i*ars+p]
+			}
+			for i := mb; i < mr; i++ {
+				d[i] = 0
 			}
 		}
-		if mb < mr {
-			for p := range kb {
-				clear(dst[p*mr+mb : p*mr+mr])
+	case acs == 1:
+		// p outside, so that the writes are contiguous and the mb rows
+		// read are mb sequential streams.
+		base := i0*ars + p0
+		for p := range kb {
+			d := dst[p*mr : p*mr+mr : p*mr+mr]
+			for i := range mb {
+				d[i] = a[base+i*ars+p]
+			}
+			for i := mb; i < mr; i++ {
+				d[i] = 0
 			}
 		}
 	default: // ars == 1 in practice: A is transposed
@@ -58,6 +82,22 @@ func packB[T Float](dst, b []T, brs, bcs, p0, kb, j0, nb, nr int) {
 		s := dst[t*kb*nr : (t+1)*kb*nr]
 		jt := j0 + t*nr
 		if bcs == 1 {
+			if bytes := w * int(unsafe.Sizeof(b[0])); w == nr && (bytes == 128 || bytes == 64) {
+				// Whole rows of a sliver as arrays: a few vector moves
+				// each, where copy would call memmove.
+				o := p0*brs + jt
+				_ = b[o+(kb-1)*brs+w-1]
+				_ = s[kb*nr-1]
+				for p := range kb {
+					src, dst := unsafe.Pointer(&b[o+p*brs]), unsafe.Pointer(&s[p*nr])
+					if bytes == 128 {
+						*(*[128]byte)(dst) = *(*[128]byte)(src)
+					} else {
+						*(*[64]byte)(dst) = *(*[64]byte)(src)
+					}
+				}
+				continue
+			}
 			for p := range kb {
 				o := (p0+p)*brs + jt
 				d := s[p*nr : p*nr+nr]
@@ -66,20 +106,33 @@ func packB[T Float](dst, b []T, brs, bcs, p0, kb, j0, nb, nr int) {
 			}
 			continue
 		}
-		// B is transposed: column j of op(B) is contiguous. Walk p outside
-		// so that the writes are contiguous and the w columns read are w
+		// B is transposed: column j of op(B) is contiguous. Blocks of
+		// side rows go through transposeBlock, in registers, where it
+		// exists (with zeros past column w); the rest walks p outside so
+		// that the writes are contiguous and the w columns read are w
 		// sequential streams, each cache line of which serves several p.
 		base := jt*bcs + p0*brs
-		for p := range kb {
-			d := s[p*nr : p*nr+w]
-			o := base + p*brs
-			for j := range d {
-				d[j] = b[o+j*bcs]
+		pDone := 0
+		if side := transposeSide(unsafe.Sizeof(b[0])); side > 0 && brs == 1 && useTransposeBlock {
+			pDone = kb / side * side
+			for p := 0; p < pDone; p += side {
+				for j := 0; j < nr; j += side {
+					rows, src := max(0, min(side, w-j)), base+p
+					if rows > 0 {
+						src += j * bcs
+					}
+					transposeBlock(&s[p*nr+j], nr, &b[src], bcs, rows, min(side, nr-j))
+				}
 			}
 		}
-		if w < nr {
-			for p := range kb {
-				clear(s[p*nr+w : p*nr+nr])
+		for p := pDone; p < kb; p++ {
+			d := s[p*nr : p*nr+nr : p*nr+nr]
+			o := base + p*brs
+			for j := range w {
+				d[j] = b[o+j*bcs]
+			}
+			for j := w; j < nr; j++ {
+				d[j] = 0
 			}
 		}
 	}

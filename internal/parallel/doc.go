@@ -6,7 +6,11 @@
 // a Reduce that combines the chunks' results in chunk order, therefore give
 // results that do not depend on how many cores ran them.
 //
-// Workers are goroutines started for the loop and ended with it: an idle
-// worker holds no thread and never spins. A panic in a body is re-raised in
-// the caller once every worker has stopped.
+// Workers other than the caller are helper goroutines kept between loops:
+// after a loop a helper spins for a fraction of a millisecond, yielding to
+// any other goroutine, so that the next loop starts without waiting for an
+// idle core to wake, then parks, holding no thread. A loop always gets its
+// workers (new goroutines if the helpers are busy, in nested or concurrent
+// loops). A panic in a body is re-raised in the caller once every worker
+// has stopped.
 package parallel

@@ -19,6 +19,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 var out = flag.String("out", ".", "directory to write kern_amd64.s into")
@@ -62,29 +63,73 @@ func (g *gen) prologue(d dtype, mr int) {
 	}
 }
 
-// avx512 writes the 8×(2·16/size·4) AVX-512 kernel.
-func (g *gen) avx512(d dtype) {
-	const mr = 8
+// avx512 writes the 8×(nv·64/size) AVX-512 kernel, which stores C under
+// the mask of its columns, and loads B under it too except in the main
+// kernel (nv = 2, mr = 8), where masked loads cost 2–4%: nv = 2 is the main
+// 8×32 (float32) or 8×16 (float64) tile, nv = 1 the narrow 8×16 or 8×8
+// tile for products with few columns, where a wide tile would mostly
+// compute padding.
+//
+// mr = 12 (with nv = 2) is the tall 12×32 or 12×16 tile for products
+// computed transposed, whose rows are few: it reaches rows 8…11 from a
+// second base, DX = AX + 8·rsa.
+func (g *gen) avx512(d dtype, nv, mr int) {
 	name := "kern512" + d.name
+	if nv == 1 {
+		name += "Narrow"
+	}
+	if mr != 8 {
+		name += fmt.Sprintf("M%d", mr)
+	}
+	nacc := mr * nv
 	betaOff := 80 + d.size
 	frame := betaOff + d.size
 	fmt.Fprintf(&g.Buffer, "\n// func %s(k int, a *%s, rsa, csa int, b *%s, rsb int, c *%s, ldc, mr int, mask uint64, alpha, beta %s)\n", name, d.gotyp, d.gotyp, d.gotyp, d.gotyp)
 	fmt.Fprintf(&g.Buffer, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", name, frame)
 	g.prologue(d, mr)
-	for i := range 16 {
+	if mr > 8 {
+		g.p("LEAQ (AX)(SI*8), DX")
+	}
+	// The mask of the nr columns computed, for stores of C and, in the
+	// narrow and tall kernels, loads of B (so that B may be read in place
+	// up to its last column).
+	g.p("MOVQ mask+72(FP), R14")
+	g.p("KMOVQ R14, K1")
+	if nv == 2 {
+		g.p("KSHIFTRQ $%d, K1, K2", 64/d.size)
+	}
+	for i := range nacc {
 		g.p("VPXORD Z%d, Z%d, Z%d", i, i, i)
 	}
 	g.label(name + "loop")
-	g.p("VMOVUP%c (BX), Z16", d.suf[1])
-	g.p("VMOVUP%c 64(BX), Z17", d.suf[1])
-	g.p("PREFETCHT0 (BX)(R9*8)")
-	g.p("PREFETCHT0 64(BX)(R9*8)")
+	for v := range nv {
+		if nv == 2 && mr == 8 { // the main kernel: a plain load is faster
+			g.p("VMOVUP%c %s, Z%d", d.suf[1], off(64*v, "(BX)"), bv(v, nacc))
+		} else {
+			g.p("VMOVUP%c.Z %s, K%d, Z%d", d.suf[1], off(64*v, "(BX)"), v+1, bv(v, nacc))
+		}
+	}
+	for v := range nv {
+		g.p("PREFETCHT0 %s", off(64*v, "(BX)(R9*8)"))
+	}
 	for i := range mr {
-		g.p("%s %s, Z%d", d.bcast, rows[i], 18+i)
-		g.p("VFMADD231%s Z16, Z%d, Z%d", d.suf, 18+i, 2*i)
-		g.p("VFMADD231%s Z17, Z%d, Z%d", d.suf, 18+i, 2*i+1)
+		row := rows[i%8]
+		if i >= 8 {
+			row = strings.Replace(row, "AX", "DX", 1)
+		}
+		bc := 18 + i   // the broadcast of row i: Z18… after B's, or cycling
+		if nacc > 16 { // through the registers left past B's
+			bc = nacc + nv + i%(32-nacc-nv)
+		}
+		g.p("%s %s, Z%d", d.bcast, row, bc)
+		for v := range nv {
+			g.p("VFMADD231%s Z%d, Z%d, Z%d", d.suf, bv(v, nacc), bc, nv*i+v)
+		}
 	}
 	g.p("ADDQ R8, AX")
+	if mr > 8 {
+		g.p("ADDQ R8, DX")
+	}
 	g.p("ADDQ R9, BX")
 	g.p("DECQ CX")
 	g.p("JNZ %sloop", name)
@@ -93,11 +138,8 @@ func (g *gen) avx512(d dtype) {
 	g.p("MOVQ ldc+56(FP), R10")
 	g.p("SHLQ $%d, R10", d.shift)
 	g.p("MOVQ mr+64(FP), R13")
-	g.p("MOVQ mask+72(FP), R14")
-	g.p("KMOVQ R14, K1")
-	g.p("KSHIFTRQ $%d, K1, K2", 64/d.size)
 	g.p("%s alpha+80(FP), Z30", d.bcast)
-	for i := range 16 {
+	for i := range nacc {
 		g.p("VMUL%s Z30, Z%d, Z%d", d.suf, i, i)
 	}
 	if d.size == 4 {
@@ -110,10 +152,12 @@ func (g *gen) avx512(d dtype) {
 	g.p("JZ %snobeta", name)
 	g.p("%s beta+%d(FP), Z31", d.bcast, betaOff)
 	for i := range mr {
-		g.p("VFMADD231%s (DX), Z31, K1, Z%d", d.suf, 2*i)
-		g.p("VFMADD231%s 64(DX), Z31, K2, Z%d", d.suf, 2*i+1)
-		g.p("VMOVUP%c Z%d, K1, (DX)", d.suf[1], 2*i)
-		g.p("VMOVUP%c Z%d, K2, 64(DX)", d.suf[1], 2*i+1)
+		for v := range nv {
+			g.p("VFMADD231%s %s, Z31, K%d, Z%d", d.suf, off(64*v, "(DX)"), v+1, nv*i+v)
+		}
+		for v := range nv {
+			g.p("VMOVUP%c Z%d, K%d, %s", d.suf[1], nv*i+v, v+1, off(64*v, "(DX)"))
+		}
 		if i < mr-1 {
 			g.p("DECQ R13")
 			g.p("JZ %sdone", name)
@@ -123,8 +167,9 @@ func (g *gen) avx512(d dtype) {
 	g.p("JMP %sdone", name)
 	g.label(name + "nobeta")
 	for i := range mr {
-		g.p("VMOVUP%c Z%d, K1, (DX)", d.suf[1], 2*i)
-		g.p("VMOVUP%c Z%d, K2, 64(DX)", d.suf[1], 2*i+1)
+		for v := range nv {
+			g.p("VMOVUP%c Z%d, K%d, %s", d.suf[1], nv*i+v, v+1, off(64*v, "(DX)"))
+		}
 		if i < mr-1 {
 			g.p("DECQ R13")
 			g.p("JZ %sdone", name)
@@ -134,6 +179,18 @@ func (g *gen) avx512(d dtype) {
 	g.label(name + "done")
 	g.p("VZEROUPPER")
 	g.p("RET")
+}
+
+// bv returns the register of the v-th vector of B for a kernel with nacc
+// accumulators: Z16, Z17 after 16 accumulators, or right after them.
+func bv(v, nacc int) int { return max(nacc, 16) + v }
+
+// off returns the memory operand m displaced by o bytes.
+func off(o int, m string) string {
+	if o == 0 {
+		return m
+	}
+	return fmt.Sprintf("%d%s", o, m)
 }
 
 // avx2 writes the 6×(2·32/size) AVX2+FMA kernel, for full tiles only.
@@ -202,14 +259,110 @@ func (g *gen) avx2(d dtype) {
 	g.p("RET")
 }
 
+// transpose writes the in-register transpose of a square block, 16×16
+// (float32) or 8×8 (float64), for packing a transposed operand:
+//
+//	dst[j·ldd + i] = src[i·lds + j]    (i < rows, j < 64/size)
+//	dst[j·ldd + i] = 0                 (rows ≤ i < 64/size)
+//
+// with strides in elements, where only the columns i of dst set in mask
+// are written. Rows go into Z0…, the unpacks and lane shuffles through
+// Z16….
+func (g *gen) transpose(d dtype) {
+	n := 64 / d.size
+	name := "transpose" + d.name
+	fmt.Fprintf(&g.Buffer, "\n// func %s(dst *%s, ldd int, src *%s, lds int, rows int, mask uint64)\n", name, d.gotyp, d.gotyp)
+	fmt.Fprintf(&g.Buffer, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
+	g.p("MOVQ dst+0(FP), DI")
+	g.p("MOVQ ldd+8(FP), DX")
+	g.p("SHLQ $%d, DX", d.shift)
+	g.p("MOVQ src+16(FP), SI")
+	g.p("MOVQ lds+24(FP), BX")
+	g.p("SHLQ $%d, BX", d.shift)
+	g.p("MOVQ rows+32(FP), CX")
+	g.p("MOVQ mask+40(FP), R8")
+	g.p("KMOVQ R8, K1")
+	for i := range n {
+		g.p("VPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	for i := range n {
+		g.p("CMPQ CX, $%d", i)
+		g.p("JLE %sloaded", name)
+		g.p("VMOVUP%c (SI), Z%d", d.suf[1], i)
+		if i < n-1 {
+			g.p("ADDQ BX, SI")
+		}
+	}
+	g.label(name + "loaded")
+	r := func(i int) int { return i }
+	t := func(i int) int { return 16 + i }
+	out := r // the registers holding the columns
+	// Intel operand order in the comments: op(a, b) is OP b, a, dst here.
+	unpack := func(src func(int) int, dst func(int) int) {
+		for i := 0; i < n; i += 2 {
+			g.p("VUNPCKL%s Z%d, Z%d, Z%d", d.suf, src(i+1), src(i), dst(i))
+			g.p("VUNPCKH%s Z%d, Z%d, Z%d", d.suf, src(i+1), src(i), dst(i+1))
+		}
+	}
+	lanes := func(op string, a, b, dst int, imm int) {
+		g.p("%s $0x%02x, Z%d, Z%d, Z%d", op, imm, b, a, dst)
+	}
+	if d.size == 4 {
+		unpack(r, t) // t[2q], t[2q+1]: unpacklo, unpackhi of rows 2q, 2q+1
+		for q := 0; q < n; q += 4 {
+			lanes("VSHUFPS", t(q), t(q+2), r(q), 0x44)
+			lanes("VSHUFPS", t(q), t(q+2), r(q+1), 0xee)
+			lanes("VSHUFPS", t(q+1), t(q+3), r(q+2), 0x44)
+			lanes("VSHUFPS", t(q+1), t(q+3), r(q+3), 0xee)
+		}
+		for h := 0; h < 16; h += 8 {
+			for c := range 4 {
+				lanes("VSHUFF32X4", r(h+c), r(h+c+4), t(h+c), 0x88)
+				lanes("VSHUFF32X4", r(h+c), r(h+c+4), t(h+c+4), 0xdd)
+			}
+		}
+		for c := range 8 {
+			lanes("VSHUFF32X4", t(c), t(c+8), r(c), 0x88)
+			lanes("VSHUFF32X4", t(c), t(c+8), r(c+8), 0xdd)
+		}
+	} else {
+		unpack(r, t)
+		for q := 0; q < n; q += 4 {
+			lanes("VSHUFF64X2", t(q), t(q+2), r(q), 0x88)
+			lanes("VSHUFF64X2", t(q+1), t(q+3), r(q+1), 0x88)
+			lanes("VSHUFF64X2", t(q), t(q+2), r(q+2), 0xdd)
+			lanes("VSHUFF64X2", t(q+1), t(q+3), r(q+3), 0xdd)
+		}
+		for c := range 4 {
+			lanes("VSHUFF64X2", r(c), r(c+4), t(c), 0x88)
+			lanes("VSHUFF64X2", r(c), r(c+4), t(c+4), 0xdd)
+		}
+		out = t
+	}
+	for i := range n {
+		g.p("VMOVUP%c Z%d, K1, (DI)", d.suf[1], out(i))
+		if i < n-1 {
+			g.p("ADDQ DX, DI")
+		}
+	}
+	g.p("VZEROUPPER")
+	g.p("RET")
+}
+
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("gemmasm: ")
 	flag.Parse()
 	var g gen
 	g.WriteString("// Code generated by gemmasm (internal/gemm/_asm); DO NOT EDIT.\n\n//go:build !purego\n\n#include \"textflag.h\"\n")
-	g.avx512(f32)
-	g.avx512(f64)
+	g.avx512(f32, 2, 8)
+	g.avx512(f64, 2, 8)
+	g.avx512(f32, 1, 8)
+	g.avx512(f64, 1, 8)
+	g.avx512(f32, 2, 12)
+	g.avx512(f64, 2, 12)
+	g.transpose(f32)
+	g.transpose(f64)
 	g.avx2(f32)
 	g.avx2(f64)
 	if err := os.WriteFile(filepath.Join(*out, "kern_amd64.s"), g.Bytes(), 0o644); err != nil {
