@@ -13,4 +13,15 @@
 // binary cross-entropy with logits — are ordinary user-defined gates
 // (ag.Apply with a type implementing ag.Gate), each checked against
 // numerical gradients in this package's tests.
+//
+// # Concurrency
+//
+// Inference is safe from many goroutines at once on one model: put the
+// model in evaluation mode once (SetTraining(false)), then call Forward
+// inside ag.NoGrad on as many goroutines as you like. Forward then only
+// reads the parameters and allocates its own outputs. ag.NoGrad is a
+// process-wide switch, so do this only while no goroutine is training:
+// training must record gates, and NoGrad would switch that off for it too.
+// SetTraining, training steps and loading weights must not run
+// concurrently with anything else on the same model.
 package nn

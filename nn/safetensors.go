@@ -5,10 +5,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"io/fs"
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"backprop/tensor"
 )
@@ -26,6 +29,23 @@ const MaxHeader = 100 << 20
 //	           padded with spaces to a multiple of 8 bytes
 //	the data   every tensor's elements, little-endian, row-major, at
 //	           [begin, end) counted from the end of the header, with no gaps
+//
+// WriteSafetensors adds to the metadata a checksum of the data,
+// "checksum": "crc32c:xxxxxxxx" (CRC-32C, Castagnoli, of every byte after
+// the header, in hexadecimal), and ReadSafetensors verifies it. A file
+// without the key — written by an older version of this package or by
+// another program, such as PyTorch's safetensors — is read without the
+// check: the tiling and size checks still apply. The checksum guards
+// against corruption (a torn copy, a flipped bit), not against a forger,
+// who can recompute it.
+
+// ChecksumKey is the metadata key of the data checksum.
+const ChecksumKey = "checksum"
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// checksum formats the CRC-32C c as the value of ChecksumKey.
+func checksum(c uint32) string { return fmt.Sprintf("crc32c:%08x", c) }
 
 type tensorInfo struct {
 	DType   string   `json:"dtype"`
@@ -34,12 +54,10 @@ type tensorInfo struct {
 }
 
 // WriteSafetensors writes the tensors of params, in order, with the given
-// metadata (which may be nil).
+// metadata (which may be nil) and the checksum of the data under
+// ChecksumKey.
 func WriteSafetensors(w io.Writer, params []Parameter, meta map[string]string) error {
 	header := map[string]any{}
-	if len(meta) > 0 {
-		header["__metadata__"] = meta
-	}
 	var off int64
 	for _, p := range params {
 		t := p.Var.Value
@@ -58,6 +76,25 @@ func WriteSafetensors(w io.Writer, params []Parameter, meta map[string]string) e
 		header[p.Name] = tensorInfo{DType: dt, Shape: shape, Offsets: [2]int64{off, off + n}}
 		off += n
 	}
+	data := make([]byte, 0, int(off))
+	for _, p := range params {
+		t := p.Var.Value
+		if t.DType() == tensor.Float64 {
+			for _, v := range t.Float64s() {
+				data = binary.LittleEndian.AppendUint64(data, math.Float64bits(v))
+			}
+		} else {
+			for _, v := range t.Float32s() {
+				data = binary.LittleEndian.AppendUint32(data, math.Float32bits(v))
+			}
+		}
+	}
+	md := make(map[string]string, len(meta)+1)
+	for k, v := range meta {
+		md[k] = v
+	}
+	md[ChecksumKey] = checksum(crc32.Checksum(data, castagnoli))
+	header["__metadata__"] = md
 	h, err := json.Marshal(header)
 	if err != nil {
 		return err
@@ -65,22 +102,13 @@ func WriteSafetensors(w io.Writer, params []Parameter, meta map[string]string) e
 	for len(h)%8 != 0 {
 		h = append(h, ' ')
 	}
-	buf := make([]byte, 8, 8+len(h)+int(off))
+	buf := make([]byte, 8, 8+len(h))
 	binary.LittleEndian.PutUint64(buf, uint64(len(h)))
 	buf = append(buf, h...)
-	for _, p := range params {
-		t := p.Var.Value
-		if t.DType() == tensor.Float64 {
-			for _, v := range t.Float64s() {
-				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
-			}
-		} else {
-			for _, v := range t.Float32s() {
-				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-			}
-		}
+	if _, err := w.Write(buf); err != nil {
+		return err
 	}
-	_, err = w.Write(buf)
+	_, err = w.Write(data)
 	return err
 }
 
@@ -106,19 +134,50 @@ func (e *SafetensorsError) Error() string {
 
 // ReadSafetensors reads a safetensors file holding F32 or F64 tensors;
 // name is used in errors only. It checks that every tensor's byte range
-// matches its shape and that the ranges tile the data without gaps or
-// overlaps.
+// matches its shape and dtype, that the ranges tile the data without gaps
+// or overlaps, and, where the metadata has one, the checksum of the data
+// (see ChecksumKey).
+//
+// A hostile file cannot make it allocate much more than the file's size:
+// the header is bounded by MaxHeader and read as it arrives, and a
+// tensor's elements are allocated only once its bytes have been read.
+// When r knows its size (an *os.File, a *bytes.Reader or anything with a
+// Size method), the header length and the data are also checked against
+// it up front, and bytes after the last tensor are an error.
 func ReadSafetensors(r io.Reader, name string) (*State, error) {
 	fail := func(off int64, format string, args ...any) (*State, error) {
 		return nil, &SafetensorsError{name, off, fmt.Sprintf(format, args...)}
 	}
+	size := int64(-1) // the file's size, when r can tell
+	switch f := r.(type) {
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	case interface{ Size() int64 }:
+		size = f.Size()
+	}
+	if size >= 0 {
+		// Only what is left from the current position counts.
+		if s, ok := r.(io.Seeker); ok {
+			if cur, err := s.Seek(0, io.SeekCurrent); err == nil && cur <= size {
+				size -= cur
+			}
+		}
+	}
 	var lenBuf [8]byte
 	if n, err := io.ReadFull(r, lenBuf[:]); err != nil {
+		if err != io.EOF && err != io.ErrUnexpectedEOF {
+			return fail(int64(n), "%v", err)
+		}
 		return fail(int64(n), "truncated header length")
 	}
 	hlen := binary.LittleEndian.Uint64(lenBuf[:])
 	if hlen > MaxHeader {
 		return fail(0, "header length %d exceeds %d", hlen, MaxHeader)
+	}
+	if size >= 0 && int64(hlen) > size-8 {
+		return fail(0, "header length %d exceeds the %d bytes after it in the file", hlen, size-8)
 	}
 	h, err := io.ReadAll(io.LimitReader(r, int64(hlen)))
 	if err != nil || uint64(len(h)) < hlen {
@@ -161,14 +220,18 @@ func ReadSafetensors(r io.Reader, name string) (*State, error) {
 		return entries[i].name < entries[j].name
 	})
 	base := 8 + int64(hlen)
+	// Check every entry before reading any data, so that a header that
+	// announces more than the file holds is refused before anything is
+	// allocated for it.
 	var pos int64
-	for _, e := range entries {
-		var size int64
+	sizes := make([]int64, len(entries))
+	for i, e := range entries {
+		var esize int64
 		switch e.info.DType {
 		case "F32":
-			size = 4
+			esize = 4
 		case "F64":
-			size = 8
+			esize = 8
 		default:
 			return fail(8, "header: tensor %q: dtype %q, want F32 or F64", e.name, e.info.DType)
 		}
@@ -180,15 +243,30 @@ func ReadSafetensors(r io.Reader, name string) (*State, error) {
 			n *= int64(d)
 		}
 		b, end := e.info.Offsets[0], e.info.Offsets[1]
-		if b != pos || end-b != n*size {
-			return fail(8, "header: tensor %q: data_offsets [%d, %d] for %s%v, want [%d, %d]", e.name, b, end, e.info.DType, e.info.Shape, pos, pos+n*size)
+		if b != pos || end-b != n*esize {
+			return fail(8, "header: tensor %q: data_offsets [%d, %d] for %s%v, want [%d, %d]", e.name, b, end, e.info.DType, e.info.Shape, pos, pos+n*esize)
 		}
+		if size >= 0 && end > size-base {
+			have := max(0, size-base-b)
+			return fail(base+b+have, "truncated data of tensor %q: %d of %d bytes", e.name, have, end-b)
+		}
+		sizes[i] = esize
+		pos = end
+	}
+	if size >= 0 && pos != size-base {
+		return fail(base+pos, "%d bytes after the last tensor", size-base-pos)
+	}
+	crc := crc32.New(castagnoli)
+	for i, e := range entries {
+		b, end := e.info.Offsets[0], e.info.Offsets[1]
 		data, err := io.ReadAll(io.LimitReader(r, end-b))
 		if err != nil || int64(len(data)) < end-b {
 			return fail(base+b+int64(len(data)), "truncated data of tensor %q: %d of %d bytes", e.name, len(data), end-b)
 		}
+		crc.Write(data)
+		n := (end - b) / sizes[i]
 		var t *tensor.Tensor
-		if size == 4 {
+		if sizes[i] == 4 {
 			v := make([]float32, n)
 			for i := range v {
 				v[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
@@ -206,7 +284,14 @@ func ReadSafetensors(r io.Reader, name string) (*State, error) {
 		}
 		st.Names = append(st.Names, e.name)
 		st.Tensors[e.name] = t
-		pos = end
+	}
+	if want, ok := st.Metadata[ChecksumKey]; ok {
+		if !strings.HasPrefix(want, "crc32c:") {
+			return fail(8, "header: __metadata__: checksum %q: unknown scheme (want crc32c:)", want)
+		}
+		if got := checksum(crc.Sum32()); got != want {
+			return fail(base, "the data does not match its checksum: %s, the metadata says %s (the file is corrupt)", got, want)
+		}
 	}
 	return st, nil
 }

@@ -1,12 +1,13 @@
 package train
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
+	"slices"
+	"strings"
 
 	"backprop/nn"
 )
@@ -38,48 +39,30 @@ type prep struct {
 }
 
 // SaveModel writes the parameters of m, under their PyTorch state_dict
-// names, and meta to path in the safetensors format. It writes a temporary
-// file in the same folder and renames it, so that path never holds a
-// partial model.
+// names, and meta to path in the safetensors format, with a checksum of
+// the data. It writes atomically (see WriteFileAtomic), so that path never
+// holds a partial model.
 func SaveModel(path string, m nn.Module, meta Meta) error {
+	md := meta.metadata()
+	return WriteFileAtomic(path, func(w io.Writer) error {
+		return nn.WriteSafetensors(w, m.Parameters(), md)
+	})
+}
+
+// metadata returns meta as safetensors metadata.
+func (meta Meta) metadata() map[string]string {
 	p, _ := json.Marshal(prep{meta.Mean, meta.Std})
 	d, _ := json.Marshal(meta.Data)
-	md := map[string]string{
+	return map[string]string{
 		"architecture":  meta.Spec.String(),
 		"preprocessing": string(p),
 		"dataset":       string(d),
 		"format":        "pt",
 	}
-	var buf bytes.Buffer
-	if err := nn.WriteSafetensors(&buf, m.Parameters(), md); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(buf.Bytes())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
 
 // LoadModel reads a model saved by SaveModel (or by the PyTorch script in
-// interop/), builds the network its architecture describes and loads the
+// interop/, or the model in a checkpoint of WriteCheckpoint), builds the network its architecture describes and loads the
 // weights. Errors name the file.
 func LoadModel(path string) (*nn.Sequential, Meta, error) {
 	var meta Meta
@@ -92,25 +75,17 @@ func LoadModel(path string) (*nn.Sequential, Meta, error) {
 	if err != nil {
 		return nil, meta, err
 	}
-	arch, ok := st.Metadata["architecture"]
-	if !ok {
-		return nil, meta, fmt.Errorf("%s: no \"architecture\" in the metadata", path)
+	if meta, err = parseMeta(st.Metadata, path); err != nil {
+		return nil, meta, err
 	}
-	if meta.Spec, err = nn.ParseSpec(arch); err != nil {
-		return nil, meta, fmt.Errorf("%s: %v", path, err)
-	}
-	meta.Std = 1
-	if s, ok := st.Metadata["preprocessing"]; ok {
-		var p prep
-		if err := json.Unmarshal([]byte(s), &p); err != nil {
-			return nil, meta, fmt.Errorf("%s: preprocessing: %v", path, err)
+	if _, ok := st.Metadata[keyPosition]; ok {
+		// A checkpoint: its optimizer state is not part of the model.
+		for _, n := range st.Names {
+			if strings.HasPrefix(n, optPrefix) {
+				delete(st.Tensors, n)
+			}
 		}
-		meta.Mean, meta.Std = p.Mean, p.Std
-	}
-	if s, ok := st.Metadata["dataset"]; ok {
-		if err := json.Unmarshal([]byte(s), &meta.Data); err != nil {
-			return nil, meta, fmt.Errorf("%s: dataset: %v", path, err)
-		}
+		st.Names = slices.DeleteFunc(st.Names, func(n string) bool { return strings.HasPrefix(n, optPrefix) })
 	}
 	// The initial weights are overwritten: any seed will do.
 	m := nn.MLP(meta.Spec, rand.New(rand.NewPCG(0, 0)))
@@ -119,4 +94,32 @@ func LoadModel(path string) (*nn.Sequential, Meta, error) {
 	}
 	m.SetTraining(false)
 	return m, meta, nil
+}
+
+// parseMeta reads a model's Meta from safetensors metadata; path is for
+// errors.
+func parseMeta(md map[string]string, path string) (Meta, error) {
+	var meta Meta
+	arch, ok := md["architecture"]
+	if !ok {
+		return meta, fmt.Errorf("%s: no \"architecture\" in the metadata", path)
+	}
+	var err error
+	if meta.Spec, err = nn.ParseSpec(arch); err != nil {
+		return meta, fmt.Errorf("%s: %v", path, err)
+	}
+	meta.Std = 1
+	if s, ok := md["preprocessing"]; ok {
+		var p prep
+		if err := json.Unmarshal([]byte(s), &p); err != nil {
+			return meta, fmt.Errorf("%s: preprocessing: %v", path, err)
+		}
+		meta.Mean, meta.Std = p.Mean, p.Std
+	}
+	if s, ok := md["dataset"]; ok {
+		if err := json.Unmarshal([]byte(s), &meta.Data); err != nil {
+			return meta, fmt.Errorf("%s: dataset: %v", path, err)
+		}
+	}
+	return meta, nil
 }

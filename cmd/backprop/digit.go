@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"image"
+	"io"
 	"os"
 
 	"backprop/tensor"
@@ -18,15 +20,53 @@ func readDigit(path string) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	defer f.Close()
-	img, _, err := image.Decode(f)
+	// Read at most one byte more than the limit, to tell a file over it.
+	b, err := io.ReadAll(io.LimitReader(f, maxImageFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	if w == 0 || h == 0 {
-		return nil, fmt.Errorf("%s: empty image", path)
+	if len(b) > maxImageFile {
+		return nil, fmt.Errorf("%s: larger than %d MB: not a digit to classify", path, maxImageFile>>20)
 	}
+	return decodeDigit(b, path)
+}
+
+// Limits on the images predict reads, so that a hostile file (a PNG whose
+// header claims 100000×100000 pixels) is refused before it is decoded.
+const (
+	maxImageFile   = 32 << 20 // bytes
+	maxImageSide   = 8192     // pixels
+	maxImagePixels = 16 << 20
+)
+
+// decodeDigit is readDigit on the bytes of the file; name is for errors.
+// Only PNG, JPEG and GIF are accepted, of at most maxImageSide pixels a
+// side and maxImagePixels in all, which it checks from the header before
+// decoding.
+func decodeDigit(data []byte, name string) (*tensor.Tensor, error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v (want a PNG, JPEG or GIF image)", name, err)
+	}
+	if format != "png" && format != "jpeg" && format != "gif" {
+		return nil, fmt.Errorf("%s: a %s image: want PNG, JPEG or GIF", name, format)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, fmt.Errorf("%s: empty image (%d×%d)", name, cfg.Width, cfg.Height)
+	}
+	if cfg.Width > maxImageSide || cfg.Height > maxImageSide || cfg.Width*cfg.Height > maxImagePixels {
+		return nil, fmt.Errorf("%s: %d×%d pixels: too large (at most %d a side and %d in all)", name, cfg.Width, cfg.Height, maxImageSide, maxImagePixels)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	bd := img.Bounds()
+	w, h := bd.Dx(), bd.Dy()
+	if w <= 0 || h <= 0 || w != cfg.Width || h != cfg.Height {
+		return nil, fmt.Errorf("%s: the image is %d×%d but its header says %d×%d", name, w, h, cfg.Width, cfg.Height)
+	}
+	b := bd
 	gray := make([]float64, w*h)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {

@@ -48,7 +48,10 @@ func (c *countReader) Read(p []byte) (int, error) {
 // raw or gzip-compressed (recognized by its magic bytes 1f 8b); name is
 // used in errors only. The format is big-endian: two zero bytes, the
 // element type, the number of dimensions d, then d 32-bit sizes, then the
-// elements.
+// elements. The magic number, the element type and the dimensions are
+// checked against the file: a file shorter or longer than its
+// dimensions say is an error, and the elements are read as they arrive,
+// so that a header claiming more than the file holds allocates little.
 func ReadIDX(r io.Reader, name string) (*IDX, error) {
 	br := bufio.NewReader(r)
 	var src io.Reader = br
@@ -107,6 +110,15 @@ func ReadIDX(r io.Reader, name string) (*IDX, error) {
 	}
 	if int64(len(data)) < total {
 		return fail(cr.n, "truncated data: %d of %d bytes %v after the header at offset %d", len(data), total, dims, start)
+	}
+	// The dimensions must account for the whole file: bytes after the
+	// data mean a header that does not describe it.
+	if extra, _ := io.Copy(io.Discard, io.LimitReader(cr, 1<<20)); extra > 0 {
+		more := ""
+		if extra == 1<<20 {
+			more = " or more"
+		}
+		return fail(start+total, "%d bytes%s after the %d bytes of data that the dimensions %v announce", extra, more, total, dims)
 	}
 	return &IDX{Dims: dims, Data: data}, nil
 }

@@ -18,6 +18,9 @@ func Images(f *IDX, name string) (*tensor.Tensor, error) {
 	if len(f.Dims) != 3 {
 		return nil, &Error{name, 3, fmt.Sprintf("%d dimensions %v, want 3 for images", len(f.Dims), f.Dims)}
 	}
+	if f.Dims[1] <= 0 || f.Dims[2] <= 0 {
+		return nil, &Error{name, 8, fmt.Sprintf("images of %d×%d pixels", f.Dims[1], f.Dims[2])}
+	}
 	n, d := f.Dims[0], f.Dims[1]*f.Dims[2]
 	x := tensor.New(tensor.Float32, n, d)
 	out := x.Float32s()
@@ -82,6 +85,9 @@ func LoadSet(dir, set string) (*data.Dataset, error) {
 	}
 	if len(y) != x.Dim(0) {
 		return nil, fmt.Errorf("mnist: %s has %d images but %s has %d labels", ipath, x.Dim(0), lpath, len(y))
+	}
+	if len(y) == 0 {
+		return nil, fmt.Errorf("mnist: %s: no images", ipath)
 	}
 	return &data.Dataset{X: x, Y: y, Classes: Classes}, nil
 }
