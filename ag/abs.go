@@ -6,7 +6,7 @@ import "backprop/tensor"
 //
 //	forward:  y = |x|
 //	backward: ∂L/∂x = ∂L/∂y ⊙ sign(x)   (0 at x = 0)
-func Abs(x *Var) *Var { return Apply(&absGate{}, x) }
+func Abs(x *Var) *Var { return Apply(absGates.get(), x) }
 
 type absGate struct{ x *tensor.Tensor }
 
@@ -19,3 +19,5 @@ func (g *absGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	dx := tensor.Sign(g.x)
 	return []*tensor.Tensor{tensor.MulTo(dx, dx, dout)}
 }
+
+var absGates gatePool[absGate]

@@ -11,22 +11,28 @@ import "backprop/tensor"
 //	backward: ∂L/∂a = ∂L/∂b = 0
 
 // Greater returns 1 where a > b and 0 elsewhere.
-func Greater(a, b *Var) *Var { return Apply(&compareGate{op: tensor.Greater}, a, b) }
+func Greater(a, b *Var) *Var { return Apply(compareGates.with(compareGate{op: tensor.Greater}), a, b) }
 
 // GreaterEqual returns 1 where a ≥ b and 0 elsewhere.
-func GreaterEqual(a, b *Var) *Var { return Apply(&compareGate{op: tensor.GreaterEqual}, a, b) }
+func GreaterEqual(a, b *Var) *Var {
+	return Apply(compareGates.with(compareGate{op: tensor.GreaterEqual}), a, b)
+}
 
 // Less returns 1 where a < b and 0 elsewhere.
-func Less(a, b *Var) *Var { return Apply(&compareGate{op: tensor.Less}, a, b) }
+func Less(a, b *Var) *Var { return Apply(compareGates.with(compareGate{op: tensor.Less}), a, b) }
 
 // LessEqual returns 1 where a ≤ b and 0 elsewhere.
-func LessEqual(a, b *Var) *Var { return Apply(&compareGate{op: tensor.LessEqual}, a, b) }
+func LessEqual(a, b *Var) *Var {
+	return Apply(compareGates.with(compareGate{op: tensor.LessEqual}), a, b)
+}
 
 // Equal returns 1 where a = b and 0 elsewhere.
-func Equal(a, b *Var) *Var { return Apply(&compareGate{op: tensor.Eq}, a, b) }
+func Equal(a, b *Var) *Var { return Apply(compareGates.with(compareGate{op: tensor.Eq}), a, b) }
 
 // NotEqual returns 1 where a ≠ b and 0 elsewhere.
-func NotEqual(a, b *Var) *Var { return Apply(&compareGate{op: tensor.NotEqual}, a, b) }
+func NotEqual(a, b *Var) *Var {
+	return Apply(compareGates.with(compareGate{op: tensor.NotEqual}), a, b)
+}
 
 type compareGate struct {
 	op func(a, b *tensor.Tensor) *tensor.Tensor
@@ -37,3 +43,5 @@ func (g *compareGate) Forward(in ...*tensor.Tensor) *tensor.Tensor { return g.op
 func (g *compareGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	return []*tensor.Tensor{nil, nil}
 }
+
+var compareGates gatePool[compareGate]

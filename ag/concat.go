@@ -6,7 +6,7 @@ import "backprop/tensor"
 //
 //	forward:  y = [x₁ x₂ …] along axis
 //	backward: ∂L/∂xₖ = the slice of ∂L/∂y that xₖ occupies
-func Concat(axis int, xs ...*Var) *Var { return Apply(&concatGate{axis: axis}, xs...) }
+func Concat(axis int, xs ...*Var) *Var { return Apply(concatGates.with(concatGate{axis: axis}), xs...) }
 
 type concatGate struct {
 	axis  int
@@ -43,3 +43,5 @@ func normalizeAxis(axis, dims int) int {
 	}
 	return axis
 }
+
+var concatGates gatePool[concatGate]

@@ -6,7 +6,7 @@ import "backprop/tensor"
 //
 //	forward:  y = cos x
 //	backward: ∂L/∂x = −∂L/∂y ⊙ sin x
-func Cos(x *Var) *Var { return Apply(&cosGate{}, x) }
+func Cos(x *Var) *Var { return Apply(cosGates.get(), x) }
 
 type cosGate struct{ x *tensor.Tensor }
 
@@ -20,3 +20,5 @@ func (g *cosGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	tensor.MulTo(dx, dx, dout)
 	return []*tensor.Tensor{tensor.NegTo(dx, dx)}
 }
+
+var cosGates gatePool[cosGate]

@@ -6,7 +6,7 @@ import "backprop/tensor"
 //
 //	forward:  y = a / b
 //	backward: ∂L/∂a = ∂L/∂y / b,  ∂L/∂b = −∂L/∂y ⊙ y / b   (uses the saved output)
-func Div(a, b *Var) *Var { return Apply(&divGate{}, a, b) }
+func Div(a, b *Var) *Var { return Apply(divGates.get(), a, b) }
 
 type divGate struct{ b, y *tensor.Tensor }
 
@@ -28,3 +28,5 @@ func (g *divGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	}
 	return []*tensor.Tensor{da, db}
 }
+
+var divGates gatePool[divGate]

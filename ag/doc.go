@@ -21,6 +21,13 @@
 // Binary gates broadcast as in NumPy; the engine sums a gradient back to
 // the shape of an input that was broadcast, so no gate has to.
 //
+// Training layers have fused gates: Linear (x·Wᵀ + b with the bias
+// gradient summed in its backward pass) and BiasReLU (max(x + b, 0)). The
+// gradients of parameters are added straight into their buffers (a matrix
+// product with GEMM's β = 1), and a Scope recycles every Var, gate and
+// tensor of a step's graph in the next step, so that a training loop run
+// in one allocates nothing per step; see Scope for what it owns.
+//
 // Programming errors — mismatched shapes, Backward through a freed graph —
 // panic with a message naming the operation and the shapes.
 package ag

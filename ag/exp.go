@@ -6,7 +6,7 @@ import "backprop/tensor"
 //
 //	forward:  y = eˣ
 //	backward: ∂L/∂x = ∂L/∂y ⊙ y   (uses the saved output)
-func Exp(x *Var) *Var { return Apply(&expGate{}, x) }
+func Exp(x *Var) *Var { return Apply(expGates.get(), x) }
 
 type expGate struct{ y *tensor.Tensor }
 
@@ -18,3 +18,5 @@ func (g *expGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 func (g *expGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	return []*tensor.Tensor{tensor.Mul(dout, g.y)}
 }
+
+var expGates gatePool[expGate]

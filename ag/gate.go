@@ -54,6 +54,9 @@ func Apply(g Gate, inputs ...*Var) *Var {
 		panic(fmt.Sprintf("ag: %s: Forward returned nil", GateName(g)))
 	}
 	v.Value = out
+	if anomaly.Load() != 0 {
+		checkForward(g, v, inputs) // see anomaly.go
+	}
 	if record && noGrad.Load() == 0 {
 		v.requiresGrad = true
 		v.seq = seq.Add(1)
@@ -98,6 +101,16 @@ var (
 	scratchBusy atomic.Bool
 )
 
+// options applies opts to a new config; a separate function, so that a
+// Backward without options keeps its config on the stack.
+func options(opts []Option) backwardConfig {
+	c := new(backwardConfig)
+	for _, o := range opts {
+		o(c)
+	}
+	return *c
+}
+
 // Backward computes the gradient of y with respect to every Var it depends
 // on that requires one, by reverse-mode differentiation: it visits the
 // gates in reverse topological order, and each multiplies the upstream
@@ -113,8 +126,8 @@ var (
 // Backward needs no recursion, so graphs of any depth work.
 func Backward(y *Var, opts ...Option) {
 	var cfg backwardConfig
-	for _, o := range opts {
-		o(&cfg)
+	if len(opts) > 0 {
+		cfg = options(opts)
 	}
 	if y.freed {
 		panic(freedMsg)
@@ -154,10 +167,9 @@ func Backward(y *Var, opts ...Option) {
 	accumulate(y, seed, false)
 	h := varHeap(work)
 	h.push(y)
-	var needBuf [4]bool
 	for len(h) > 0 {
 		v := h.pop()
-		need := needBuf[:0]
+		need := v.needBuf[:0] // in the Var: a local array would escape
 		for _, in := range v.inputs {
 			if in.freed {
 				panic(freedMsg)
@@ -177,7 +189,7 @@ func Backward(y *Var, opts ...Option) {
 		if !cfg.keep {
 			v.gate = nil
 			v.inputs = nil
-			v.inBuf = [2]*Var{}
+			v.inBuf = [3]*Var{}
 			v.freed = true
 		}
 	}
@@ -232,14 +244,24 @@ func (h *varHeap) pop() *Var {
 
 // propagate runs v's gate backward and hands each input its gradient.
 func propagate(v *Var, need []bool) {
-	grads := v.gate.Backward(v.Grad, need)
+	var grads, acc []*tensor.Tensor
+	if ag, ok := v.gate.(accGate); ok && anomaly.Load() == 0 { // see accumulate.go
+		acc = accBuffers(v, need, v.valBuf[:0])
+		defer clear(v.valBuf[:])
+		grads = ag.backwardAcc(v.Grad, need, acc)
+	} else {
+		grads = v.gate.Backward(v.Grad, need)
+	}
 	if len(grads) != len(v.inputs) {
 		panic(fmt.Sprintf("ag: %s: Backward returned %d gradients for %d inputs",
 			GateName(v.gate), len(grads), len(v.inputs)))
 	}
+	if anomaly.Load() != 0 {
+		checkBackward(v, grads) // see anomaly.go
+	}
 	for i, in := range v.inputs {
 		g := grads[i]
-		if !need[i] || g == nil {
+		if !need[i] || g == nil || (acc != nil && g == acc[i]) {
 			continue
 		}
 		owned := false
@@ -267,10 +289,19 @@ func propagate(v *Var, need []bool) {
 // returned may be shared (Add hands dout to both inputs) and is copied
 // before it is ever written.
 func accumulate(v *Var, g *tensor.Tensor, owned bool) {
-	if v.gate == nil && !owned && v.Grad == nil {
+	if v.gate == nil && (v.Grad == nil || !v.gradOwned) && (!owned || tensor.ActiveArena() != nil) {
 		// A leaf keeps its gradient after the pass: give it its own
-		// buffer so that no two leaves share one.
-		g, owned = g.Clone(), true
+		// buffer so that no two leaves share one, allocated outside any
+		// Scope, since a parameter's gradient outlives the step.
+		withoutArena(func() {
+			if v.Grad != nil {
+				g = tensor.Add(v.Grad, g)
+			} else {
+				g = g.Clone()
+			}
+		})
+		v.Grad, v.gradOwned = g, true
+		return
 	}
 	switch {
 	case v.Grad == nil:

@@ -206,6 +206,29 @@ func gateCases() []gateCase {
 			zero := ag.Scalar(in[0].DType(), 0)
 			return ag.Where(ag.Greater(in[0], zero), in[0], zero)
 		}})
+	add(gateCase{gate: "Linear", shapes: [][]int{s(4, 3), s(5, 3), s(5)},
+		f: func(in []*ag.Var) *ag.Var { return ag.Linear(in[0], in[1], in[2]) }})
+	add(gateCase{gate: "Linear", shapes: [][]int{s(1, 1), s(1, 1), s(1)},
+		f: func(in []*ag.Var) *ag.Var { return ag.Linear(in[0], in[1], in[2]) }})
+	add(gateCase{gate: "Linear", shapes: [][]int{s(3, 3), s(3, 3)}, // fan-out: x·xᵀ + x[0]
+		f: func(in []*ag.Var) *ag.Var { return ag.Linear(in[0], in[0], ag.Reshape(ag.Slice(in[0], 0, 0, 1), 3)) }})
+	// |x| ≥ 0.5 and |b| ≤ 0.2: no finite difference straddles the kink.
+	biasGen := func(rng *rand.Rand, i int, shape []int) *tensor.Tensor {
+		if i == 1 {
+			return tensor.Uniform(rng, tensor.Float64, -0.2, 0.2, shape...)
+		}
+		t := tensor.Uniform(rng, tensor.Float64, 0.5, 2, shape...)
+		for j := 0; j < t.Len(); j++ {
+			if rng.IntN(2) == 0 {
+				t.SetFlat(j, -t.Flat(j))
+			}
+		}
+		return t
+	}
+	for _, sh := range [][2][]int{{s(4, 3), s(3)}, {s(2, 3, 5), s(5)}, {s(1, 1), s(1)}, {s(3, 4), s(1, 4)}} {
+		add(gateCase{gate: "BiasReLU", shapes: [][]int{sh[0], sh[1]}, gen: biasGen,
+			f: func(in []*ag.Var) *ag.Var { return ag.BiasReLU(in[0], in[1]) }})
+	}
 	add(gateCase{gate: "SoftmaxCrossEntropy", shapes: [][]int{s(4, 3)},
 		f: func(in []*ag.Var) *ag.Var { return ag.SoftmaxCrossEntropy(in[0], []int{0, 2, 1, 2}) }})
 	add(gateCase{gate: "SoftmaxCrossEntropy", shapes: [][]int{s(1, 1)},

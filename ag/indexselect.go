@@ -9,7 +9,7 @@ import "backprop/tensor"
 //	backward: ∂L/∂x[…, i, …] = Σ over j with idx[j] = i of ∂L/∂y[…, j, …]
 //	          (a scatter-add: a row picked twice gets both gradients)
 func IndexSelect(x *Var, axis int, idx []int) *Var {
-	return Apply(&indexSelectGate{axis: axis, idx: idx}, x)
+	return Apply(indexSelectGates.with(indexSelectGate{axis: axis, idx: idx}), x)
 }
 
 type indexSelectGate struct {
@@ -27,3 +27,5 @@ func (g *indexSelectGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.T
 	dx := tensor.New(dout.DType(), g.inShape...)
 	return []*tensor.Tensor{tensor.IndexAdd(dx, g.axis, g.idx, dout)}
 }
+
+var indexSelectGates gatePool[indexSelectGate]

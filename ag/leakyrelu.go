@@ -6,7 +6,9 @@ import "backprop/tensor"
 //
 //	forward:  y = x if x > 0, else slope·x
 //	backward: ∂L/∂x = ∂L/∂y where x > 0, else slope·∂L/∂y
-func LeakyReLU(x *Var, slope float64) *Var { return Apply(&leakyReLUGate{slope: slope}, x) }
+func LeakyReLU(x *Var, slope float64) *Var {
+	return Apply(leakyReLUGates.with(leakyReLUGate{slope: slope}), x)
+}
 
 type leakyReLUGate struct {
 	slope float64
@@ -25,3 +27,5 @@ func (g *leakyReLUGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Ten
 	tensor.AddScalarTo(dx, dx, g.slope)
 	return []*tensor.Tensor{tensor.MulTo(dx, dx, dout)}
 }
+
+var leakyReLUGates gatePool[leakyReLUGate]

@@ -6,7 +6,7 @@ import "backprop/tensor"
 //
 //	forward:  y = ln x
 //	backward: ∂L/∂x = ∂L/∂y / x
-func Log(x *Var) *Var { return Apply(&logGate{}, x) }
+func Log(x *Var) *Var { return Apply(logGates.get(), x) }
 
 type logGate struct{ x *tensor.Tensor }
 
@@ -18,3 +18,5 @@ func (g *logGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 func (g *logGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	return []*tensor.Tensor{tensor.Div(dout, g.x)}
 }
+
+var logGates gatePool[logGate]

@@ -7,7 +7,9 @@ import "backprop/tensor"
 //
 //	forward:  yᵢ = xᵢ − m − log Σⱼ exp(xⱼ − m)
 //	backward: ∂L/∂x = ∂L/∂y − exp(y) ⊙ Σⱼ ∂L/∂yⱼ   (uses the saved output)
-func LogSoftmax(x *Var, axis int) *Var { return Apply(&logSoftmaxGate{axis: axis}, x) }
+func LogSoftmax(x *Var, axis int) *Var {
+	return Apply(logSoftmaxGates.with(logSoftmaxGate{axis: axis}), x)
+}
 
 type logSoftmaxGate struct {
 	axis int
@@ -25,3 +27,5 @@ func (g *logSoftmaxGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Te
 	tensor.MulTo(dx, dx, total)
 	return []*tensor.Tensor{tensor.SubTo(dx, dout, dx)}
 }
+
+var logSoftmaxGates gatePool[logSoftmaxGate]

@@ -1,6 +1,10 @@
 package ag
 
-import "backprop/tensor"
+import (
+	"slices"
+
+	"backprop/tensor"
+)
 
 // MatMul returns the matrix product a·b of 2-d operands, or of batches of
 // matrices whose leading dimensions broadcast as in NumPy's matmul.
@@ -20,12 +24,13 @@ func MatMul(a, b *Var) *Var { return MatMulT(a, b, false, false) }
 //	Y = A·Bᵀ:   ∂A = ∂Y·B     ∂B = ∂Yᵀ·A
 //	Y = Aᵀ·Bᵀ:  ∂A = Bᵀ·∂Yᵀ   ∂B = ∂Yᵀ·Aᵀ
 func MatMulT(a, b *Var, transA, transB bool) *Var {
-	return Apply(&matMulGate{transA: transA, transB: transB}, a, b)
+	return Apply(matMulGates.with(matMulGate{transA: transA, transB: transB}), a, b)
 }
 
 type matMulGate struct {
 	transA, transB bool
 	a, b           *tensor.Tensor
+	grads          [2]*tensor.Tensor
 }
 
 func (g *matMulGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -34,38 +39,36 @@ func (g *matMulGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 }
 
 func (g *matMulGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	var da, db *tensor.Tensor
+	return slices.Clone(g.backwardAcc(dout, need, nil))
+}
+
+func (g *matMulGate) backwardAcc(dout *tensor.Tensor, need []bool, acc []*tensor.Tensor) []*tensor.Tensor {
+	// mm is the gradient of input i, op(x)·op(y), added straight into
+	// the input's gradient buffer when the engine offers one and no batch
+	// axes need summing.
+	mm := func(i int, x, y *tensor.Tensor, tx, ty bool) *tensor.Tensor {
+		if !need[i] {
+			return nil
+		}
+		if acc != nil && acc[i] != nil && x.Dims() == 2 && y.Dims() == 2 {
+			return tensor.MatMulAddTo(acc[i], x, y, tx, ty)
+		}
+		return tensor.MatMul(x, y, tx, ty)
+	}
+	gr := g.grads[:]
 	switch {
 	case !g.transA && !g.transB:
-		if need[0] {
-			da = tensor.MatMul(dout, g.b, false, true)
-		}
-		if need[1] {
-			db = tensor.MatMul(g.a, dout, true, false)
-		}
+		gr[0], gr[1] = mm(0, dout, g.b, false, true), mm(1, g.a, dout, true, false)
 	case g.transA && !g.transB:
-		if need[0] {
-			da = tensor.MatMul(g.b, dout, false, true)
-		}
-		if need[1] {
-			db = tensor.MatMul(g.a, dout, false, false)
-		}
+		gr[0], gr[1] = mm(0, g.b, dout, false, true), mm(1, g.a, dout, false, false)
 	case !g.transA && g.transB:
-		if need[0] {
-			da = tensor.MatMul(dout, g.b, false, false)
-		}
-		if need[1] {
-			db = tensor.MatMul(dout, g.a, true, false)
-		}
+		gr[0], gr[1] = mm(0, dout, g.b, false, false), mm(1, dout, g.a, true, false)
 	default:
-		if need[0] {
-			da = tensor.MatMul(g.b, dout, true, true)
-		}
-		if need[1] {
-			db = tensor.MatMul(dout, g.a, true, true)
-		}
+		gr[0], gr[1] = mm(0, g.b, dout, true, true), mm(1, dout, g.a, true, true)
 	}
 	// A 2-d operand used against a batch gets a batched gradient; the
 	// engine sums it over the batch axes.
-	return []*tensor.Tensor{da, db}
+	return gr
 }
+
+var matMulGates gatePool[matMulGate]

@@ -9,7 +9,7 @@ import "backprop/tensor"
 //	backward: ∂L/∂x = ∂L/∂y at the position of the maximum, 0 elsewhere
 //	          (max routes the gradient; k tied maxima get ∂L/∂y / k each)
 func Max(x *Var, keepdims bool, axes ...int) *Var {
-	return Apply(&extremumGate{name: "max", keepdims: keepdims, axes: axes, reduce: tensor.Max}, x)
+	return Apply(extremumGates.with(extremumGate{name: "max", keepdims: keepdims, axes: axes, reduce: tensor.Max}), x)
 }
 
 // extremumGate is the reduction to the largest or smallest element; Max
@@ -40,3 +40,5 @@ func (g *extremumGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tens
 	share := tensor.Div(dout.Reshape(count.Shape()...), count)
 	return []*tensor.Tensor{tensor.MulTo(mask, mask, share)}
 }
+
+var extremumGates gatePool[extremumGate]

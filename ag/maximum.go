@@ -8,7 +8,7 @@ import "backprop/tensor"
 //	forward:  y = max(a, b)
 //	backward: ∂L/∂a = ∂L/∂y where a ≥ b, else 0;  ∂L/∂b = ∂L/∂y where a < b
 //	          (max routes the gradient to the larger input; ties go to a)
-func Maximum(a, b *Var) *Var { return Apply(&maximumGate{}, a, b) }
+func Maximum(a, b *Var) *Var { return Apply(maximumGates.get(), a, b) }
 
 type maximumGate struct{ mask *tensor.Tensor }
 
@@ -20,3 +20,5 @@ func (g *maximumGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 func (g *maximumGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	return routeMask(g.mask, dout, need)
 }
+
+var maximumGates gatePool[maximumGate]

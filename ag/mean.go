@@ -1,6 +1,10 @@
 package ag
 
-import "backprop/tensor"
+import (
+	"slices"
+
+	"backprop/tensor"
+)
 
 // Mean returns the mean of x over axes (every element when none are
 // given), keeping the reduced axes as size 1 if keepdims.
@@ -8,7 +12,7 @@ import "backprop/tensor"
 //	forward:  y = (1/n) Σ x over the axes, n elements per output
 //	backward: ∂L/∂x = ∂L/∂y / n broadcast back along the reduced axes
 func Mean(x *Var, keepdims bool, axes ...int) *Var {
-	return Apply(&meanGate{keepdims: keepdims, axes: axes}, x)
+	return Apply(meanGates.with(meanGate{keepdims: keepdims, axes: axes}), x)
 }
 
 type meanGate struct {
@@ -16,6 +20,7 @@ type meanGate struct {
 	axes     []int
 	shape    []int
 	scale    float64
+	gr       [1]*tensor.Tensor
 }
 
 func (g *meanGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -28,6 +33,13 @@ func (g *meanGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 }
 
 func (g *meanGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	dx := expandReduced(dout, g.shape, g.axes)
-	return []*tensor.Tensor{tensor.ScaleTo(dx, dx, g.scale)}
+	return slices.Clone(g.backwardAcc(dout, need, nil))
 }
+
+func (g *meanGate) backwardAcc(dout *tensor.Tensor, need []bool, _ []*tensor.Tensor) []*tensor.Tensor {
+	dx := expandReduced(dout, g.shape, g.axes)
+	g.gr = [1]*tensor.Tensor{tensor.ScaleTo(dx, dx, g.scale)}
+	return g.gr[:]
+}
+
+var meanGates gatePool[meanGate]

@@ -9,5 +9,5 @@ import "backprop/tensor"
 //	backward: ∂L/∂x = ∂L/∂y at the position of the minimum, 0 elsewhere
 //	          (min routes the gradient; k tied minima get ∂L/∂y / k each)
 func Min(x *Var, keepdims bool, axes ...int) *Var {
-	return Apply(&extremumGate{name: "min", keepdims: keepdims, axes: axes, reduce: tensor.Min}, x)
+	return Apply(extremumGates.with(extremumGate{name: "min", keepdims: keepdims, axes: axes, reduce: tensor.Min}), x)
 }

@@ -8,7 +8,7 @@ import "backprop/tensor"
 //	forward:  y = min(a, b)
 //	backward: ∂L/∂a = ∂L/∂y where a ≤ b, else 0;  ∂L/∂b = ∂L/∂y where a > b
 //	          (min routes the gradient to the smaller input; ties go to a)
-func Minimum(a, b *Var) *Var { return Apply(&minimumGate{}, a, b) }
+func Minimum(a, b *Var) *Var { return Apply(minimumGates.get(), a, b) }
 
 type minimumGate struct{ mask *tensor.Tensor }
 
@@ -20,3 +20,5 @@ func (g *minimumGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 func (g *minimumGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	return routeMask(g.mask, dout, need)
 }
+
+var minimumGates gatePool[minimumGate]

@@ -7,7 +7,7 @@ import "backprop/tensor"
 //
 //	forward:  y = x with axes permuted
 //	backward: ∂L/∂x = ∂L/∂y with the inverse permutation
-func Permute(x *Var, axes ...int) *Var { return Apply(&permuteGate{axes: axes}, x) }
+func Permute(x *Var, axes ...int) *Var { return Apply(permuteGates.with(permuteGate{axes: axes}), x) }
 
 type permuteGate struct{ axes []int }
 
@@ -18,3 +18,5 @@ func (g *permuteGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 func (g *permuteGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	return []*tensor.Tensor{tensor.Permute(dout, tensor.InversePermutation(g.axes)...)}
 }
+
+var permuteGates gatePool[permuteGate]

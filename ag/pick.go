@@ -7,7 +7,7 @@ import "backprop/tensor"
 //
 //	forward:  yᵢ = x[i, idx[i]]
 //	backward: ∂L/∂x[i, idx[i]] = ∂L/∂yᵢ, 0 elsewhere   (routes like max)
-func Pick(x *Var, idx []int) *Var { return Apply(&pickGate{idx: idx}, x) }
+func Pick(x *Var, idx []int) *Var { return Apply(pickGates.with(pickGate{idx: idx}), x) }
 
 type pickGate struct {
 	idx     []int
@@ -27,3 +27,5 @@ func (g *pickGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	}
 	return []*tensor.Tensor{dx}
 }
+
+var pickGates gatePool[pickGate]

@@ -9,7 +9,7 @@ import "backprop/tensor"
 //
 // The gradient with respect to b is taken as 0 where y = 0 (a = 0 with
 // b > 0), the limit of y·ln a there; for a < 0 it is NaN, as ln a is.
-func Pow(a, b *Var) *Var { return Apply(&powGate{}, a, b) }
+func Pow(a, b *Var) *Var { return Apply(powGates.get(), a, b) }
 
 type powGate struct{ a, b, y *tensor.Tensor }
 
@@ -35,3 +35,5 @@ func (g *powGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	}
 	return []*tensor.Tensor{da, db}
 }
+
+var powGates gatePool[powGate]

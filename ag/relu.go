@@ -1,14 +1,21 @@
 package ag
 
-import "backprop/tensor"
+import (
+	"slices"
+
+	"backprop/tensor"
+)
 
 // ReLU returns max(x, 0) element-wise.
 //
 //	forward:  y = max(x, 0)
 //	backward: ∂L/∂x = ∂L/∂y where y > 0, else 0   (max routes the gradient)
-func ReLU(x *Var) *Var { return Apply(&reluGate{}, x) }
+func ReLU(x *Var) *Var { return Apply(reluGates.get(), x) }
 
-type reluGate struct{ y *tensor.Tensor }
+type reluGate struct {
+	y  *tensor.Tensor
+	gr [1]*tensor.Tensor
+}
 
 func (g *reluGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.y = tensor.ReLU(in[0])
@@ -16,6 +23,12 @@ func (g *reluGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 }
 
 func (g *reluGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	dx := tensor.Sign(g.y) // 1 where y > 0, 0 where y = 0
-	return []*tensor.Tensor{tensor.MulTo(dx, dx, dout)}
+	return slices.Clone(g.backwardAcc(dout, need, nil))
 }
+
+func (g *reluGate) backwardAcc(dout *tensor.Tensor, need []bool, _ []*tensor.Tensor) []*tensor.Tensor {
+	g.gr = [1]*tensor.Tensor{tensor.ReLUBackward(g.y, dout)}
+	return g.gr[:]
+}
+
+var reluGates gatePool[reluGate]

@@ -7,7 +7,9 @@ import "backprop/tensor"
 //
 //	forward:  y = x viewed with the new shape
 //	backward: ∂L/∂x = ∂L/∂y viewed with x's shape
-func Reshape(x *Var, shape ...int) *Var { return Apply(&reshapeGate{shape: shape}, x) }
+func Reshape(x *Var, shape ...int) *Var {
+	return Apply(reshapeGates.with(reshapeGate{shape: shape}), x)
+}
 
 type reshapeGate struct{ shape, inShape []int }
 
@@ -19,3 +21,5 @@ func (g *reshapeGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 func (g *reshapeGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	return []*tensor.Tensor{dout.Reshape(g.inShape...)}
 }
+
+var reshapeGates gatePool[reshapeGate]

@@ -7,7 +7,7 @@ import "backprop/tensor"
 //
 //	forward:  y = σ(x)
 //	backward: ∂L/∂x = ∂L/∂y ⊙ y(1 − y)   (uses the saved output)
-func Sigmoid(x *Var) *Var { return Apply(&sigmoidGate{}, x) }
+func Sigmoid(x *Var) *Var { return Apply(sigmoidGates.get(), x) }
 
 type sigmoidGate struct{ y *tensor.Tensor }
 
@@ -21,3 +21,5 @@ func (g *sigmoidGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tenso
 	tensor.MulTo(dx, dx, g.y)
 	return []*tensor.Tensor{tensor.MulTo(dx, dx, dout)}
 }
+
+var sigmoidGates gatePool[sigmoidGate]

@@ -6,7 +6,7 @@ import "backprop/tensor"
 //
 //	forward:  y = sin x
 //	backward: ∂L/∂x = ∂L/∂y ⊙ cos x
-func Sin(x *Var) *Var { return Apply(&sinGate{}, x) }
+func Sin(x *Var) *Var { return Apply(sinGates.get(), x) }
 
 type sinGate struct{ x *tensor.Tensor }
 
@@ -19,3 +19,5 @@ func (g *sinGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	dx := tensor.Cos(g.x)
 	return []*tensor.Tensor{tensor.MulTo(dx, dx, dout)}
 }
+
+var sinGates gatePool[sinGate]

@@ -20,6 +20,9 @@ var curSlab atomic.Pointer[slab]
 // newVar returns a zeroed Var from the current slab, starting a new slab
 // when it is used up. It is safe for concurrent use.
 func newVar() *Var {
+	if sc := activeScope.Load(); sc != nil {
+		return sc.newVar()
+	}
 	for {
 		s := curSlab.Load()
 		if s != nil {

@@ -7,7 +7,7 @@ import "backprop/tensor"
 //	forward:  y = x[…, start:end, …]
 //	backward: ∂L/∂x = ∂L/∂y in the sliced positions, 0 elsewhere
 func Slice(x *Var, axis, start, end int) *Var {
-	return Apply(&sliceGate{axis: axis, start: start, end: end}, x)
+	return Apply(sliceGates.with(sliceGate{axis: axis, start: start, end: end}), x)
 }
 
 type sliceGate struct {
@@ -24,3 +24,5 @@ func (g *sliceGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor 
 	dx := tensor.New(dout.DType(), g.inShape...)
 	return []*tensor.Tensor{tensor.SetSlice(dx, dout, g.axis, g.start)}
 }
+
+var sliceGates gatePool[sliceGate]

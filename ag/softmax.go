@@ -8,7 +8,7 @@ import "backprop/tensor"
 //	forward:  yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m),  m = maxⱼ xⱼ
 //	backward: ∂L/∂x = y ⊙ (∂L/∂y − Σⱼ ∂L/∂yⱼ·yⱼ)   (a dot product per row,
 //	          not the n×n Jacobian diag(y) − yyᵀ; uses the saved output)
-func Softmax(x *Var, axis int) *Var { return Apply(&softmaxGate{axis: axis}, x) }
+func Softmax(x *Var, axis int) *Var { return Apply(softmaxGates.with(softmaxGate{axis: axis}), x) }
 
 type softmaxGate struct {
 	axis int
@@ -26,3 +26,5 @@ func (g *softmaxGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tenso
 	tensor.SubTo(dx, dout, dot)
 	return []*tensor.Tensor{tensor.MulTo(dx, dx, g.y)}
 }
+
+var softmaxGates gatePool[softmaxGate]

@@ -3,6 +3,7 @@ package ag
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"backprop/tensor"
 )
@@ -17,12 +18,13 @@ import (
 //	backward: ∂L/∂xᵢ = (softmax(xᵢ) − onehot(yᵢ)) / N · ∂L/∂L
 //	          (one pass; the softmax Jacobian is never formed)
 func SoftmaxCrossEntropy(logits *Var, labels []int) *Var {
-	return Apply(&softmaxCEGate{labels: labels}, logits)
+	return Apply(softmaxCEGates.with(softmaxCEGate{labels: labels}), logits)
 }
 
 type softmaxCEGate struct {
 	labels []int
 	logp   *tensor.Tensor // log-probabilities, saved for backward
+	gr     [1]*tensor.Tensor
 }
 
 func (g *softmaxCEGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -51,14 +53,22 @@ func (g *softmaxCEGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 }
 
 func (g *softmaxCEGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
+	return slices.Clone(g.backwardAcc(dout, need, nil))
+}
+
+func (g *softmaxCEGate) backwardAcc(dout *tensor.Tensor, need []bool, _ []*tensor.Tensor) []*tensor.Tensor {
 	n := len(g.labels)
 	if n == 0 {
-		return []*tensor.Tensor{tensor.ZerosLike(g.logp)}
+		g.gr = [1]*tensor.Tensor{tensor.ZerosLike(g.logp)}
+		return g.gr[:]
 	}
 	c := g.logp.Dim(1)
 	dx := tensor.Exp(g.logp) // softmax
 	for i, y := range g.labels {
 		dx.SetFlat(i*c+y, dx.Flat(i*c+y)-1)
 	}
-	return []*tensor.Tensor{tensor.ScaleTo(dx, dx, dout.Item()/float64(n))}
+	g.gr = [1]*tensor.Tensor{tensor.ScaleTo(dx, dx, dout.Item()/float64(n))}
+	return g.gr[:]
 }
+
+var softmaxCEGates gatePool[softmaxCEGate]

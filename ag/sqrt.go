@@ -6,7 +6,7 @@ import "backprop/tensor"
 //
 //	forward:  y = √x
 //	backward: ∂L/∂x = ∂L/∂y / (2y)   (uses the saved output)
-func Sqrt(x *Var) *Var { return Apply(&sqrtGate{}, x) }
+func Sqrt(x *Var) *Var { return Apply(sqrtGates.get(), x) }
 
 type sqrtGate struct{ y *tensor.Tensor }
 
@@ -19,3 +19,5 @@ func (g *sqrtGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	dx := tensor.Scale(g.y, 2)
 	return []*tensor.Tensor{tensor.DivTo(dx, dout, dx)}
 }
+
+var sqrtGates gatePool[sqrtGate]

@@ -6,7 +6,7 @@ import "backprop/tensor"
 //
 //	forward:  y[…, k, …] = xₖ
 //	backward: ∂L/∂xₖ = ∂L/∂y[…, k, …]
-func Stack(axis int, xs ...*Var) *Var { return Apply(&stackGate{axis: axis}, xs...) }
+func Stack(axis int, xs ...*Var) *Var { return Apply(stackGates.with(stackGate{axis: axis}), xs...) }
 
 type stackGate struct {
 	axis    int
@@ -29,3 +29,5 @@ func (g *stackGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor 
 	}
 	return dx
 }
+
+var stackGates gatePool[stackGate]

@@ -6,7 +6,7 @@ import "backprop/tensor"
 //
 //	forward:  y = tanh(x)
 //	backward: ∂L/∂x = ∂L/∂y ⊙ (1 − y²)   (uses the saved output)
-func Tanh(x *Var) *Var { return Apply(&tanhGate{}, x) }
+func Tanh(x *Var) *Var { return Apply(tanhGates.get(), x) }
 
 type tanhGate struct{ y *tensor.Tensor }
 
@@ -21,3 +21,5 @@ func (g *tanhGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	tensor.AddScalarTo(dx, dx, 1)
 	return []*tensor.Tensor{tensor.MulTo(dx, dx, dout)}
 }
+
+var tanhGates gatePool[tanhGate]

@@ -9,5 +9,5 @@ import "backprop/tensor"
 //	forward:  y = xᵀ
 //	backward: ∂L/∂x = (∂L/∂y)ᵀ
 func Transpose(x *Var) *Var {
-	return Apply(&permuteGate{axes: tensor.TransposeAxes(x.Value.Dims())}, x)
+	return Apply(permuteGates.with(permuteGate{axes: tensor.TransposeAxes(x.Value.Dims())}), x)
 }

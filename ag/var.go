@@ -31,11 +31,15 @@ type Var struct {
 	seq          uint64 // creation order: every input has a smaller seq
 	gate         Gate
 	inputs       []*Var
+	origin       *string // where Apply created v, under DetectAnomaly only
 
-	// Inline room for the common one- and two-input gates, so recording a
-	// gate costs one allocation for the Var rather than three.
-	inBuf  [2]*Var
-	valBuf [2]*tensor.Tensor
+	// Inline room for the common gates of up to three inputs (Linear), so
+	// recording a gate costs one allocation for the Var rather than three;
+	// valBuf also holds the gradient buffers of an accGate's Backward, and
+	// needBuf which inputs want a gradient.
+	inBuf   [3]*Var
+	valBuf  [3]*tensor.Tensor
+	needBuf [3]bool
 }
 
 // Param returns a leaf Var holding t that requires a gradient.

@@ -9,7 +9,7 @@ import "backprop/tensor"
 //	forward:  y = cond ? a : b
 //	backward: ∂L/∂a = ∂L/∂y where cond, else 0;  ∂L/∂b = ∂L/∂y where not cond
 //	          (the condition routes the gradient)
-func Where(cond, a, b *Var) *Var { return Apply(&whereGate{}, cond, a, b) }
+func Where(cond, a, b *Var) *Var { return Apply(whereGates.get(), cond, a, b) }
 
 type whereGate struct{ cond *tensor.Tensor }
 
@@ -29,3 +29,5 @@ func (g *whereGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor 
 	}
 	return []*tensor.Tensor{nil, da, db}
 }
+
+var whereGates gatePool[whereGate]

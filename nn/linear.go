@@ -38,8 +38,19 @@ func NewLinear(rng *rand.Rand, in, out int, init Init) *Linear {
 //
 //	forward:  y = x·Wᵀ + b          (b broadcast over the rows)
 //	backward: ∂L/∂x = ∂L/∂y·W,  ∂L/∂W = (∂L/∂y)ᵀ·x,  ∂L/∂b = Σ_rows ∂L/∂y
+//
+// A batch of shape [N, In] goes through the fused gate ag.Linear; other
+// shapes through ag.MatMulT and ag.Add.
 func (l *Linear) Forward(x *ag.Var) *ag.Var {
+	if x.Value.Dims() == 2 {
+		return ag.Linear(x, l.Weight, l.Bias)
+	}
 	return ag.Add(ag.MatMulT(x, l.Weight, false, true), l.Bias)
+}
+
+// forwardReLU returns max(x·Wᵀ + b, 0) with the bias and activation fused.
+func (l *Linear) forwardReLU(x *ag.Var) *ag.Var {
+	return ag.BiasReLU(ag.MatMulT(x, l.Weight, false, true), l.Bias)
 }
 
 // Parameters returns "weight" and "bias".

@@ -67,10 +67,19 @@ type Sequential struct {
 // NewSequential returns a Sequential of the given layers.
 func NewSequential(layers ...Module) *Sequential { return &Sequential{Layers: layers} }
 
-// Forward applies the layers in order.
+// Forward applies the layers in order. A Linear layer followed by a ReLU
+// runs as the product x·Wᵀ and one fused gate for the bias and the
+// activation (ag.BiasReLU): the same values, one pass fewer.
 func (s *Sequential) Forward(x *ag.Var) *ag.Var {
-	for _, l := range s.Layers {
-		x = l.Forward(x)
+	for i := 0; i < len(s.Layers); i++ {
+		if l, ok := s.Layers[i].(*Linear); ok && i+1 < len(s.Layers) {
+			if _, ok := s.Layers[i+1].(ReLU); ok {
+				x = l.forwardReLU(x)
+				i++
+				continue
+			}
+		}
+		x = s.Layers[i].Forward(x)
 	}
 	return x
 }

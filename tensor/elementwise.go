@@ -148,7 +148,9 @@ func PowScalarTo(dst, a *Tensor, p float64) *Tensor {
 	return unary("PowScalar", dst, a, func(x float64) float64 { return math.Pow(x, p) })
 }
 
-func newLike(op string, a *Tensor) *Tensor { return alloc(op, a.dtype, a.shape) }
+// newLike returns the destination of an element-wise operation on a,
+// which writes every element.
+func newLike(op string, a *Tensor) *Tensor { return allocOver(op, a.dtype, a.shape) }
 
 // Neg returns −a.
 func Neg(a *Tensor) *Tensor { return NegTo(newLike("Neg", a), a) }
@@ -382,7 +384,7 @@ func binary(op string, dst, a, b *Tensor, f func(x, y float64) float64) *Tensor 
 }
 
 func newBroadcast(op string, a, b *Tensor) *Tensor {
-	return alloc(op, sameDType(op, a, b), broadcastOrPanic(op, a, b))
+	return allocOver(op, sameDType(op, a, b), broadcastOrPanic(op, a, b))
 }
 
 func fadd(x, y float64) float64 { return x + y }
@@ -542,6 +544,17 @@ func BroadcastTo(dst, a *Tensor) *Tensor {
 	if !ok || !SameShape(shape, dst.shape) {
 		panicf("BroadcastTo", "shape %v does not broadcast to %v", a.shape, dst.shape)
 	}
+	if a.n == 1 { // the gradient of a full reduction: one value everywhere
+		if a.dtype == Float32 {
+			v, d := a.s32()[0], dst.s32()
+			for i := range d {
+				d[i] = v
+			}
+		} else {
+			dst.Fill(a.s64()[0])
+		}
+		return dst
+	}
 	st := [][]int{bstrides(a.shape, dst.shape)}
 	if a.dtype == Float32 {
 		walk(dst.shape, st, func(i int, o []int) { dst.s32()[i] = a.s32()[o[0]] })
@@ -564,6 +577,12 @@ func ReduceTo(dst, src *Tensor) *Tensor {
 	shape, ok := BroadcastShapes(dst.shape, src.shape)
 	if !ok || !SameShape(shape, src.shape) {
 		panicf("ReduceTo", "shape %v does not broadcast to %v", dst.shape, src.shape)
+	}
+	if dst.n > 0 && src.n > 0 && isRowOf(dst.shape, src.shape) {
+		// The bias gradient: a sum of rows, added in the same order as
+		// below, so with the same sums.
+		sumRows(dst, src)
+		return dst
 	}
 	dst.Zero()
 	st := [][]int{bstrides(dst.shape, src.shape)}

@@ -8,7 +8,9 @@ import (
 
 // matmulShapes checks the operands of a (batched) matrix product and
 // returns the output shape with m, n, k and the batch shape.
-func matmulShapes(op string, a, b *Tensor, transA, transB bool) (out []int, m, n, k int, batch []int) {
+//
+// out is appended to buf, so that a caller can keep it on its stack.
+func matmulShapes(op string, a, b *Tensor, transA, transB bool, buf []int) (out []int, m, n, k int, batch []int) {
 	if a.Dims() < 2 || b.Dims() < 2 {
 		panicf(op, "shapes %v·%v: operands need at least 2 dimensions", a.shape, b.shape)
 	}
@@ -29,7 +31,7 @@ func matmulShapes(op string, a, b *Tensor, transA, transB bool) (out []int, m, n
 	if !ok {
 		panicf(op, "shapes %v·%v: batch dimensions do not broadcast", a.shape, b.shape)
 	}
-	out = append(slices.Clone(batch), m, n)
+	out = append(append(buf, batch...), m, n)
 	return out, m, n, k, batch
 }
 
@@ -38,11 +40,23 @@ func matmulShapes(op string, a, b *Tensor, transA, transB bool) (out []int, m, n
 // with more than two dimensions are batches of matrices whose leading
 // dimensions broadcast as in NumPy's matmul.
 func MatMulTo(dst, a, b *Tensor, transA, transB bool) *Tensor {
-	dt := sameDType("MatMul", a, b)
-	shape, m, n, k, batch := matmulShapes("MatMul", a, b, transA, transB)
-	checkDst("MatMul", dst, dt, shape)
+	return matMulTo("MatMul", dst, a, b, transA, transB, 0)
+}
+
+// MatMulAddTo adds op(a)·op(b) to dst, as MatMulTo computes it, in the
+// same pass as the product (GEMM's β = 1): the accumulation of a weight's
+// gradient without a temporary.
+func MatMulAddTo(dst, a, b *Tensor, transA, transB bool) *Tensor {
+	return matMulTo("MatMulAdd", dst, a, b, transA, transB, 1)
+}
+
+func matMulTo(op string, dst, a, b *Tensor, transA, transB bool, beta float64) *Tensor {
+	dt := sameDType(op, a, b)
+	var buf [8]int
+	shape, m, n, k, batch := matmulShapes(op, a, b, transA, transB, buf[:0])
+	checkDst(op, dst, dt, shape)
 	if dst == a || dst == b {
-		panicf("MatMul", "destination aliases an operand")
+		panicf(op, "destination aliases an operand")
 	}
 	// Leading dimensions of the stored matrices; op is applied by gemm's
 	// transpose flags, without copies.
@@ -54,7 +68,7 @@ func MatMulTo(dst, a, b *Tensor, transA, transB bool) *Tensor {
 		ldb = k
 	}
 	if len(batch) == 0 {
-		matmul(dt, transA, transB, m, n, k, a, 0, lda, b, 0, ldb, dst, 0)
+		matmul(dt, transA, transB, m, n, k, a, 0, lda, b, 0, ldb, beta, dst, 0)
 		return dst
 	}
 	nb := 1
@@ -71,27 +85,33 @@ func MatMulTo(dst, a, b *Tensor, transA, transB bool) *Tensor {
 		offB = append(offB, o[1]*k*n)
 	})
 	for bi := 0; bi < nb; bi++ {
-		matmul(dt, transA, transB, m, n, k, a, offA[bi], lda, b, offB[bi], ldb, dst, bi*m*n)
+		matmul(dt, transA, transB, m, n, k, a, offA[bi], lda, b, offB[bi], ldb, beta, dst, bi*m*n)
 	}
 	return dst
 }
 
 // matmul sets the m×n matrix of dst at offset oc to op(A)·op(B), where A
-// and B are the matrices of a and b at offsets oa and ob, through the
+// and B are the matrices of a and b at offsets oa and ob, plus β times
+// what it held (not read when β = 0), through the
 // packed, multi-core GEMM of internal/gemm.
-func matmul(dt DType, transA, transB bool, m, n, k int, a *Tensor, oa, lda int, b *Tensor, ob, ldb int, dst *Tensor, oc int) {
+func matmul(dt DType, transA, transB bool, m, n, k int, a *Tensor, oa, lda int, b *Tensor, ob, ldb int, beta float64, dst *Tensor, oc int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	if dt == Float32 {
-		gemm.Gemm(transA, transB, m, n, k, 1, a.s32()[oa:], lda, b.s32()[ob:], ldb, 0, dst.s32()[oc:], n)
+		gemm.Gemm(transA, transB, m, n, k, 1, a.s32()[oa:], lda, b.s32()[ob:], ldb, float32(beta), dst.s32()[oc:], n)
 	} else {
-		gemm.Gemm(transA, transB, m, n, k, 1, a.s64()[oa:], lda, b.s64()[ob:], ldb, 0, dst.s64()[oc:], n)
+		gemm.Gemm(transA, transB, m, n, k, 1, a.s64()[oa:], lda, b.s64()[ob:], ldb, beta, dst.s64()[oc:], n)
 	}
 }
 
 // MatMul returns op(a)·op(b); see MatMulTo.
 func MatMul(a, b *Tensor, transA, transB bool) *Tensor {
-	shape, _, _, _, _ := matmulShapes("MatMul", a, b, transA, transB)
-	return MatMulTo(alloc("MatMul", sameDType("MatMul", a, b), shape), a, b, transA, transB)
+	var buf [8]int
+	shape, _, _, k, _ := matmulShapes("MatMul", a, b, transA, transB, buf[:0])
+	dt := sameDType("MatMul", a, b)
+	if k == 0 { // the product is zero; GEMM need not write it
+		return MatMulTo(alloc("MatMul", dt, shape), a, b, transA, transB)
+	}
+	return MatMulTo(allocOver("MatMul", dt, shape), a, b, transA, transB)
 }

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -88,38 +89,55 @@ func panicf(op, format string, args ...any) {
 }
 
 // numel returns the number of elements of shape, panicking on a negative
-// dimension.
+// dimension or on a shape whose size, in elements or in bytes of Float64,
+// does not fit in an int: refused here, rather than wrapped around into a
+// small allocation.
 func numel(op string, shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
-			panicf(op, "negative dimension in shape %v", shape)
+			panicf(op, "negative dimension in shape %v", slices.Clone(shape))
+		}
+		if d != 0 && n > maxElements/d {
+			for _, d := range shape {
+				if d == 0 {
+					return 0
+				}
+			}
+			panicf(op, "shape %v has more than %d elements", slices.Clone(shape), maxElements)
 		}
 		n *= d
 	}
 	return n
 }
 
-// alloc returns a zeroed tensor of the given dtype and shape.
+// maxElements bounds the size of a tensor: its bytes must be countable in
+// an int.
+const maxElements = math.MaxInt / 8
+
+// alloc returns a zeroed tensor of the given dtype and shape, from the
+// active arena if there is one.
 func alloc(op string, dt DType, shape []int) *Tensor {
 	if dt != Float32 && dt != Float64 {
 		panicf(op, "invalid dtype %v", dt)
 	}
 	n := numel(op, shape)
-	t := new(Tensor)
-	t.dtype, t.n = dt, n
-	if len(shape) > 0 {
-		t.shape = append(make([]int, 0, len(shape)), shape...)
+	if a := activeArena.Load(); a != nil {
+		return a.get(dt, n, shape, true)
 	}
-	switch {
-	case n == 1:
-		t.data = unsafe.Pointer(&t.one)
-	case n > 1 && dt == Float32:
-		t.data = unsafe.Pointer(unsafe.SliceData(make([]float32, n)))
-	case n > 1:
-		t.data = unsafe.Pointer(unsafe.SliceData(make([]float64, n)))
+	return newTensor(dt, n, shape)
+}
+
+// allocOver is alloc for a result that the caller overwrites entirely: a
+// tensor recycled by the active arena is not zeroed first.
+func allocOver(op string, dt DType, shape []int) *Tensor {
+	if a := activeArena.Load(); a != nil {
+		if dt != Float32 && dt != Float64 {
+			panicf(op, "invalid dtype %v", dt)
+		}
+		return a.get(dt, numel(op, shape), shape, false)
 	}
-	return t
+	return alloc(op, dt, shape)
 }
 
 // New returns a zero-filled tensor; it is the same as Zeros.
@@ -337,7 +355,7 @@ func (t *Tensor) Zero() *Tensor {
 
 // Clone returns a deep copy.
 func (t *Tensor) Clone() *Tensor {
-	c := alloc("Clone", t.dtype, t.shape)
+	c := allocOver("Clone", t.dtype, t.shape)
 	copyData(c, t)
 	return c
 }
@@ -496,7 +514,9 @@ func checkDst(op string, dst *Tensor, dt DType, shape []int) {
 		panicf(op, "destination is %v, operands are %v", dst.dtype, dt)
 	}
 	if !SameShape(dst.shape, shape) {
-		panicf(op, "destination shape %v, want %v", dst.shape, shape)
+		// Clones, so that shape does not escape: callers pass shapes
+		// built on their stacks.
+		panicf(op, "destination shape %v, want %v", slices.Clone(dst.shape), slices.Clone(shape))
 	}
 }
 

@@ -3,4 +3,12 @@
 // Accuracy), checkpoints in the safetensors format with the architecture
 // in their metadata (SaveModel, LoadModel), and PNG plots of the learning
 // curves (Plot).
+//
+// Run is Fit that says why it stopped: at the first non-finite loss (a
+// DivergedError) or when Config.Checkpoint asked. WriteCheckpoint saves a
+// run — the model, the optimizer's state and the Position (epoch, batch,
+// step, the order of the examples, the random state, the history) — in
+// one file written atomically (WriteFileAtomic); ReadCheckpoint and
+// Config.Resume continue it so that it ends with the same weights, bit for
+// bit, as a run never interrupted.
 package train

@@ -1,9 +1,11 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"backprop/ag"
@@ -35,7 +37,59 @@ type Config struct {
 	// every epoch.
 	OnStep  func(Step)
 	OnEpoch func(Epoch)
+
+	// Source is the source of Rand, whose state a Position saves and
+	// restores (rand.PCG and rand.ChaCha8 qualify). Without it a resumed
+	// run cannot continue Rand's sequence exactly.
+	Source RandState
+	// Resume, if not nil, continues the run from a Position saved by an
+	// earlier one with the same configuration, data set and model (the
+	// model's weights and the optimizer's state restored by the caller,
+	// see Checkpoint.Restore).
+	Resume *Position
+	// Checkpoint, if not nil, is called before the first step (unless
+	// resuming), after every step and again after every epoch's
+	// evaluation; the Progress it receives can produce the Position to
+	// save. Returning true stops Run, which returns ErrStopped.
+	Checkpoint func(Progress) (stop bool)
 }
+
+// RandState is a random source whose state can be saved and restored.
+type RandState interface {
+	MarshalBinary() ([]byte, error)
+	UnmarshalBinary(data []byte) error
+}
+
+// ErrStopped is returned by Run when Config.Checkpoint asked it to stop.
+var ErrStopped = errors.New("train: stopped")
+
+// DivergedError is returned by Run when a step's loss is not finite (NaN
+// or ±Inf). The step was not taken: the model and the optimizer are as
+// the previous step left them, and Position is where training stood
+// before the failed step (Batch counts the batches done before it).
+type DivergedError struct {
+	Epoch, Step int // the epoch (from 1) and the step (from 1, across epochs) that failed
+	Loss, LR    float64
+	Position    *Position
+}
+
+func (e *DivergedError) Error() string {
+	return fmt.Sprintf("the loss is %v at epoch %d, step %d (learning rate %.3g): training diverged", e.Loss, e.Epoch, e.Step, e.LR)
+}
+
+// Progress tells Config.Checkpoint where training stands.
+type Progress struct {
+	Epoch    int  // the current epoch, from 1
+	Batch    int  // the batches of the epoch done
+	Step     int  // the steps done in all
+	EpochEnd bool // the epoch and its evaluation are complete
+	Start    bool // no step yet: the call before the first step of a run not resumed
+	position func() *Position
+}
+
+// Position returns where training stands, for a checkpoint: a snapshot
+// that later steps do not change.
+func (p Progress) Position() *Position { return p.position() }
 
 // Step reports the progress of an epoch: the running mean loss and
 // accuracy on the training batches seen so far.
@@ -63,8 +117,20 @@ type History []Epoch
 
 // Fit trains m on train for cfg.Epochs epochs of mini-batches, evaluating
 // it on val (which may be nil) after each, and returns the history. The
-// model is left in evaluation mode.
+// model is left in evaluation mode. Fit stops early where Run returns an
+// error: at a non-finite loss, or when cfg.Checkpoint asks.
 func Fit(m nn.Module, train, val *data.Dataset, cfg Config) History {
+	h, _ := Run(m, train, val, cfg)
+	return h
+}
+
+// Run is Fit that also reports why it stopped early: a *DivergedError at
+// the first non-finite loss (before that step updates anything), or
+// ErrStopped when cfg.Checkpoint returned true. A Position saved from
+// cfg.Checkpoint, given back as cfg.Resume with the model and optimizer
+// restored, continues the run so that, on the same number of threads, it
+// ends with the same weights, bit for bit, as a run never interrupted.
+func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 	if cfg.Epochs <= 0 || cfg.Batch <= 0 || cfg.Optimizer == nil {
 		panic(fmt.Sprintf("train: Fit: %d epochs of batch %d with optimizer %v", cfg.Epochs, cfg.Batch, cfg.Optimizer))
 	}
@@ -76,25 +142,86 @@ func Fit(m nn.Module, train, val *data.Dataset, cfg Config) History {
 	weights := nn.Weights(m)
 	ld := data.NewLoader(train, cfg.Batch, cfg.Rand)
 	var hist History
-	step := 0
-	for e := 1; e <= cfg.Epochs; e++ {
+	step, first := 0, 1
+	var sumLoss float64
+	var correct, seen, k int
+	if r := cfg.Resume; r != nil {
+		if err := r.check(ld, cfg); err != nil {
+			return nil, err
+		}
+		if err := ld.SetOrder(r.Perm, min(r.Batch*cfg.Batch, train.Len())); err != nil {
+			return nil, fmt.Errorf("train: resume: %v", err)
+		}
+		if cfg.Source != nil && len(r.Rand) > 0 {
+			if err := cfg.Source.UnmarshalBinary(r.Rand); err != nil {
+				return nil, fmt.Errorf("train: resume: random state: %v", err)
+			}
+		}
+		hist = slices.Clone(r.History)
+		step, first, k = r.Step, r.Epoch, r.Batch
+		sumLoss, correct, seen = r.SumLoss, r.Correct, r.Seen
+		if len(hist) == r.Epoch { // that epoch is complete, evaluation included
+			first++
+			k, sumLoss, correct, seen = 0, 0, 0, 0
+			if first <= cfg.Epochs {
+				ld.Reset()
+			}
+		}
+	}
+	// position captures where training stands; randState is the state of
+	// the source before the current step, for a DivergedError.
+	var randState []byte
+	position := func(e int) *Position {
+		perm, _ := ld.Order()
+		p := &Position{Epoch: e, Batch: k, Batches: ld.Batches(), Step: step, Perm: perm,
+			SumLoss: sumLoss, Correct: correct, Seen: seen, History: slices.Clone(hist)}
+		if cfg.Source != nil {
+			p.Rand, _ = cfg.Source.MarshalBinary()
+		}
+		return p
+	}
+	if cfg.Checkpoint != nil && cfg.Resume == nil {
+		if cfg.Checkpoint(Progress{Epoch: 1, Start: true, position: func() *Position { return position(1) }}) {
+			m.SetTraining(false)
+			return hist, ErrStopped
+		}
+	}
+	// Each step's graph is built in a scope that recycles the previous
+	// step's memory (see ag.Scope): nothing made in a step is kept past it.
+	var sc ag.Scope
+	defer sc.Discard()
+	for e := first; e <= cfg.Epochs; e++ {
 		m.SetTraining(true)
-		if e > 1 {
+		if e > first {
 			ld.Reset()
+			k, sumLoss, correct, seen = 0, 0, 0, 0
 		}
 		start := time.Now()
-		var sumLoss float64
-		var correct, seen, k int
+		seen0 := seen
 		for ld.Next() {
 			x, y := ld.Batch()
-			if cfg.Schedule != nil {
-				cfg.Optimizer.SetLR(cfg.Schedule.LR(step))
+			if cfg.Source != nil {
+				randState, _ = cfg.Source.MarshalBinary()
 			}
+			lr := cfg.Optimizer.LR()
+			if cfg.Schedule != nil {
+				lr = cfg.Schedule.LR(step)
+				cfg.Optimizer.SetLR(lr)
+			}
+			sc.Begin()
 			cfg.Optimizer.ZeroGrad()
 			logits := m.Forward(ag.Const(x))
 			loss := lossFn(logits, y)
 			if cfg.L2 > 0 && len(weights) > 0 {
 				loss = ag.Add(loss, nn.HalfL2(cfg.L2, weights...))
+			}
+			l := loss.Item()
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				p := position(e)
+				p.Rand = randState
+				m.SetTraining(false)
+				sc.End()
+				return hist, &DivergedError{Epoch: e, Step: step + 1, Loss: l, LR: lr, Position: p}
 			}
 			ag.Backward(loss)
 			if cfg.ClipNorm > 0 {
@@ -104,19 +231,27 @@ func Fit(m nn.Module, train, val *data.Dataset, cfg Config) History {
 			step++
 			k++
 			n := len(y)
-			sumLoss += loss.Item() * float64(n)
+			sumLoss += l * float64(n)
 			correct += Correct(logits.Value, y)
+			sc.End()
 			seen += n
 			if cfg.OnStep != nil {
 				cfg.OnStep(Step{Epoch: e, Step: k, Steps: ld.Batches(), Samples: seen,
 					Loss: sumLoss / float64(seen), Accuracy: float64(correct) / float64(seen),
-					SamplesPerSecond: float64(seen) / time.Since(start).Seconds()})
+					SamplesPerSecond: float64(seen-seen0) / time.Since(start).Seconds()})
+			}
+			if cfg.Checkpoint != nil {
+				e := e
+				if cfg.Checkpoint(Progress{Epoch: e, Batch: k, Step: step, position: func() *Position { return position(e) }}) {
+					m.SetTraining(false)
+					return hist, ErrStopped
+				}
 			}
 		}
 		secs := time.Since(start).Seconds()
 		ep := Epoch{Epoch: e, Loss: sumLoss / float64(seen), Accuracy: float64(correct) / float64(seen),
 			ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: cfg.Optimizer.LR(),
-			Seconds: secs, SamplesPerSecond: float64(seen) / secs}
+			Seconds: secs, SamplesPerSecond: float64(seen-seen0) / secs}
 		if val != nil && val.Len() > 0 {
 			ep.ValLoss, ep.ValAccuracy = Evaluate(m, val, 1000)
 		}
@@ -124,9 +259,16 @@ func Fit(m nn.Module, train, val *data.Dataset, cfg Config) History {
 		if cfg.OnEpoch != nil {
 			cfg.OnEpoch(ep)
 		}
+		if cfg.Checkpoint != nil {
+			e := e
+			if cfg.Checkpoint(Progress{Epoch: e, Batch: k, Step: step, EpochEnd: true, position: func() *Position { return position(e) }}) {
+				m.SetTraining(false)
+				return hist, ErrStopped
+			}
+		}
 	}
 	m.SetTraining(false)
-	return hist
+	return hist, nil
 }
 
 // Evaluate returns the mean softmax cross-entropy and the accuracy of m on

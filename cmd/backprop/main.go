@@ -10,7 +10,7 @@
 //	train  train a neural network on MNIST or the spiral data set
 //	eval   measure a saved model on its test set
 //	predict classify an image with a saved model
-//	bench  measure the speed of a kernel (gemm)
+//	bench  measure the speed of a kernel or a training step (gemm, train)
 //	serve  a local web page that draws graphs and steps through backprop
 //	help   print this list, or the usage of one command
 //
@@ -39,7 +39,7 @@ var commands = []command{
 	{name: "train", summary: "train a neural network on MNIST or the spiral data set", usage: trainUsage, run: runTrain},
 	{name: "eval", summary: "measure a saved model on its test set", usage: evalUsage, run: runEval},
 	{name: "predict", summary: "classify an image with a saved model", usage: predictUsage, run: runPredict},
-	{name: "bench", summary: "measure the speed of a kernel (gemm)", usage: benchUsage, run: runBench},
+	{name: "bench", summary: "measure the speed of a kernel or a training step (gemm, train)", usage: benchUsage, run: runBench},
 	{name: "serve", summary: "a local web page that draws graphs and steps through backprop", usage: serveUsage, run: runServe},
 }
 
@@ -54,8 +54,16 @@ func lookup(name string) *command {
 
 // run executes the command line args (without the program name), writing
 // to stdout and stderr, and returns the exit status: 0 on success, 2 for a
-// usage or input error.
-func run(args []string, stdout, stderr io.Writer) int {
+// usage or input error (train adds 1 for a diverged run and 130 for an
+// interrupted one). A panic — a bug — is reported in one line with
+// status 3, never as a Go stack trace.
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "backprop: internal error: %v (please report it)\n", r)
+			code = 3
+		}
+	}()
 	if len(args) == 0 {
 		usage(stderr)
 		return 2

@@ -78,6 +78,22 @@ layout, such as Fashion-MNIST.
 	--json              end with one JSON object on standard output:
 	                    {"test_accuracy": A, "test_loss": L, "epochs": E, "seconds": S,
 	                    "samples_per_second": R, "model": "FILE"}
+	--checkpoint-dir DIR  save DIR/checkpoint.safetensors (the model, the optimizer's
+	                    state, the position in the data and the random state) at the
+	                    end of every epoch, and on SIGINT or SIGTERM: the current step
+	                    finishes, the checkpoint is written and train exits with
+	                    status 130
+	--checkpoint-every N  also save a checkpoint every N steps
+	--resume DIR        continue the run checkpointed in DIR, with its flags (flags
+	                    given now override them; the network must stay the same).
+	                    On the same number of threads the final model is bit for
+	                    bit the one an uninterrupted run would have made
+	--detect-anomaly    check every gate's output and gradient for NaN and Inf and
+	                    name the first gate that makes one
+
+Train stops at the first loss that is NaN or infinite, with exit status 1,
+suggesting a lower learning rate; with --checkpoint-dir it first saves the
+last good state to resume from.
 `
 
 const evalUsage = `usage: backprop eval --model FILE [--data DIR] [--json]
@@ -129,6 +145,12 @@ type trainOptions struct {
 	seed                                                                   uint64
 	json                                                                   bool
 	set                                                                    map[string]bool // the flags given
+
+	// Checkpoints and anomaly detection (checkpoint.go).
+	checkpointDir, resume string
+	checkpointEvery       int
+	detectAnomaly         bool
+	fs                    *flag.FlagSet
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
@@ -156,6 +178,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.model, "model", "model.safetensors", "")
 	fs.StringVar(&o.plot, "plot", "", "")
 	fs.BoolVar(&o.json, "json", false, "")
+	fs.StringVar(&o.checkpointDir, "checkpoint-dir", "", "")
+	fs.IntVar(&o.checkpointEvery, "checkpoint-every", 0, "")
+	fs.StringVar(&o.resume, "resume", "", "")
+	fs.BoolVar(&o.detectAnomaly, "detect-anomaly", false, "")
 	pos, code, done := parseCommandFlags(fs, args, trainUsage, stderr)
 	if done {
 		return code
@@ -166,9 +192,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	o.fs = fs
 	if err := trainCommand(&o, stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "backprop train: %v\n", err)
-		return 2
+		return reportExit(stderr, err)
 	}
 	return 0
 }
@@ -402,8 +428,15 @@ func num(x float64) string {
 }
 
 func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
+	ck, err := resumeOptions(o.fs, o)
+	if err != nil {
+		return err
+	}
 	hidden, err := checkOptions(o)
 	if err != nil {
+		return err
+	}
+	if err := checkCheckpointFlags(o); err != nil {
 		return err
 	}
 	if o.threads > 0 {
@@ -421,10 +454,14 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	}
 	sizes := append(append([]int{tr.Features()}, hidden...), tr.Classes)
 	spec := nn.Spec{Sizes: sizes, Activation: o.activation, Dropout: o.dropout}
-	rng := rand.New(rand.NewPCG(o.seed, 42))
+	src := rand.NewPCG(o.seed, 42) // its state goes into checkpoints
+	rng := rand.New(src)
 	model := nn.MLP(spec, rng)
 	steps := o.epochs * ((tr.Len() + o.batch - 1) / o.batch)
 	opt := newOptimizer(o, nn.Vars(model))
+	if err := restoreCheckpoint(o, ck, model, opt, spec, tr); err != nil {
+		return err
+	}
 
 	var bar *progressbar.ProgressBar
 	tty := isTerminal(stderr)
@@ -460,7 +497,11 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 		}
 	}
 	start := time.Now()
-	hist := train.Fit(model, tr, val, cfg)
+	meta := train.Meta{Spec: spec, Mean: mean, Std: std, Data: info}
+	hist, err := fitCheckpointed(o, o.fs, ck, model, opt, meta, src, tr, val, cfg)
+	if err != nil {
+		return err
+	}
 	secs := time.Since(start).Seconds()
 	trainSecs := 0.0
 	for _, e := range hist {
@@ -470,7 +511,6 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 
 	modelPath := ""
 	if o.model != "none" {
-		meta := train.Meta{Spec: spec, Mean: mean, Std: std, Data: info}
 		if err := train.SaveModel(o.model, model, meta); err != nil {
 			return fmt.Errorf("--model %s: %v", o.model, err)
 		}

@@ -1,0 +1,98 @@
+"""The step of `backprop bench train`, in PyTorch, for comparison.
+
+One training step of a float32 MLP on a fixed random batch: forward,
+softmax cross-entropy, backward, SGD with momentum 0.9 (lr 0.01). The
+network is 784-H...-10 with ReLU on MNIST-shaped inputs, or with --tiny
+micrograd's demo network: 2-16-16-1 with ReLU on 100 points, the loss
+mean(relu(1 - y*score)) + 1e-4*sum(p^2). Inference is the forward pass
+under torch.no_grad().
+
+usage: python3 bench/train_torch.py [--batch B] [--threads T]
+           [--hidden 512,256] [--tiny] [--time SECONDS]
+
+Steps are timed in rounds of at least TIME/10 seconds for at least TIME
+seconds (at least 5 rounds) after a warm-up, and the median round's mean
+is reported, as backprop bench train does. Prints one JSON object with the
+keys of backprop bench train --json. Run it with OMP_WAIT_POLICY=PASSIVE:
+without it two-thread PyTorch is slower than one on this machine.
+"""
+import argparse
+import json
+import time
+
+import torch
+from torch import nn
+
+
+def time_rounds(total, f):
+    for _ in range(3):
+        f()
+    rnd = total / 10
+    means, calls = [], 0
+    start = time.perf_counter()
+    while len(means) < 5 or time.perf_counter() - start < total:
+        t0 = time.perf_counter()
+        n = 0
+        while n == 0 or time.perf_counter() - t0 < rnd:
+            f()
+            n += 1
+        means.append((time.perf_counter() - t0) / n * 1e3)
+        calls += n
+    means.sort()
+    return means[len(means) // 2], calls
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--hidden", default="512,256")
+    ap.add_argument("--tiny", action="store_true")
+    ap.add_argument("--time", type=float, default=2.0)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    hidden = [int(h) for h in a.hidden.split(",") if h.strip()]
+    batch, n_in, classes = a.batch, 784, 10
+    if a.tiny:
+        batch, n_in, classes, hidden = 100, 2, 1, [16, 16]
+    sizes = [n_in] + hidden + [classes]
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
+    params = list(model.parameters())
+    opt = torch.optim.SGD(params, lr=0.01, momentum=0.9)
+    if a.tiny:
+        x = torch.randn(batch, n_in)
+        y = (torch.randint(0, 2, (batch, 1)) * 2 - 1).float()
+    else:
+        x = torch.rand(batch, n_in)
+        labels = torch.randint(0, classes, (batch,))
+    ce = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        out = model(x)
+        if a.tiny:
+            loss = torch.relu(1 - y * out).mean() + 1e-4 * sum((p * p).sum() for p in params)
+        else:
+            loss = ce(out, labels)
+        loss.backward()
+        opt.step()
+
+    def infer():
+        with torch.no_grad():
+            model(x)
+
+    ms, steps = time_rounds(a.time, step)
+    inf, _ = time_rounds(a.time, infer)
+    print(json.dumps({"op": "train", "impl": "pytorch", "net": "tiny" if a.tiny else "mlp",
+                      "sizes": sizes, "batch": batch, "threads": a.threads,
+                      "hidden": hidden, "steps": steps, "ms_per_step": ms, "inference_ms": inf}))
+
+
+if __name__ == "__main__":
+    main()

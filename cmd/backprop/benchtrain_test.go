@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestBenchTrainJSON(t *testing.T) {
+	for _, c := range []struct {
+		args  []string
+		net   string
+		batch int
+		sizes string
+	}{
+		{[]string{"--batch", "8", "--hidden", "16,8", "--threads", "1"}, "mlp", 8, "[784 16 8 10]"},
+		{[]string{"--tiny", "--threads", "2"}, "tiny", 100, "[2 16 16 1]"},
+	} {
+		args := append([]string{"bench", "train", "--time", "1ms", "--json"}, c.args...)
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 0 || stderr.Len() != 0 {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, stderr.String())
+		}
+		if strings.Count(stdout.String(), "\n") != 1 {
+			t.Errorf("%v: output is not one line: %q", args, stdout.String())
+		}
+		var res benchTrainResult
+		if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+			t.Fatalf("%v: %v in %q", args, err, stdout.String())
+		}
+		if res.Net != c.net || res.Batch != c.batch || fmt.Sprint(res.Sizes) != c.sizes ||
+			!(res.MsPerStep > 0) || !(res.InferenceMs > 0) || res.Steps < 5 {
+			t.Errorf("%v: got %+v", args, res)
+		}
+	}
+}
+
+func TestBenchTrainErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench", "train", "--batch", "0"}, "backprop bench train: --batch must be in [1, 65536]\n"},
+		{[]string{"bench", "train", "--threads", "0"}, "backprop bench train: --threads must be positive\n"},
+		{[]string{"bench", "train", "--hidden", "5,x"}, "backprop bench train: "},
+		{[]string{"bench", "train", "extra"}, "backprop bench train: unexpected argument \"extra\"\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(c.args, &stdout, &stderr); code != 2 || !strings.HasPrefix(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, stderr.String(), c.want)
+		}
+	}
+}
+
+// BenchmarkTrainBench runs the steps of backprop bench train: the tiny
+// network of micrograd's demo and the MNIST network at batch 64.
+func BenchmarkTrainBench(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		tiny bool
+	}{{"tiny", true}, {"mlp64", false}} {
+		b.Run(c.name, func(b *testing.B) {
+			tb := newTrainBench(c.tiny, 64, []int{512, 256})
+			tb.step()
+			b.ReportAllocs()
+			for b.Loop() {
+				tb.step()
+			}
+			tb.scope.Release()
+		})
+	}
+}
