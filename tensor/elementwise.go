@@ -344,7 +344,7 @@ func binaryFast(op string, dst, a, b *Tensor, k *binKernels) bool {
 
 // binaryK is binary with the float32 kernels k.
 func binaryK(op string, dst, a, b *Tensor, k *binKernels, f func(x, y float64) float64) *Tensor {
-	sameDType(op, a, b)
+	sameDType2(op, a, b)
 	if binaryFast(op, dst, a, b, k) {
 		return dst
 	}
@@ -353,7 +353,7 @@ func binaryK(op string, dst, a, b *Tensor, k *binKernels, f func(x, y float64) f
 
 // binary sets dst = f(a, b) with broadcasting.
 func binary(op string, dst, a, b *Tensor, f func(x, y float64) float64) *Tensor {
-	dt := sameDType(op, a, b)
+	dt := sameDType2(op, a, b)
 	if SameShape(a.shape, b.shape) {
 		// Equal shapes need no broadcasting, and so no allocation.
 		checkDst(op, dst, dt, a.shape)
@@ -384,7 +384,7 @@ func binary(op string, dst, a, b *Tensor, f func(x, y float64) float64) *Tensor 
 }
 
 func newBroadcast(op string, a, b *Tensor) *Tensor {
-	return allocOver(op, sameDType(op, a, b), broadcastOrPanic(op, a, b))
+	return allocOver(op, sameDType2(op, a, b), broadcastOrPanic(op, a, b))
 }
 
 func fadd(x, y float64) float64 { return x + y }
@@ -508,7 +508,7 @@ func NotEqual(a, b *Tensor) *Tensor { return NotEqualTo(newBroadcast("NotEqual",
 // WhereTo sets dst = a where cond ≠ 0 and b elsewhere, broadcasting all
 // three. cond may have either dtype.
 func WhereTo(dst, cond, a, b *Tensor) *Tensor {
-	dt := sameDType("Where", a, b)
+	dt := sameDType2("Where", a, b)
 	shape, ok := BroadcastShapes(cond.shape, a.shape, b.shape)
 	if !ok {
 		panicf("Where", "shapes %v, %v and %v do not broadcast", cond.shape, a.shape, b.shape)
@@ -531,7 +531,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 	if !ok {
 		panicf("Where", "shapes %v, %v and %v do not broadcast", cond.shape, a.shape, b.shape)
 	}
-	return WhereTo(alloc("Where", sameDType("Where", a, b), shape), cond, a, b)
+	return WhereTo(alloc("Where", sameDType2("Where", a, b), shape), cond, a, b)
 }
 
 // BroadcastTo copies a into dst, repeating it along broadcast axes; a's

@@ -10,7 +10,7 @@ import "backprop/internal/kernel"
 // [1 … 1 n]) broadcast over the rows of a (last axis n): the bias add and
 // activation of a layer in one pass. dst may be a.
 func BiasReLUTo(dst, a, b *Tensor) *Tensor {
-	dt := sameDType("BiasReLU", a, b)
+	dt := sameDType2("BiasReLU", a, b)
 	if len(a.shape) == 0 || !isRowOf(b.shape, a.shape) {
 		panicf("BiasReLU", "bias %v is not a row of %v", b.shape, a.shape)
 	}
@@ -51,7 +51,7 @@ func BiasReLUTo(dst, a, b *Tensor) *Tensor {
 // ReLUBackwardTo sets dst = dy where y > 0 and 0 elsewhere: the gradient
 // of max(x, 0) from its output y. dst may be dy.
 func ReLUBackwardTo(dst, y, dy *Tensor) *Tensor {
-	dt := sameDType("ReLUBackward", y, dy)
+	dt := sameDType2("ReLUBackward", y, dy)
 	if !SameShape(y.shape, dy.shape) {
 		panicf("ReLUBackward", "shapes %v and %v differ", y.shape, dy.shape)
 	}
@@ -96,7 +96,7 @@ func sumRows(dst, src *Tensor) {
 // dst's length: dst += Σ_rows src, the accumulation of a bias gradient.
 // Rows are added in order.
 func SumRowsAddTo(dst, src *Tensor) *Tensor {
-	dt := sameDType("SumRowsAdd", dst, src)
+	dt := sameDType2("SumRowsAdd", dst, src)
 	if len(src.shape) == 0 || !isRowOf(dst.shape, src.shape) {
 		panicf("SumRowsAdd", "destination %v is not a row of %v", dst.shape, src.shape)
 	}

@@ -51,7 +51,7 @@ func MatMulAddTo(dst, a, b *Tensor, transA, transB bool) *Tensor {
 }
 
 func matMulTo(op string, dst, a, b *Tensor, transA, transB bool, beta float64) *Tensor {
-	dt := sameDType(op, a, b)
+	dt := sameDType2(op, a, b)
 	var buf [8]int
 	shape, m, n, k, batch := matmulShapes(op, a, b, transA, transB, buf[:0])
 	checkDst(op, dst, dt, shape)
@@ -109,7 +109,7 @@ func matmul(dt DType, transA, transB bool, m, n, k int, a *Tensor, oa, lda int, 
 func MatMul(a, b *Tensor, transA, transB bool) *Tensor {
 	var buf [8]int
 	shape, _, _, k, _ := matmulShapes("MatMul", a, b, transA, transB, buf[:0])
-	dt := sameDType("MatMul", a, b)
+	dt := sameDType2("MatMul", a, b)
 	if k == 0 { // the product is zero; GEMM need not write it
 		return MatMulTo(alloc("MatMul", dt, shape), a, b, transA, transB)
 	}

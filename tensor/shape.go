@@ -112,7 +112,7 @@ func Slice(a *Tensor, axis, start, end int) *Tensor {
 // SetSlice copies src into the elements of dst with index start ≤ i <
 // start+src.Dim(axis) along axis; the other axes must match. It returns dst.
 func SetSlice(dst, src *Tensor, axis, start int) *Tensor {
-	sameDType("SetSlice", dst, src)
+	sameDType2("SetSlice", dst, src)
 	if src.Dims() != dst.Dims() {
 		panicf("SetSlice", "shapes %v into %v", src.shape, dst.shape)
 	}
@@ -178,7 +178,7 @@ func IndexSelect(a *Tensor, axis int, idx []int) *Tensor {
 // IndexAdd adds slice j of src along axis into slice idx[j] of dst, summing
 // where indices repeat: the adjoint of IndexSelect. It returns dst.
 func IndexAdd(dst *Tensor, axis int, idx []int, src *Tensor) *Tensor {
-	sameDType("IndexAdd", dst, src)
+	sameDType2("IndexAdd", dst, src)
 	axis, shape := indexShape("IndexAdd", dst.shape, axis, idx)
 	if !SameShape(shape, src.shape) {
 		panicf("IndexAdd", "source shape %v, want %v", src.shape, shape)

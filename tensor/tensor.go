@@ -520,6 +520,15 @@ func checkDst(op string, dst *Tensor, dt DType, shape []int) {
 	}
 }
 
+// sameDType2 is sameDType for two operands, without the variadic slice
+// that the hot binary operations would otherwise build on every call.
+func sameDType2(op string, a, b *Tensor) DType {
+	if a.dtype != b.dtype {
+		panicf(op, "mixed dtypes %v and %v", a.dtype, b.dtype)
+	}
+	return a.dtype
+}
+
 func sameDType(op string, ts ...*Tensor) DType {
 	dt := ts[0].dtype
 	for _, t := range ts[1:] {
