@@ -47,6 +47,8 @@ type Scope struct {
 	mu    sync.Mutex
 	slabs []*slab // slabs[:cur+1] hold this round's Vars
 	cur   int
+	// open is slabs[cur] while it has room: newVar's lock-free fast path.
+	open  atomic.Pointer[slab]
 	gates []pooledGate
 }
 
@@ -89,6 +91,9 @@ func (s *Scope) Release() {
 		sl.next.Store(0)
 	}
 	s.cur = 0
+	s.open.Store(nil)
+	poolMu.Lock()
+	defer poolMu.Unlock()
 	for i, g := range s.gates {
 		g.pool.put(g.p)
 		s.gates[i] = pooledGate{}
@@ -96,14 +101,25 @@ func (s *Scope) Release() {
 	s.gates = s.gates[:0]
 }
 
-// newVar returns a zeroed Var from the scope's slabs.
+// poolMu guards the free lists of every gatePool and the gates list of
+// every Scope, so that handing out a recycled gate takes one lock.
+var poolMu sync.Mutex
+
+// newVar returns a zeroed Var from the scope's slabs: one atomic add, and
+// the lock only when a slab runs out.
 func (s *Scope) newVar() *Var {
+	if sl := s.open.Load(); sl != nil {
+		if i := sl.next.Add(1) - 1; i < slabSize {
+			return &sl.vars[i]
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
 		if s.cur < len(s.slabs) {
 			sl := s.slabs[s.cur]
 			if i := sl.next.Add(1) - 1; i < slabSize {
+				s.open.Store(sl)
 				return &sl.vars[i]
 			}
 			if s.cur+1 < len(s.slabs) {
@@ -118,8 +134,7 @@ func (s *Scope) newVar() *Var {
 
 // A gatePool holds free gates of one type for scopes to reuse.
 type gatePool[T any] struct {
-	mu   sync.Mutex
-	free []*T
+	free []*T // guarded by poolMu
 }
 
 // pooledGate is a gate a scope handed out, with the pool it goes back to.
@@ -137,30 +152,26 @@ func (gp *gatePool[T]) get() *T {
 	if s == nil {
 		return new(T)
 	}
-	gp.mu.Lock()
+	poolMu.Lock()
 	var g *T
 	if n := len(gp.free); n > 0 {
 		g = gp.free[n-1]
 		gp.free[n-1] = nil
 		gp.free = gp.free[:n-1]
-	}
-	gp.mu.Unlock()
-	if g == nil {
+	} else {
 		g = new(T)
 	}
-	s.mu.Lock()
 	s.gates = append(s.gates, pooledGate{unsafe.Pointer(g), gp})
-	s.mu.Unlock()
+	poolMu.Unlock()
 	return g
 }
 
+// put zeroes the gate at p and returns it to the free list; poolMu is held.
 func (gp *gatePool[T]) put(p unsafe.Pointer) {
 	g := (*T)(p)
 	var zero T
 	*g = zero
-	gp.mu.Lock()
 	gp.free = append(gp.free, g)
-	gp.mu.Unlock()
 }
 
 // withoutArena runs f with the open scope's tensor arena (if any) paused,
