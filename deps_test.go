@@ -33,7 +33,7 @@ var allowed = map[string][]string{
 	"internal/kernel":   {"golang.org/x/sys/cpu"},
 	"internal/gemm":     {"internal/kernel", "internal/parallel", "golang.org/x/sys/cpu"},
 	"internal/parallel": {},
-	"viz/web":           {"viz", "expr", "ag", "tensor", "nn", "optim", "data"},
+	"viz/web":           {"viz", "expr", "ag", "tensor", "nn", "optim", "data", "train"},
 	"viz":               {"ag", "tensor", "github.com/goccy/go-graphviz", "github.com/fogleman/gg", "github.com/golang/freetype/truetype", "golang.org/x/image/font", "golang.org/x/image/font/gofont/gobold", "golang.org/x/image/font/gofont/goregular"},
 }
 

@@ -12,6 +12,7 @@ import (
 	"backprop/nn"
 	"backprop/optim"
 	"backprop/tensor"
+	"backprop/train"
 )
 
 // The spiral of the training view and the grid its decision boundary is
@@ -170,14 +171,7 @@ func (s *session) predict() ([][]int, float64) {
 	for i := range n {
 		grid[i] = cls[i*n : (i+1)*n]
 	}
-	pred := tensor.ArgMax(s.model.Forward(s.x).Value, 1)
-	right := 0
-	for i, c := range pred {
-		if c == s.y[i] {
-			right++
-		}
-	}
-	acc := float64(right) / float64(len(s.y))
+	acc := float64(train.Correct(s.model.Forward(s.x).Value, s.y)) / float64(len(s.y))
 	if math.IsNaN(acc) {
 		acc = 0
 	}
