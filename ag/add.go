@@ -1,30 +1,23 @@
 package ag
 
-import (
-	"slices"
-
-	"backprop/tensor"
-)
+import "backprop/tensor"
 
 // Add returns a + b element-wise, broadcasting as in NumPy.
 //
 //	forward:  y = a + b
 //	backward: ∂L/∂a = ∂L/∂y,  ∂L/∂b = ∂L/∂y   (add distributes the gradient)
-func Add(a, b *Var) *Var { return Apply(addGates.get(), a, b) }
+//
+//go:noinline
+func Add(a, b *Var) *Var { return Apply(&addGate{}, a, b) }
 
-type addGate struct{ gr [2]*tensor.Tensor }
+type addGate struct{ grads2 }
 
-func (g *addGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
-	return tensor.Add(in[0], in[1])
+func (g *addGate) Forward(in ...*tensor.Tensor) *tensor.Tensor { return tensor.Add(in[0], in[1]) }
+
+func (g *addGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	return g.grads(dy, dy) // the engine copies a shared gradient before it writes it
 }
 
-func (g *addGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return slices.Clone(g.backwardAcc(dout, need, nil))
+func (*addGate) Info() Info {
+	return Info{"add", "+", "add distributes: both inputs get the upstream gradient unchanged"}
 }
-
-func (g *addGate) backwardAcc(dout *tensor.Tensor, need []bool, _ []*tensor.Tensor) []*tensor.Tensor {
-	g.gr = [2]*tensor.Tensor{dout, dout}
-	return g.gr[:]
-}
-
-var addGates gatePool[addGate]

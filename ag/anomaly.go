@@ -6,32 +6,21 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"backprop/tensor"
 )
 
-// anomaly counts the DetectAnomaly calls running; Apply and Backward check
-// it with one atomic load, so that the mode costs nothing while it is off.
-var anomaly atomic.Int32
-
-// DetectAnomaly runs f with anomaly detection on, as PyTorch's
-// detect_anomaly does: every gate's output is checked for NaN and ±Inf as
-// Apply computes it, and every gradient a gate's Backward returns as the
-// engine receives it. The first non-finite value stops f with a panic that
-// DetectAnomaly recovers and returns as an *AnomalyError naming the gate,
-// the shapes, the first offending element and where the gate was created
-// (the file:line of the first caller outside this package, captured by
-// Apply only while the mode is on). Any other panic passes through, and
-// DetectAnomaly returns nil when f completes.
+// CatchAnomaly runs f and returns the *AnomalyError that a graph with the
+// DetectAnomaly flag raised in it, or nil when f completes. Any other
+// panic passes through.
 //
-// Like NoGrad, the mode is process-wide: gates applied on other
-// goroutines while f runs are checked too, and an anomaly there panics on
-// that goroutine. Checking every value makes each gate read its output
-// once more; use the mode to debug, not for every run.
-func DetectAnomaly(f func()) (err error) {
-	anomaly.Add(1)
-	defer anomaly.Add(-1)
+// With DetectAnomaly, every gate's output is checked for NaN and ±Inf as
+// Apply computes it, and every gradient a gate's Backward returns as the
+// engine receives it; the first non-finite value panics with an
+// *AnomalyError naming the gate, the shapes, the first offending element
+// and where the gate was applied (the file:line of the first caller
+// outside this package, captured by Apply only in such a graph).
+func CatchAnomaly(f func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			ae, ok := r.(*AnomalyError)
@@ -45,11 +34,8 @@ func DetectAnomaly(f func()) (err error) {
 	return nil
 }
 
-// AnomalyDetection reports whether anomaly detection is on.
-func AnomalyDetection() bool { return anomaly.Load() != 0 }
-
-// AnomalyError describes the first non-finite value found by
-// DetectAnomaly.
+// AnomalyError describes the first non-finite value found in a graph with
+// the DetectAnomaly flag.
 type AnomalyError struct {
 	Gate     string  // the gate's name, as GateName gives it
 	Backward bool    // found in a gradient (else in the forward output)
@@ -153,7 +139,7 @@ func callerOrigin() *string {
 	return s
 }
 
-// checkForward is Apply's hook while anomaly detection is on: it records
+// checkForward is Apply's hook in a graph with DetectAnomaly: it records
 // where v was created and panics if its value is not finite.
 func checkForward(g Gate, v *Var, inputs []*Var) {
 	v.origin = callerOrigin()
@@ -163,7 +149,7 @@ func checkForward(g Gate, v *Var, inputs []*Var) {
 	}
 }
 
-// checkBackward is propagate's hook while anomaly detection is on: it
+// checkBackward is propagate's hook in a graph with DetectAnomaly: it
 // panics at the first gradient of v's gate that is not finite.
 func checkBackward(v *Var, grads []*tensor.Tensor) {
 	for k, g := range grads {

@@ -19,9 +19,10 @@ func line() string {
 }
 
 func TestDetectAnomalyForward(t *testing.T) {
-	x := Param(tensor.FromSlice([]float64{1, 0, 2, 0, 3, 4}, 2, 3))
+	g := NewGraph(DetectAnomaly)
+	x := g.Param(tensor.FromSlice([]float64{1, 0, 2, 0, 3, 4}, 2, 3))
 	var where string
-	err := DetectAnomaly(func() {
+	err := CatchAnomaly(func() {
 		y := Exp(x)
 		where = line()
 		z := Log(Sub(y, Const(tensor.Ones(tensor.Float64, 2, 3))))
@@ -38,15 +39,13 @@ func TestDetectAnomalyForward(t *testing.T) {
 	if !strings.HasPrefix(err.Error(), want+" ← ") {
 		t.Errorf("got  %s\nwant %s", err, want)
 	}
-	if AnomalyDetection() {
-		t.Error("still on after DetectAnomaly returned")
-	}
 }
 
 func TestDetectAnomalyBackward(t *testing.T) {
-	x := Param(tensor.FromSlice([]float32{4, 0, 1}, 3))
+	g := NewGraph(DetectAnomaly)
+	x := g.Param(tensor.FromSlice([]float32{4, 0, 1}, 3))
 	var where string
-	err := DetectAnomaly(func() {
+	err := CatchAnomaly(func() {
 		where = line()
 		y := Sqrt(x) // finite forward, infinite ∂/∂x at 0
 		Backward(Sum(y, false))
@@ -60,57 +59,75 @@ func TestDetectAnomalyBackward(t *testing.T) {
 	}
 }
 
-// Without the mode nothing is checked and nothing is recorded.
+// Without the flag nothing is checked and no location is captured; a
+// graph with the flag beside it on another goroutine changes nothing.
 func TestAnomalyOff(t *testing.T) {
-	x := Param(tensor.FromSlice([]float64{0, 1}, 2))
-	y := Log(x)
-	if y.origin != nil {
-		t.Error("a location was captured with the mode off")
+	done := make(chan error)
+	go func() {
+		g := NewGraph(DetectAnomaly)
+		done <- CatchAnomaly(func() {
+			for range 100 {
+				Backward(Sum(Log(g.Param(tensor.FromSlice([]float64{0, 1}, 2))), false))
+			}
+		})
+	}()
+	for _, g := range []*Graph{nil, NewGraph()} {
+		var x *Var
+		if g == nil {
+			x = Param(tensor.FromSlice([]float64{0, 1}, 2))
+		} else {
+			x = g.Param(tensor.FromSlice([]float64{0, 1}, 2))
+		}
+		y := Log(x)
+		if y.origin != nil {
+			t.Error("a location was captured with the mode off")
+		}
+		Backward(Sum(y, false))
+		if !math.IsInf(x.Grad.Flat(0), 1) {
+			t.Errorf("grad %v", x.Grad)
+		}
 	}
-	Backward(Sum(y, false))
-	if !math.IsInf(x.Grad.Flat(0), 1) {
-		t.Errorf("grad %v", x.Grad)
+	if err := <-done; err == nil {
+		t.Error("the graph with DetectAnomaly found nothing")
 	}
 	// A finite computation passes, and other panics pass through.
-	if err := DetectAnomaly(func() { Backward(Sum(Mul(x, Const(tensor.FromSlice([]float64{2, 3}, 2))), false)) }); err != nil {
+	g := NewGraph(DetectAnomaly)
+	x := g.Param(tensor.FromSlice([]float64{0, 1}, 2))
+	if err := CatchAnomaly(func() { Backward(Sum(Mul(x, Const(tensor.FromSlice([]float64{2, 3}, 2))), false)) }); err != nil {
 		t.Error(err)
 	}
 	defer func() {
 		if r := recover(); r != "other" {
 			t.Errorf("recovered %v", r)
 		}
-		if AnomalyDetection() {
-			t.Error("still on after a panic")
-		}
 	}()
-	DetectAnomaly(func() { panic("other") })
+	CatchAnomaly(func() { panic("other") })
 }
 
-// The check costs nothing measurable while the mode is off: Apply does
-// one atomic load more. This benchmark compares the two modes.
+// The check costs nothing while the flag is off: Apply tests one bit of
+// its graph. This benchmark compares the two.
 func BenchmarkApplyAnomaly(b *testing.B) {
-	x := Param(tensor.Ones(tensor.Float32, 16))
 	for _, on := range []bool{false, true} {
 		b.Run(fmt.Sprint("on=", on), func(b *testing.B) {
-			run := func() {
-				for b.Loop() {
-					Tanh(x)
-				}
+			g := NewGraph()
+			if on {
+				g = NewGraph(DetectAnomaly)
 			}
 			b.ReportAllocs()
-			if on {
-				DetectAnomaly(run)
-			} else {
-				run()
+			for b.Loop() {
+				g.Reset()
+				Tanh(g.Param(tensor.Ones(tensor.Float32, 16)))
 			}
 		})
 	}
 }
 
-// DetectAnomaly finds the gate that first makes a NaN or an infinity.
-func ExampleDetectAnomaly() {
-	x := Param(tensor.FromSlice([]float64{1, 0, 4}, 3))
-	err := DetectAnomaly(func() {
+// A graph with DetectAnomaly finds the gate that first makes a NaN or an
+// infinity; CatchAnomaly turns its panic into the error.
+func ExampleCatchAnomaly() {
+	g := NewGraph(DetectAnomaly)
+	x := g.Param(tensor.FromSlice([]float64{1, 0, 4}, 3))
+	err := CatchAnomaly(func() {
 		y := Mul(Log(x), Const(tensor.FromSlice([]float64{1, 1, 1}, 3)))
 		Backward(Sum(y, false))
 	})

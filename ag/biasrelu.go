@@ -1,25 +1,23 @@
 package ag
 
-import (
-	"slices"
-
-	"backprop/tensor"
-)
+import "backprop/tensor"
 
 // BiasReLU returns max(x + b, 0), where the bias b is a row broadcast over
 // the rows of x (b has x's last size), as one fused gate: the bias add and
-// activation of a hidden layer in one pass.
+// activation of a hidden layer in one pass. NaN propagates as in ReLU.
 //
 //	forward:  y = max(x + b, 0)
-//	backward: ∂L/∂x = ∂L/∂y where y > 0, else 0   (max routes the gradient)
+//	backward: ∂L/∂x = 0 where y ≤ 0, else ∂L/∂y   (max routes the gradient)
 //	          ∂L/∂b = Σ_rows ∂L/∂x                 (add distributes it; the
 //	                                                column sum is the gate's)
-func BiasReLU(x, b *Var) *Var { return Apply(biasReLUGates.get(), x, b) }
+//
+//go:noinline
+func BiasReLU(x, b *Var) *Var { return Apply(&biasReLUGate{}, x, b) }
 
 type biasReLUGate struct {
-	y     *tensor.Tensor
-	bias  []int // the shape of b
-	grads [2]*tensor.Tensor
+	y    *tensor.Tensor
+	bias []int // the shape of b
+	grads2
 }
 
 func (g *biasReLUGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -28,25 +26,28 @@ func (g *biasReLUGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return g.y
 }
 
-func (g *biasReLUGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return slices.Clone(g.backwardAcc(dout, need, nil))
+func (g *biasReLUGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	return g.backwardAcc(dy, need, nil)
 }
 
-func (g *biasReLUGate) backwardAcc(dout *tensor.Tensor, need []bool, acc []*tensor.Tensor) []*tensor.Tensor {
-	gr := g.grads[:]
-	dx := tensor.ReLUBackward(g.y, dout)
-	gr[0], gr[1] = nil, nil
+// backwardAcc adds the bias gradient into the bias's buffer when the
+// engine offers it (see accGate).
+func (g *biasReLUGate) backwardAcc(dy *tensor.Tensor, need []bool, acc []*tensor.Tensor) []*tensor.Tensor {
+	dx := tensor.ReLUBackward(g.y, dy)
+	var db *tensor.Tensor
 	if need[1] {
 		if acc != nil && acc[1] != nil {
-			gr[1] = tensor.SumRowsAddTo(acc[1], dx)
+			db = tensor.SumRowsAddTo(acc[1], dx)
 		} else {
-			gr[1] = tensor.ReduceTo(tensor.New(dout.DType(), g.bias...), dx)
+			db = tensor.ReduceTo(tensor.NewLike(dx, g.bias...), dx)
 		}
 	}
-	if need[0] {
-		gr[0] = dx
+	if !need[0] {
+		dx = nil
 	}
-	return gr
+	return g.grads(dx, db)
 }
 
-var biasReLUGates gatePool[biasReLUGate]
+func (*biasReLUGate) Info() Info {
+	return Info{"biasReLU", "+b relu", "bias add distributes, relu routes: the gradient passes where the output is positive"}
+}

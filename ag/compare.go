@@ -11,37 +11,46 @@ import "backprop/tensor"
 //	backward: ∂L/∂a = ∂L/∂b = 0
 
 // Greater returns 1 where a > b and 0 elsewhere.
-func Greater(a, b *Var) *Var { return Apply(compareGates.with(compareGate{op: tensor.Greater}), a, b) }
+//
+//go:noinline
+func Greater(a, b *Var) *Var { return Apply(&compareGate{op: tensor.Greater}, a, b) }
 
 // GreaterEqual returns 1 where a ≥ b and 0 elsewhere.
-func GreaterEqual(a, b *Var) *Var {
-	return Apply(compareGates.with(compareGate{op: tensor.GreaterEqual}), a, b)
-}
+//
+//go:noinline
+func GreaterEqual(a, b *Var) *Var { return Apply(&compareGate{op: tensor.GreaterEqual}, a, b) }
 
 // Less returns 1 where a < b and 0 elsewhere.
-func Less(a, b *Var) *Var { return Apply(compareGates.with(compareGate{op: tensor.Less}), a, b) }
+//
+//go:noinline
+func Less(a, b *Var) *Var { return Apply(&compareGate{op: tensor.Less}, a, b) }
 
 // LessEqual returns 1 where a ≤ b and 0 elsewhere.
-func LessEqual(a, b *Var) *Var {
-	return Apply(compareGates.with(compareGate{op: tensor.LessEqual}), a, b)
-}
+//
+//go:noinline
+func LessEqual(a, b *Var) *Var { return Apply(&compareGate{op: tensor.LessEqual}, a, b) }
 
 // Equal returns 1 where a = b and 0 elsewhere.
-func Equal(a, b *Var) *Var { return Apply(compareGates.with(compareGate{op: tensor.Eq}), a, b) }
+//
+//go:noinline
+func Equal(a, b *Var) *Var { return Apply(&compareGate{op: tensor.Eq}, a, b) }
 
 // NotEqual returns 1 where a ≠ b and 0 elsewhere.
-func NotEqual(a, b *Var) *Var {
-	return Apply(compareGates.with(compareGate{op: tensor.NotEqual}), a, b)
-}
+//
+//go:noinline
+func NotEqual(a, b *Var) *Var { return Apply(&compareGate{op: tensor.NotEqual}, a, b) }
 
 type compareGate struct {
 	op func(a, b *tensor.Tensor) *tensor.Tensor
+	grads2
 }
 
 func (g *compareGate) Forward(in ...*tensor.Tensor) *tensor.Tensor { return g.op(in[0], in[1]) }
 
-func (g *compareGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return []*tensor.Tensor{nil, nil}
+func (g *compareGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	return g.grads(nil, nil)
 }
 
-var compareGates gatePool[compareGate]
+func (*compareGate) Info() Info {
+	return Info{"compare", "cmp", "a comparison is flat: no gradient flows through it"}
+}

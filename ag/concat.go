@@ -6,7 +6,9 @@ import "backprop/tensor"
 //
 //	forward:  y = [x₁ x₂ …] along axis
 //	backward: ∂L/∂xₖ = the slice of ∂L/∂y that xₖ occupies
-func Concat(axis int, xs ...*Var) *Var { return Apply(concatGates.with(concatGate{axis: axis}), xs...) }
+//
+//go:noinline
+func Concat(axis int, xs ...*Var) *Var { return Apply(&concatGate{axis: axis}, xs...) }
 
 type concatGate struct {
 	axis  int
@@ -23,16 +25,20 @@ func (g *concatGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return y
 }
 
-func (g *concatGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
+func (g *concatGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
 	dx := make([]*tensor.Tensor, len(g.sizes))
 	off := 0
 	for i, n := range g.sizes {
 		if need[i] {
-			dx[i] = tensor.Slice(dout, g.axis, off, off+n)
+			dx[i] = tensor.Slice(dy, g.axis, off, off+n)
 		}
 		off += n
 	}
 	return dx
+}
+
+func (*concatGate) Info() Info {
+	return Info{"concat", "concat", "concat distributes: each input gets its slice of the upstream gradient"}
 }
 
 // normalizeAxis turns a negative axis into its index among dims; the
@@ -43,5 +49,3 @@ func normalizeAxis(axis, dims int) int {
 	}
 	return axis
 }
-
-var concatGates gatePool[concatGate]

@@ -6,19 +6,24 @@ import "backprop/tensor"
 //
 //	forward:  y = cos x
 //	backward: ∂L/∂x = −∂L/∂y ⊙ sin x
-func Cos(x *Var) *Var { return Apply(cosGates.get(), x) }
+//
+//go:noinline
+func Cos(x *Var) *Var { return Apply(&cosGate{}, x) }
 
-type cosGate struct{ x *tensor.Tensor }
+type cosGate struct {
+	x *tensor.Tensor
+	grads1
+}
 
 func (g *cosGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.x = in[0]
-	return tensor.Cos(in[0])
+	return tensor.Cos(g.x)
 }
 
-func (g *cosGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
+func (g *cosGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
 	dx := tensor.Sin(g.x)
-	tensor.MulTo(dx, dx, dout)
-	return []*tensor.Tensor{tensor.NegTo(dx, dx)}
+	tensor.MulTo(dx, dx, dy)
+	return g.grads(tensor.NegTo(dx, dx))
 }
 
-var cosGates gatePool[cosGate]
+func (*cosGate) Info() Info { return Info{"cos", "cos", "cos: the local gradient is −sin x"} }

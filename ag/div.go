@@ -6,9 +6,14 @@ import "backprop/tensor"
 //
 //	forward:  y = a / b
 //	backward: ∂L/∂a = ∂L/∂y / b,  ∂L/∂b = −∂L/∂y ⊙ y / b   (uses the saved output)
-func Div(a, b *Var) *Var { return Apply(divGates.get(), a, b) }
+//
+//go:noinline
+func Div(a, b *Var) *Var { return Apply(&divGate{}, a, b) }
 
-type divGate struct{ b, y *tensor.Tensor }
+type divGate struct {
+	b, y *tensor.Tensor
+	grads2
+}
 
 func (g *divGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.b = in[1]
@@ -16,17 +21,17 @@ func (g *divGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return g.y
 }
 
-func (g *divGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
+func (g *divGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
 	var da, db *tensor.Tensor
 	if need[0] {
-		da = tensor.Div(dout, g.b)
+		da = tensor.Div(dy, g.b)
 	}
 	if need[1] {
-		db = tensor.Mul(dout, g.y)
+		db = tensor.Mul(dy, g.y)
 		tensor.DivTo(db, db, g.b)
 		tensor.NegTo(db, db)
 	}
-	return []*tensor.Tensor{da, db}
+	return g.grads(da, db)
 }
 
-var divGates gatePool[divGate]
+func (*divGate) Info() Info { return Info{"div", "/", "div: ∂/∂a = 1/b, ∂/∂b = −a/b²"} }

@@ -21,13 +21,31 @@
 // Binary gates broadcast as in NumPy; the engine sums a gradient back to
 // the shape of an input that was broadcast, so no gate has to.
 //
-// Training layers have fused gates: Linear (x·Wᵀ + b with the bias
-// gradient summed in its backward pass) and BiasReLU (max(x + b, 0)). The
-// gradients of parameters are added straight into their buffers (a matrix
-// product with GEMM's β = 1), and a Scope recycles every Var, gate and
-// tensor of a step's graph in the next step, so that a training loop run
-// in one allocates nothing per step; see Scope for what it owns.
+// A computation may run in a Graph, its context, which the data carries:
+// the Vars made by g.Const and everything computed from them belong to g,
+// which recycles their memory at Reset (a training loop then allocates
+// nothing per step) and says whether gates are recorded (NoGrad, for
+// inference) and checked (DetectAnomaly). There is no process-wide mode:
+// goroutines working on different graphs never see each other. Without a
+// graph, as above, gates are recorded and use ordinary memory.
 //
-// Programming errors — mismatched shapes, Backward through a freed graph —
-// panic with a message naming the operation and the shapes.
+// Every gate, built-in or a user's, is a type with Forward and Backward
+// (see Gate and the package example); Apply records it. The gate functions
+// of this package are marked //go:noinline: inlined into another package,
+// their call of the generic Apply would make the gate literal escape to
+// the heap, which the compiler cannot see through across packages.
+// Training layers have fused gates: Linear (x·Wᵀ + b with the bias
+// gradient summed in its backward pass) and BiasReLU (max(x + b, 0)), and
+// these and the matrix products add the gradients of parameters straight
+// into their buffers (GEMM's β = 1).
+//
+// Semantics follow PyTorch at the edges: NaN propagates through ReLU, Abs,
+// Maximum and Minimum and through the reductions, Maximum and Minimum
+// split the gradient evenly at ties, Pow's gradients are 0 at x⁰ (0⁰
+// included), and MatMul takes 1-d operands as NumPy's matmul does. Each
+// gate's documentation states its choice.
+//
+// Programming errors — mismatched shapes, Backward through a freed graph,
+// Vars of two graphs in one gate — panic with a message naming the
+// operation and the shapes.
 package ag

@@ -105,15 +105,23 @@ func TestBackwardWithoutParamsPanics(t *testing.T) {
 	mustPanic(t, "does not depend on any Var that requires a gradient", func() { ag.Backward(ag.Exp(c)) })
 }
 
+// A NoGrad graph records nothing computed from its Vars, even with
+// parameters that require gradients; it changes nothing for other Vars.
 func TestNoGradAndDetach(t *testing.T) {
 	x := ag.Param(vec(1, 2))
-	var y *ag.Var
-	ag.NoGrad(func() { y = ag.Mul(x, x) })
-	if y.RequiresGrad() || y.Gate() != nil {
-		t.Fatal("a gate applied under NoGrad was recorded")
+	g := ag.NewGraph(ag.NoGrad)
+	y := ag.Mul(ag.Mul(x, g.Const(vec(3, 4))), x)
+	if y.RequiresGrad() || y.Gate() != nil || y.Graph() != g {
+		t.Fatal("a gate of a NoGrad graph was recorded")
 	}
-	if !ag.GradEnabled() {
-		t.Fatal("recording still off after NoGrad returned")
+	if got := y.Value.Values(); got[0] != 3 || got[1] != 16 {
+		t.Fatalf("value %v, want [3 16]", got)
+	}
+	if z := ag.Mul(x, x); !z.RequiresGrad() || z.Gate() == nil {
+		t.Fatal("a gate outside the NoGrad graph was not recorded")
+	}
+	if p := g.Param(vec(1)); p.RequiresGrad() {
+		t.Fatal("a Param of a NoGrad graph requires a gradient")
 	}
 	d := ag.Detach(x)
 	if d.RequiresGrad() || d.Value != x.Value {

@@ -61,15 +61,15 @@ func ExampleApply() {
 	// gradcheck: good
 }
 
-// Inference needs no graph: under NoGrad the gates compute values only, so
-// nothing is kept for a backward pass.
+// Inference records nothing: in a graph made with NoGrad the gates compute
+// values only, so nothing is kept for a backward pass. The graph belongs
+// to this computation alone; other goroutines keep recording theirs.
 func ExampleNoGrad() {
 	w := ag.Param(tensor.FromSlice([]float64{0.5, -1}))
-	var y *ag.Var
-	ag.NoGrad(func() {
-		y = ag.Sum(ag.Mul(w, w), false)
-	})
+	g := ag.NewGraph(ag.NoGrad)
+	x := g.Const(tensor.FromSlice([]float64{2, 3}))
+	y := ag.Sum(ag.Mul(w, x), false)
 	fmt.Println(y.Item(), y.RequiresGrad())
 	// Output:
-	// 1.25 false
+	// -2 false
 }

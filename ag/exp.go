@@ -6,17 +6,24 @@ import "backprop/tensor"
 //
 //	forward:  y = eˣ
 //	backward: ∂L/∂x = ∂L/∂y ⊙ y   (uses the saved output)
-func Exp(x *Var) *Var { return Apply(expGates.get(), x) }
+//
+//go:noinline
+func Exp(x *Var) *Var { return Apply(&expGate{}, x) }
 
-type expGate struct{ y *tensor.Tensor }
+type expGate struct {
+	y *tensor.Tensor
+	grads1
+}
 
 func (g *expGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.y = tensor.Exp(in[0])
 	return g.y
 }
 
-func (g *expGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return []*tensor.Tensor{tensor.Mul(dout, g.y)}
+func (g *expGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	return g.grads(tensor.Mul(dy, g.y))
 }
 
-var expGates gatePool[expGate]
+func (*expGate) Info() Info {
+	return Info{"exp", "exp", "exp: the local gradient is the output itself"}
+}

@@ -2,6 +2,8 @@ package ag
 
 import (
 	"fmt"
+	"reflect"
+	"strings"
 	"sync/atomic"
 
 	"backprop/tensor"
@@ -11,28 +13,101 @@ import (
 // its inputs, and how to turn the gradient of the loss with respect to its
 // output into gradients with respect to its inputs.
 //
-// Apply calls Forward once with the input values; the gate keeps what its
-// Backward will need (an input, or better its own output). Backward receives
-// ∂L/∂out, with the output's shape, and returns one gradient per input: the
-// vector-Jacobian product dout·∂out/∂in, never the Jacobian itself. need[i]
-// tells whether input i wants a gradient; return nil where it does not.
+// Forward is called once with the input values; the gate keeps what its
+// Backward will need (an input, or better its own output). Backward
+// receives ∂L/∂out, with the output's shape, and returns one gradient per
+// input: the vector-Jacobian product dout·∂out/∂in, never the Jacobian
+// itself. need[i] tells whether input i wants a gradient; return nil where
+// it does not.
 //
 // A gradient may have the output's shape where the input was broadcast to
 // it: the engine sums it back to the input's shape. Backward must not
 // modify dout or the saved tensors, and must not write any Var's Grad: the
-// engine accumulates. A gate may return dout itself as a gradient.
+// engine accumulates. A gate may return dout itself as a gradient. The
+// engine reads the returned slice before it calls the gate again, so a
+// gate may return storage of its own.
 //
-// Users define their own gates the same way; see the package example.
+// Memory, recording and anomaly checks are the engine's business: the
+// tensors a gate computes from its inputs and from dout are made where
+// those live (the graph's memory, when there is one), so a gate computes
+// with plain tensor functions. A tensor made from nothing is made like an
+// operand: tensor.NewLike(dout, shape...), not tensor.New.
+//
+// Built-in gates and users' gates are written the same way; see the
+// package example. A gate may also describe itself with a method
+// Info() Info, for pictures and messages.
 type Gate interface {
 	Forward(in ...*tensor.Tensor) *tensor.Tensor
 	Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor
 }
 
-// Apply runs g forward on the inputs' values and returns the output as a
-// Var. Unless recording is off (NoGrad) or no input requires a gradient,
-// the Var remembers g and the inputs so that Backward can reach them.
-func Apply(g Gate, inputs ...*Var) *Var {
-	v := newVar()
+// Info describes a gate for pictures and messages.
+type Info struct {
+	// Name is a short name, such as "mul" or "matMul".
+	Name string
+	// Symbol is the label of the gate's box in a picture, such as "*", "@"
+	// or "σ".
+	Symbol string
+	// Pattern says how the gate routes the gradient back, in the lecture's
+	// words: "add distributes", "max routes", "mul swaps", ….
+	Pattern string
+}
+
+// Describe returns g's Info: the result of its Info method where it has
+// one, else its type name (without a trailing "Gate") as Name and Symbol.
+func Describe(g Gate) Info {
+	if d, ok := g.(interface{ Info() Info }); ok {
+		return d.Info()
+	}
+	t := reflect.TypeOf(g)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	name := strings.TrimSuffix(t.Name(), "Gate")
+	return Info{Name: name, Symbol: name}
+}
+
+// GateName returns g's short name, Describe(g).Name.
+func GateName(g Gate) string { return Describe(g).Name }
+
+// Apply runs the gate *g forward on the inputs' values and returns the
+// output as a Var of the inputs' Graph (nil where none of them has one).
+// The output remembers its gate and inputs, so that Backward can reach
+// them, when an input requires a gradient and the graph records gates.
+//
+// Apply copies *g into memory of the graph, which Reset recycles, and
+// keeps the copy: g itself can live on the caller's stack, so that
+// applying a built-in gate costs no allocation. Inputs from two different
+// graphs are a programming error.
+func Apply[T any, G interface {
+	*T
+	Gate
+}](g G, inputs ...*Var) *Var {
+	// Small enough to be inlined where it is called, so that the escape
+	// analysis there sees that g and inputs do not escape.
+	gr := graphOf(inputs)
+	p := newGate[T](gr)
+	*p = *(*T)(g)
+	return apply(gr, G(p), inputs)
+}
+
+// graphOf returns the graph of the first input that has one.
+//
+//go:noinline
+func graphOf(inputs []*Var) *Graph {
+	for _, in := range inputs {
+		if in != nil && in.graph != nil {
+			return in.graph
+		}
+	}
+	return nil
+}
+
+var seq atomic.Uint64 // numbers the Vars of no graph in creation order
+
+func apply(gr *Graph, g Gate, inputs []*Var) *Var {
+	v := gr.newVar()
+	v.graph = gr
 	n := len(inputs)
 	var vals []*tensor.Tensor
 	if n <= len(v.valBuf) {
@@ -41,12 +116,20 @@ func Apply(g Gate, inputs ...*Var) *Var {
 		vals = make([]*tensor.Tensor, n)
 	}
 	record := false
+	var top uint64
 	for i, in := range inputs {
 		if in == nil {
 			panic(fmt.Sprintf("ag: %s: input %d is nil", GateName(g), i))
 		}
+		if in.Value == nil {
+			panic(fmt.Sprintf("ag: %s: input %d has no value (a Var used after its graph's Reset?)", GateName(g), i))
+		}
+		if in.graph != gr && in.graph != nil {
+			panic(fmt.Sprintf("ag: %s: inputs belong to different graphs", GateName(g)))
+		}
 		vals[i] = in.Value
 		record = record || in.requiresGrad
+		top = max(top, in.seq)
 	}
 	out := g.Forward(vals...)
 	clear(vals)
@@ -54,12 +137,17 @@ func Apply(g Gate, inputs ...*Var) *Var {
 		panic(fmt.Sprintf("ag: %s: Forward returned nil", GateName(g)))
 	}
 	v.Value = out
-	if anomaly.Load() != 0 {
+	if gr != nil && gr.flags&DetectAnomaly != 0 {
 		checkForward(g, v, inputs) // see anomaly.go
 	}
-	if record && noGrad.Load() == 0 {
+	if record && (gr == nil || gr.flags&NoGrad == 0) {
 		v.requiresGrad = true
-		v.seq = seq.Add(1)
+		if gr != nil {
+			gr.seq = max(gr.seq, top) + 1
+			v.seq = gr.seq
+		} else {
+			v.seq = seq.Add(1)
+		}
 		v.gate = g
 		if n <= len(v.inBuf) {
 			v.inputs = v.inBuf[:n]
@@ -75,8 +163,9 @@ func Apply(g Gate, inputs ...*Var) *Var {
 type Option func(*backwardConfig)
 
 type backwardConfig struct {
-	seed *tensor.Tensor
-	keep bool
+	seed  *tensor.Tensor
+	keep  bool
+	trace func(Visit)
 }
 
 // Seed starts Backward from the gradient g (∂L/∂y, with y's shape and dtype)
@@ -88,14 +177,29 @@ func Seed(g *tensor.Tensor) Option { return func(c *backwardConfig) { c.seed = g
 // their gradients have been propagated.
 func KeepGraph() Option { return func(c *backwardConfig) { c.keep = true } }
 
-var (
-	epoch atomic.Uint32 // numbers Backward passes, for Var.mark
-	seq   atomic.Uint64 // numbers recorded Vars in creation order
-)
+// A Visit is what Trace reports of one gate that Backward ran.
+type Visit struct {
+	// Var is the gate's output: its Gate, its Inputs and its Grad, the
+	// upstream gradient ∂L/∂out.
+	Var *Var
+	// Grads holds what the gate sent back to each input, summed to the
+	// input's shape where it was broadcast; nil where an input needs no
+	// gradient. Each input's Grad is, at that moment, the sum of what it
+	// has received so far.
+	Grads []*tensor.Tensor
+}
 
-// scratch is the work list of one Backward, kept between calls so that a
-// training loop does not grow a new one every step. A Backward that finds
-// it in use (another goroutine's) makes its own.
+// Trace calls f for every gate Backward runs, in the order it runs them,
+// right after the gate's gradients were added to its inputs'. What f
+// receives is valid during the call only (the engine may update the
+// tensors in place later): clone what you keep.
+func Trace(f func(Visit)) Option { return func(c *backwardConfig) { c.trace = f } }
+
+var epoch atomic.Uint32 // numbers Backward passes, for Var.mark
+
+// scratch is the work list of Backward for Vars of no graph, kept between
+// calls; a Backward that finds it in use (another goroutine's) makes its
+// own. A graph keeps its own work list.
 var (
 	scratch     []*Var
 	scratchBusy atomic.Bool
@@ -133,11 +237,12 @@ func Backward(y *Var, opts ...Option) {
 		panic(freedMsg)
 	}
 	if !y.requiresGrad {
-		panic("ag: Backward: the output does not depend on any Var that requires a gradient (use ag.Param for the variables to differentiate)")
+		panic("ag: Backward: the output does not depend on any Var that requires a gradient (use ag.Param for the variables to differentiate; a NoGrad graph records nothing)")
 	}
+	gr := y.graph
 	seed := cfg.seed
 	if seed == nil {
-		seed = tensor.Ones(y.Value.DType(), y.Value.Shape()...)
+		seed = gr.arenaOf().New(y.Value.DType(), y.Value.Shape()...).Fill(1)
 	} else if seed.DType() != y.Value.DType() || !tensor.SameShape(seed.Shape(), y.Value.Shape()) {
 		panic(fmt.Sprintf("ag: Backward: seed is %v%v, output is %v%v",
 			seed.DType(), seed.Shape(), y.Value.DType(), y.Value.Shape()))
@@ -148,14 +253,21 @@ func Backward(y *Var, opts ...Option) {
 	}
 
 	var work []*Var
-	if scratchBusy.CompareAndSwap(false, true) {
-		work = scratch[:0]
+	if gr != nil {
+		work = gr.work[:0]
 		defer func() {
 			clear(work[:cap(work)]) // keep no graph alive
+			gr.work = work[:0]
+		}()
+	} else if scratchBusy.CompareAndSwap(false, true) {
+		work = scratch[:0]
+		defer func() {
+			clear(work[:cap(work)])
 			scratch = work[:0]
 			scratchBusy.Store(false)
 		}()
 	}
+	anomaly := gr != nil && gr.flags&DetectAnomaly != 0
 
 	// The work list is a max-heap on creation order. A Var is created
 	// after its inputs, so popping the latest-created Var first visits
@@ -184,7 +296,7 @@ func Backward(y *Var, opts ...Option) {
 			need = append(need, in.requiresGrad)
 		}
 		if v.Grad != nil {
-			propagate(v, need)
+			propagate(v, need, anomaly, cfg.trace)
 		}
 		if !cfg.keep {
 			v.gate = nil
@@ -243,9 +355,9 @@ func (h *varHeap) pop() *Var {
 }
 
 // propagate runs v's gate backward and hands each input its gradient.
-func propagate(v *Var, need []bool) {
+func propagate(v *Var, need []bool, anomaly bool, trace func(Visit)) {
 	var grads, acc []*tensor.Tensor
-	if ag, ok := v.gate.(accGate); ok && anomaly.Load() == 0 { // see accumulate.go
+	if ag, ok := v.gate.(accGate); ok && !anomaly && trace == nil { // see accumulate.go
 		acc = accBuffers(v, need, v.valBuf[:0])
 		defer clear(v.valBuf[:])
 		grads = ag.backwardAcc(v.Grad, need, acc)
@@ -256,7 +368,7 @@ func propagate(v *Var, need []bool) {
 		panic(fmt.Sprintf("ag: %s: Backward returned %d gradients for %d inputs",
 			GateName(v.gate), len(grads), len(v.inputs)))
 	}
-	if anomaly.Load() != 0 {
+	if anomaly {
 		checkBackward(v, grads) // see anomaly.go
 	}
 	for i, in := range v.inputs {
@@ -264,51 +376,61 @@ func propagate(v *Var, need []bool) {
 		if !need[i] || g == nil || (acc != nil && g == acc[i]) {
 			continue
 		}
-		owned := false
-		if g.DType() != in.Value.DType() {
-			panic(fmt.Sprintf("ag: %s: gradient %d is %v, input is %v",
-				GateName(v.gate), i, g.DType(), in.Value.DType()))
-		}
-		if !tensor.SameShape(g.Shape(), in.Value.Shape()) {
-			// The one place where broadcasting is undone: sum the
-			// gradient over the axes the input was stretched along.
-			s, ok := tensor.BroadcastShapes(in.Value.Shape(), g.Shape())
-			if !ok || !tensor.SameShape(s, g.Shape()) {
-				panic(fmt.Sprintf("ag: %s: gradient %d has shape %v, input has shape %v",
-					GateName(v.gate), i, g.Shape(), in.Value.Shape()))
-			}
-			g = tensor.ReduceTo(tensor.New(g.DType(), in.Value.Shape()...), g)
-			owned = true
-		}
+		g, owned := reduceGrad(v.gate, i, g, in)
+		grads[i] = g
 		accumulate(in, g, owned)
+	}
+	if trace != nil {
+		for i := range grads {
+			if !need[i] {
+				grads[i] = nil
+			}
+		}
+		trace(Visit{Var: v, Grads: grads})
 	}
 }
 
-// accumulate adds g to v.Grad. owned says whether g was allocated by the
-// engine, so that it may later be updated in place; a gradient a gate
-// returned may be shared (Add hands dout to both inputs) and is copied
-// before it is ever written.
-func accumulate(v *Var, g *tensor.Tensor, owned bool) {
-	if v.gate == nil && (v.Grad == nil || !v.gradOwned) && (!owned || tensor.ActiveArena() != nil) {
-		// A leaf keeps its gradient after the pass: give it its own
-		// buffer so that no two leaves share one, allocated outside any
-		// Scope, since a parameter's gradient outlives the step.
-		withoutArena(func() {
-			if v.Grad != nil {
-				g = tensor.Add(v.Grad, g)
-			} else {
-				g = g.Clone()
-			}
-		})
-		v.Grad, v.gradOwned = g, true
-		return
+// reduceGrad checks the gradient g a gate returned for input i and sums
+// it back to the input's shape where the input was broadcast: the one
+// place where broadcasting is undone. owned reports whether the result is
+// a new tensor of the engine's.
+func reduceGrad(gate Gate, i int, g *tensor.Tensor, in *Var) (_ *tensor.Tensor, owned bool) {
+	if g.DType() != in.Value.DType() {
+		panic(fmt.Sprintf("ag: %s: gradient %d is %v, input is %v",
+			GateName(gate), i, g.DType(), in.Value.DType()))
 	}
-	switch {
-	case v.Grad == nil:
-		v.Grad, v.gradOwned = g, owned
-	case v.gradOwned:
-		tensor.AddTo(v.Grad, v.Grad, g)
-	default:
-		v.Grad, v.gradOwned = tensor.Add(v.Grad, g), true
+	if tensor.SameShape(g.Shape(), in.Value.Shape()) {
+		return g, false
 	}
+	s, ok := tensor.BroadcastShapes(in.Value.Shape(), g.Shape())
+	if !ok || !tensor.SameShape(s, g.Shape()) {
+		panic(fmt.Sprintf("ag: %s: gradient %d has shape %v, input has shape %v",
+			GateName(gate), i, g.Shape(), in.Value.Shape()))
+	}
+	return tensor.ReduceTo(tensor.NewLike(g, in.Value.Shape()...), g), true
+}
+
+// LocalGradients returns, for each input of v's gate, the gate's Backward
+// applied to an upstream gradient of ones, summed to the input's shape
+// (nil where an input needs no gradient): the local gradient ∂out/∂in of
+// the lecture for a scalar gate. v's graph must have been kept (see
+// KeepGraph); the result is v's graph's memory.
+func LocalGradients(v *Var) []*tensor.Tensor {
+	if v.gate == nil {
+		return nil
+	}
+	need := make([]bool, len(v.inputs))
+	for i, in := range v.inputs {
+		need[i] = in.requiresGrad
+	}
+	ones := tensor.NewLike(v.Value, v.Value.Shape()...).Fill(1)
+	gs := append([]*tensor.Tensor(nil), v.gate.Backward(ones, need)...)
+	for i, g := range gs {
+		if !need[i] || g == nil {
+			gs[i] = nil
+			continue
+		}
+		gs[i], _ = reduceGrad(v.gate, i, g, v.inputs[i])
+	}
+	return gs
 }

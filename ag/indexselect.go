@@ -8,14 +8,17 @@ import "backprop/tensor"
 //	forward:  y[…, j, …] = x[…, idx[j], …]
 //	backward: ∂L/∂x[…, i, …] = Σ over j with idx[j] = i of ∂L/∂y[…, j, …]
 //	          (a scatter-add: a row picked twice gets both gradients)
+//
+//go:noinline
 func IndexSelect(x *Var, axis int, idx []int) *Var {
-	return Apply(indexSelectGates.with(indexSelectGate{axis: axis, idx: idx}), x)
+	return Apply(&indexSelectGate{axis: axis, idx: idx}, x)
 }
 
 type indexSelectGate struct {
 	axis    int
 	idx     []int
 	inShape []int
+	grads1
 }
 
 func (g *indexSelectGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -23,9 +26,11 @@ func (g *indexSelectGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return tensor.IndexSelect(in[0], g.axis, g.idx)
 }
 
-func (g *indexSelectGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	dx := tensor.New(dout.DType(), g.inShape...)
-	return []*tensor.Tensor{tensor.IndexAdd(dx, g.axis, g.idx, dout)}
+func (g *indexSelectGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	dx := tensor.NewLike(dy, g.inShape...)
+	return g.grads(tensor.IndexAdd(dx, g.axis, g.idx, dy))
 }
 
-var indexSelectGates gatePool[indexSelectGate]
+func (*indexSelectGate) Info() Info {
+	return Info{"indexSelect", "select", "select routes: each picked row gets its gradients added (a scatter-add)"}
+}

@@ -2,7 +2,6 @@ package ag
 
 import (
 	"fmt"
-	"slices"
 
 	"backprop/tensor"
 )
@@ -19,11 +18,13 @@ import (
 // node instead of two, one output tensor instead of two, and the bias
 // gradient summed directly rather than through the engine's broadcast
 // reduction.
-func Linear(x, w, b *Var) *Var { return Apply(linearGates.get(), x, w, b) }
+//
+//go:noinline
+func Linear(x, w, b *Var) *Var { return Apply(&linearGate{}, x, w, b) }
 
 type linearGate struct {
-	x, w  *tensor.Tensor
-	grads [3]*tensor.Tensor
+	x, w *tensor.Tensor
+	grads3
 }
 
 func (g *linearGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -37,31 +38,34 @@ func (g *linearGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return tensor.AddTo(y, y, b)
 }
 
-func (g *linearGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return slices.Clone(g.backwardAcc(dout, need, nil))
+func (g *linearGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	return g.backwardAcc(dy, need, nil)
 }
 
-func (g *linearGate) backwardAcc(dout *tensor.Tensor, need []bool, acc []*tensor.Tensor) []*tensor.Tensor {
-	gr := g.grads[:]
-	clear(gr)
+// backwardAcc adds the weight's and the bias's gradients into their
+// buffers when the engine offers them (see accGate).
+func (g *linearGate) backwardAcc(dy *tensor.Tensor, need []bool, acc []*tensor.Tensor) []*tensor.Tensor {
+	var dx, dw, db *tensor.Tensor
 	if need[0] {
-		gr[0] = tensor.MatMul(dout, g.w, false, false)
+		dx = tensor.MatMul(dy, g.w, false, false)
 	}
 	if need[1] {
 		if acc != nil && acc[1] != nil {
-			gr[1] = tensor.MatMulAddTo(acc[1], dout, g.x, true, false)
+			dw = tensor.MatMulAddTo(acc[1], dy, g.x, true, false)
 		} else {
-			gr[1] = tensor.MatMul(dout, g.x, true, false)
+			dw = tensor.MatMul(dy, g.x, true, false)
 		}
 	}
 	if need[2] {
 		if acc != nil && acc[2] != nil {
-			gr[2] = tensor.SumRowsAddTo(acc[2], dout)
+			db = tensor.SumRowsAddTo(acc[2], dy)
 		} else {
-			gr[2] = tensor.ReduceTo(tensor.New(dout.DType(), dout.Dim(1)), dout)
+			db = tensor.ReduceTo(tensor.NewLike(dy, dy.Dim(1)), dy)
 		}
 	}
-	return gr
+	return g.grads(dx, dw, db)
 }
 
-var linearGates gatePool[linearGate]
+func (*linearGate) Info() Info {
+	return Info{"linear", "x·Wᵀ+b", "matmul swaps: ∂/∂X = G·W, ∂/∂W = Gᵀ·X; the bias gets the column sums"}
+}

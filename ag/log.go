@@ -6,17 +6,22 @@ import "backprop/tensor"
 //
 //	forward:  y = ln x
 //	backward: ∂L/∂x = ∂L/∂y / x
-func Log(x *Var) *Var { return Apply(logGates.get(), x) }
+//
+//go:noinline
+func Log(x *Var) *Var { return Apply(&logGate{}, x) }
 
-type logGate struct{ x *tensor.Tensor }
+type logGate struct {
+	x *tensor.Tensor
+	grads1
+}
 
 func (g *logGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.x = in[0]
-	return tensor.Log(in[0])
+	return tensor.Log(g.x)
 }
 
-func (g *logGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return []*tensor.Tensor{tensor.Div(dout, g.x)}
+func (g *logGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	return g.grads(tensor.Div(dy, g.x))
 }
 
-var logGates gatePool[logGate]
+func (*logGate) Info() Info { return Info{"log", "log", "log: the local gradient is 1/x"} }

@@ -7,13 +7,14 @@ import "backprop/tensor"
 //
 //	forward:  yᵢ = xᵢ − m − log Σⱼ exp(xⱼ − m)
 //	backward: ∂L/∂x = ∂L/∂y − exp(y) ⊙ Σⱼ ∂L/∂yⱼ   (uses the saved output)
-func LogSoftmax(x *Var, axis int) *Var {
-	return Apply(logSoftmaxGates.with(logSoftmaxGate{axis: axis}), x)
-}
+//
+//go:noinline
+func LogSoftmax(x *Var, axis int) *Var { return Apply(&logSoftmaxGate{axis: axis}, x) }
 
 type logSoftmaxGate struct {
 	axis int
 	y    *tensor.Tensor
+	grads1
 }
 
 func (g *logSoftmaxGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -21,11 +22,13 @@ func (g *logSoftmaxGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return g.y
 }
 
-func (g *logSoftmaxGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	total := tensor.Sum(dout, true, g.axis)
+func (g *logSoftmaxGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	total := tensor.Sum(dy, true, g.axis)
 	dx := tensor.Exp(g.y)
 	tensor.MulTo(dx, dx, total)
-	return []*tensor.Tensor{tensor.SubTo(dx, dout, dx)}
+	return g.grads(tensor.SubTo(dx, dy, dx))
 }
 
-var logSoftmaxGates gatePool[logSoftmaxGate]
+func (*logSoftmaxGate) Info() Info {
+	return Info{"logSoftmax", "log softmax", "log softmax: G − softmax ⊙ Σ G per row, from the output"}
+}

@@ -1,74 +1,116 @@
 package ag
 
-import (
-	"slices"
+import "backprop/tensor"
 
-	"backprop/tensor"
-)
-
-// MatMul returns the matrix product a·b of 2-d operands, or of batches of
-// matrices whose leading dimensions broadcast as in NumPy's matmul.
+// MatMul returns the matrix product a·b of 2-d operands, of batches of
+// matrices whose leading dimensions broadcast as in NumPy's matmul, or
+// with a 1-d operand as in NumPy: a vector a is a row (vector·matrix), a
+// vector b a column (matrix·vector), two vectors give their dot product.
 //
 //	forward:  Y = A·B
-//	backward: ∂L/∂A = ∂L/∂Y·Bᵀ,  ∂L/∂B = Aᵀ·∂L/∂Y
+//	backward: ∂L/∂A = ∂L/∂Y·Bᵀ,  ∂L/∂B = Aᵀ·∂L/∂Y   (matmul swaps its inputs)
 //
 // The transposes are flags of the matrix product, never copies.
 func MatMul(a, b *Var) *Var { return MatMulT(a, b, false, false) }
 
 // MatMulT returns op(a)·op(b), where op transposes the last two axes of
-// its operand when the flag is set, without copying it. Its backward pass
+// its operand when the flag is set, without copying it (a 1-d operand is
+// a vector, as in MatMul, and its flag is ignored). Its backward pass
 // picks the flags that give each gradient in the operand's own layout:
 //
 //	Y = A·B:    ∂A = ∂Y·Bᵀ    ∂B = Aᵀ·∂Y
 //	Y = Aᵀ·B:   ∂A = B·∂Yᵀ    ∂B = A·∂Y
 //	Y = A·Bᵀ:   ∂A = ∂Y·B     ∂B = ∂Yᵀ·A
 //	Y = Aᵀ·Bᵀ:  ∂A = Bᵀ·∂Yᵀ   ∂B = ∂Yᵀ·Aᵀ
+//
+//go:noinline
 func MatMulT(a, b *Var, transA, transB bool) *Var {
-	return Apply(matMulGates.with(matMulGate{transA: transA, transB: transB}), a, b)
+	return Apply(&matMulGate{transA: transA, transB: transB}, a, b)
 }
 
 type matMulGate struct {
 	transA, transB bool
 	a, b           *tensor.Tensor
-	grads          [2]*tensor.Tensor
+	grads2
 }
 
 func (g *matMulGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.a, g.b = in[0], in[1]
-	return tensor.MatMul(in[0], in[1], g.transA, g.transB)
+	return tensor.MatMul(g.a, g.b, g.transA, g.transB)
 }
 
-func (g *matMulGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return slices.Clone(g.backwardAcc(dout, need, nil))
+func (g *matMulGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	return g.backwardAcc(dy, need, nil)
 }
 
-func (g *matMulGate) backwardAcc(dout *tensor.Tensor, need []bool, acc []*tensor.Tensor) []*tensor.Tensor {
-	// mm is the gradient of input i, op(x)·op(y), added straight into
-	// the input's gradient buffer when the engine offers one and no batch
-	// axes need summing.
+// backwardAcc adds a 2-d operand's gradient into its buffer with GEMM's
+// β = 1 when the engine offers one (see accGate).
+func (g *matMulGate) backwardAcc(dy *tensor.Tensor, need []bool, acc []*tensor.Tensor) []*tensor.Tensor {
+	a, b, ta, tb := g.a, g.b, g.transA, g.transB
+	// Vectors take part as the matrices they stand for: a as a row, b as a
+	// column, with the axis that Y left out put back.
+	if a.Dims() == 1 {
+		a, ta = a.Reshape(1, a.Dim(0)), false
+		dy = dy.Reshape(insertAxis(dy.Shape(), dy.Dims()-boolInt(b.Dims() > 1))...)
+	}
+	if b.Dims() == 1 {
+		b, tb = b.Reshape(b.Dim(0), 1), false
+		dy = dy.Reshape(append(dy.Shape(), 1)...)
+	}
 	mm := func(i int, x, y *tensor.Tensor, tx, ty bool) *tensor.Tensor {
 		if !need[i] {
 			return nil
 		}
-		if acc != nil && acc[i] != nil && x.Dims() == 2 && y.Dims() == 2 {
+		if acc != nil && acc[i] != nil && x.Dims() == 2 && y.Dims() == 2 && g.a.Dims() == 2 && g.b.Dims() == 2 {
 			return tensor.MatMulAddTo(acc[i], x, y, tx, ty)
 		}
 		return tensor.MatMul(x, y, tx, ty)
 	}
-	gr := g.grads[:]
+	var da, db *tensor.Tensor
 	switch {
-	case !g.transA && !g.transB:
-		gr[0], gr[1] = mm(0, dout, g.b, false, true), mm(1, g.a, dout, true, false)
-	case g.transA && !g.transB:
-		gr[0], gr[1] = mm(0, g.b, dout, false, true), mm(1, g.a, dout, false, false)
-	case !g.transA && g.transB:
-		gr[0], gr[1] = mm(0, dout, g.b, false, false), mm(1, dout, g.a, true, false)
+	case !ta && !tb:
+		da, db = mm(0, dy, b, false, true), mm(1, a, dy, true, false)
+	case ta && !tb:
+		da, db = mm(0, b, dy, false, true), mm(1, a, dy, false, false)
+	case !ta && tb:
+		da, db = mm(0, dy, b, false, false), mm(1, dy, a, true, false)
 	default:
-		gr[0], gr[1] = mm(0, g.b, dout, true, true), mm(1, dout, g.a, true, true)
+		da, db = mm(0, b, dy, true, true), mm(1, dy, a, true, true)
 	}
-	// A 2-d operand used against a batch gets a batched gradient; the
-	// engine sums it over the batch axes.
-	return gr
+	// A vector's gradient drops the axis it was given; a 2-d operand used
+	// against a batch gets a batched gradient: the engine sums both over
+	// the batch axes.
+	if da != nil && g.a.Dims() == 1 {
+		da = da.Reshape(removeAxis(da.Shape(), da.Dims()-2)...)
+	}
+	if db != nil && g.b.Dims() == 1 {
+		db = db.Reshape(removeAxis(db.Shape(), db.Dims()-1)...)
+	}
+	return g.grads(da, db)
 }
 
-var matMulGates gatePool[matMulGate]
+func (*matMulGate) Info() Info {
+	return Info{"matMul", "@", "matmul swaps: ∂/∂A = G·Bᵀ, ∂/∂B = Aᵀ·G"}
+}
+
+// insertAxis returns shape with a 1 inserted before axis i.
+func insertAxis(shape []int, i int) []int {
+	s := make([]int, 0, len(shape)+1)
+	s = append(s, shape[:i]...)
+	s = append(s, 1)
+	return append(s, shape[i:]...)
+}
+
+// removeAxis returns shape without axis i.
+func removeAxis(shape []int, i int) []int {
+	s := make([]int, 0, len(shape))
+	s = append(s, shape[:i]...)
+	return append(s, shape[i+1:]...)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

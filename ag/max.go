@@ -3,27 +3,30 @@ package ag
 import "backprop/tensor"
 
 // Max returns the maximum of x over axes (every element when none are
-// given), keeping the reduced axes as size 1 if keepdims.
+// given), keeping the reduced axes as size 1 if keepdims; a NaN in a group
+// makes its maximum NaN.
 //
 //	forward:  y = max x over the axes
 //	backward: ∂L/∂x = ∂L/∂y at the position of the maximum, 0 elsewhere
-//	          (max routes the gradient; k tied maxima get ∂L/∂y / k each)
+//	          (max routes the gradient; k tied maxima get ∂L/∂y / k each, and
+//	          a NaN maximum's gradient goes to the NaN elements, as PyTorch's
+//	          max() distributes it)
+//
+//go:noinline
 func Max(x *Var, keepdims bool, axes ...int) *Var {
-	return Apply(extremumGates.with(extremumGate{name: "max", keepdims: keepdims, axes: axes, reduce: tensor.Max}), x)
+	return Apply(&extremumGate{name: "max", keepdims: keepdims, axes: axes, reduce: tensor.Max}, x)
 }
 
 // extremumGate is the reduction to the largest or smallest element; Max
 // and Min share it since their backward passes are the same routing.
 type extremumGate struct {
-	name     string // "max" or "min", for GateName
+	name     string // "max" or "min", for Info
 	keepdims bool
 	axes     []int
 	reduce   func(*tensor.Tensor, bool, ...int) *tensor.Tensor
 	x, ykeep *tensor.Tensor
+	grads1
 }
-
-// Name tells the two reductions apart in pictures and messages.
-func (g *extremumGate) Name() string { return g.name }
 
 func (g *extremumGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.x = in[0]
@@ -32,13 +35,22 @@ func (g *extremumGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return y
 }
 
-func (g *extremumGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	// mask marks the elements equal to the extremum of their group; the
-	// gradient is shared among ties so that it sums to ∂L/∂y.
+func (g *extremumGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	// mask marks the elements equal to the extremum of their group (the
+	// NaNs where it is NaN); the gradient is shared among them so that it
+	// sums to ∂L/∂y.
 	mask := tensor.Eq(g.x, g.ykeep)
+	if nan := tensor.NotEqual(g.ykeep, g.ykeep); tensor.Sum(nan, false).Item() > 0 {
+		tensor.WhereTo(mask, nan, tensor.NotEqual(g.x, g.x), mask)
+	}
 	count := tensor.Sum(mask, true, g.axes...)
-	share := tensor.Div(dout.Reshape(count.Shape()...), count)
-	return []*tensor.Tensor{tensor.MulTo(mask, mask, share)}
+	share := tensor.Div(dy.Reshape(count.Shape()...), count)
+	return g.grads(tensor.MulTo(mask, mask, share))
 }
 
-var extremumGates gatePool[extremumGate]
+func (g *extremumGate) Info() Info {
+	if g.name == "min" {
+		return Info{"min", "min", "min routes: the smallest element gets the whole upstream gradient"}
+	}
+	return Info{"max", "max", "max routes: the largest element gets the whole upstream gradient"}
+}

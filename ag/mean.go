@@ -1,18 +1,16 @@
 package ag
 
-import (
-	"slices"
-
-	"backprop/tensor"
-)
+import "backprop/tensor"
 
 // Mean returns the mean of x over axes (every element when none are
 // given), keeping the reduced axes as size 1 if keepdims.
 //
 //	forward:  y = (1/n) Σ x over the axes, n elements per output
 //	backward: ∂L/∂x = ∂L/∂y / n broadcast back along the reduced axes
+//
+//go:noinline
 func Mean(x *Var, keepdims bool, axes ...int) *Var {
-	return Apply(meanGates.with(meanGate{keepdims: keepdims, axes: axes}), x)
+	return Apply(&meanGate{keepdims: keepdims, axes: axes}, x)
 }
 
 type meanGate struct {
@@ -20,7 +18,7 @@ type meanGate struct {
 	axes     []int
 	shape    []int
 	scale    float64
-	gr       [1]*tensor.Tensor
+	grads1
 }
 
 func (g *meanGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -32,14 +30,11 @@ func (g *meanGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return y
 }
 
-func (g *meanGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return slices.Clone(g.backwardAcc(dout, need, nil))
+func (g *meanGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	dx := expandReduced(dy, g.shape, g.axes)
+	return g.grads(tensor.ScaleTo(dx, dx, g.scale))
 }
 
-func (g *meanGate) backwardAcc(dout *tensor.Tensor, need []bool, _ []*tensor.Tensor) []*tensor.Tensor {
-	dx := expandReduced(dout, g.shape, g.axes)
-	g.gr = [1]*tensor.Tensor{tensor.ScaleTo(dx, dx, g.scale)}
-	return g.gr[:]
+func (*meanGate) Info() Info {
+	return Info{"mean", "mean", "mean distributes: every input element gets the upstream gradient over n"}
 }
-
-var meanGates gatePool[meanGate]

@@ -1,41 +1,36 @@
 package ag
 
-import (
-	"slices"
-
-	"backprop/tensor"
-)
+import "backprop/tensor"
 
 // Mul returns a ⊙ b element-wise, broadcasting as in NumPy.
 //
 //	forward:  y = a ⊙ b
 //	backward: ∂L/∂a = ∂L/∂y ⊙ b,  ∂L/∂b = ∂L/∂y ⊙ a   (mul swaps its inputs)
-func Mul(a, b *Var) *Var { return Apply(mulGates.get(), a, b) }
+//
+//go:noinline
+func Mul(a, b *Var) *Var { return Apply(&mulGate{}, a, b) }
 
 type mulGate struct {
 	a, b *tensor.Tensor
-	gr   [2]*tensor.Tensor
+	grads2
 }
 
 func (g *mulGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.a, g.b = in[0], in[1]
-	return tensor.Mul(in[0], in[1])
+	return tensor.Mul(g.a, g.b)
 }
 
-func (g *mulGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return slices.Clone(g.backwardAcc(dout, need, nil))
-}
-
-func (g *mulGate) backwardAcc(dout *tensor.Tensor, need []bool, _ []*tensor.Tensor) []*tensor.Tensor {
+func (g *mulGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
 	var da, db *tensor.Tensor
 	if need[0] {
-		da = tensor.Mul(dout, g.b)
+		da = tensor.Mul(dy, g.b) // ∂L/∂a = ∂L/∂y · b
 	}
 	if need[1] {
-		db = tensor.Mul(dout, g.a)
+		db = tensor.Mul(dy, g.a) // ∂L/∂b = ∂L/∂y · a
 	}
-	g.gr = [2]*tensor.Tensor{da, db}
-	return g.gr[:]
+	return g.grads(da, db)
 }
 
-var mulGates gatePool[mulGate]
+func (*mulGate) Info() Info {
+	return Info{"mul", "*", "mul swaps: each input gets the upstream gradient times the other input"}
+}

@@ -7,16 +7,23 @@ import "backprop/tensor"
 //
 //	forward:  y = x with axes permuted
 //	backward: ∂L/∂x = ∂L/∂y with the inverse permutation
-func Permute(x *Var, axes ...int) *Var { return Apply(permuteGates.with(permuteGate{axes: axes}), x) }
+//
+//go:noinline
+func Permute(x *Var, axes ...int) *Var { return Apply(&permuteGate{axes: axes}, x) }
 
-type permuteGate struct{ axes []int }
+type permuteGate struct {
+	axes []int
+	grads1
+}
 
 func (g *permuteGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return tensor.Permute(in[0], g.axes...)
 }
 
-func (g *permuteGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return []*tensor.Tensor{tensor.Permute(dout, tensor.InversePermutation(g.axes)...)}
+func (g *permuteGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	return g.grads(tensor.Permute(dy, tensor.InversePermutation(g.axes)...))
 }
 
-var permuteGates gatePool[permuteGate]
+func (*permuteGate) Info() Info {
+	return Info{"permute", "transpose", "transpose passes the gradient through, with the axes put back"}
+}

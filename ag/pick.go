@@ -7,11 +7,14 @@ import "backprop/tensor"
 //
 //	forward:  yᵢ = x[i, idx[i]]
 //	backward: ∂L/∂x[i, idx[i]] = ∂L/∂yᵢ, 0 elsewhere   (routes like max)
-func Pick(x *Var, idx []int) *Var { return Apply(pickGates.with(pickGate{idx: idx}), x) }
+//
+//go:noinline
+func Pick(x *Var, idx []int) *Var { return Apply(&pickGate{idx: idx}, x) }
 
 type pickGate struct {
 	idx     []int
 	inShape []int
+	grads1
 }
 
 func (g *pickGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -19,13 +22,15 @@ func (g *pickGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return tensor.Pick(in[0], g.idx)
 }
 
-func (g *pickGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	dx := tensor.New(dout.DType(), g.inShape...)
+func (g *pickGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	dx := tensor.NewLike(dy, g.inShape...)
 	c := g.inShape[1]
 	for i, ix := range g.idx {
-		dx.SetFlat(i*c+ix, dout.Flat(i))
+		dx.SetFlat(i*c+ix, dy.Flat(i))
 	}
-	return []*tensor.Tensor{dx}
+	return g.grads(dx)
 }
 
-var pickGates gatePool[pickGate]
+func (*pickGate) Info() Info {
+	return Info{"pick", "pick", "pick routes: each row's picked element gets the gradient, the others 0"}
+}

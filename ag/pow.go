@@ -2,38 +2,47 @@ package ag
 
 import "backprop/tensor"
 
-// Pow returns aᵇ element-wise, broadcasting as in NumPy.
+// Pow returns aᵇ element-wise, broadcasting as in NumPy (0⁰ = 1).
 //
 //	forward:  y = aᵇ
 //	backward: ∂L/∂a = ∂L/∂y ⊙ b·aᵇ⁻¹,  ∂L/∂b = ∂L/∂y ⊙ y·ln a
 //
-// The gradient with respect to b is taken as 0 where y = 0 (a = 0 with
-// b > 0), the limit of y·ln a there; for a < 0 it is NaN, as ln a is.
-func Pow(a, b *Var) *Var { return Apply(powGates.get(), a, b) }
+// As in PyTorch, ∂L/∂a is 0 where b = 0 (x⁰ is constant, 0⁰ included), and
+// ∂L/∂b is 0 where a = 0 and b ≥ 0, the limit of y·ln a there; for a < 0
+// it is NaN, as ln a is.
+//
+//go:noinline
+func Pow(a, b *Var) *Var { return Apply(&powGate{}, a, b) }
 
-type powGate struct{ a, b, y *tensor.Tensor }
+type powGate struct {
+	a, b, y *tensor.Tensor
+	grads2
+}
 
 func (g *powGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.a, g.b = in[0], in[1]
-	g.y = tensor.Pow(in[0], in[1])
+	g.y = tensor.Pow(g.a, g.b)
 	return g.y
 }
 
-func (g *powGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
+func (g *powGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	zero := tensor.ScalarLike(dy, 0)
 	var da, db *tensor.Tensor
 	if need[0] {
 		da = tensor.Pow(g.a, tensor.AddScalar(g.b, -1))
 		tensor.MulTo(da, da, g.b)
-		tensor.MulTo(da, da, dout)
+		da = tensor.Where(tensor.Eq(g.b, zero), zero, da)
+		tensor.MulTo(da, da, dy)
 	}
 	if need[1] {
-		lna := tensor.Log(g.a)
-		zero := tensor.Scalar(g.y.DType(), 0)
-		db = tensor.Mul(g.y, lna)
-		tensor.WhereTo(db, tensor.Eq(g.y, zero), zero, db)
-		tensor.MulTo(db, db, dout)
+		db = tensor.Mul(g.y, tensor.Log(g.a))
+		atZero := tensor.Mul(tensor.Eq(g.a, zero), tensor.GreaterEqual(g.b, zero))
+		db = tensor.Where(atZero, zero, db)
+		tensor.MulTo(db, db, dy)
 	}
-	return []*tensor.Tensor{da, db}
+	return g.grads(da, db)
 }
 
-var powGates gatePool[powGate]
+func (*powGate) Info() Info {
+	return Info{"pow", "^", "pow: ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a"}
+}

@@ -1,20 +1,19 @@
 package ag
 
-import (
-	"slices"
+import "backprop/tensor"
 
-	"backprop/tensor"
-)
-
-// ReLU returns max(x, 0) element-wise.
+// ReLU returns max(x, 0) element-wise; NaN stays NaN, as in PyTorch.
 //
 //	forward:  y = max(x, 0)
-//	backward: ∂L/∂x = ∂L/∂y where y > 0, else 0   (max routes the gradient)
-func ReLU(x *Var) *Var { return Apply(reluGates.get(), x) }
+//	backward: ∂L/∂x = 0 where y ≤ 0, else ∂L/∂y   (max routes the gradient;
+//	          it passes where y is NaN, as in PyTorch, and not at x = 0)
+//
+//go:noinline
+func ReLU(x *Var) *Var { return Apply(&reluGate{}, x) }
 
 type reluGate struct {
-	y  *tensor.Tensor
-	gr [1]*tensor.Tensor
+	y *tensor.Tensor
+	grads1
 }
 
 func (g *reluGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -22,13 +21,10 @@ func (g *reluGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return g.y
 }
 
-func (g *reluGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return slices.Clone(g.backwardAcc(dout, need, nil))
+func (g *reluGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	return g.grads(tensor.ReLUBackward(g.y, dy))
 }
 
-func (g *reluGate) backwardAcc(dout *tensor.Tensor, need []bool, _ []*tensor.Tensor) []*tensor.Tensor {
-	g.gr = [1]*tensor.Tensor{tensor.ReLUBackward(g.y, dout)}
-	return g.gr[:]
+func (*reluGate) Info() Info {
+	return Info{"relu", "relu", "relu routes: the gradient passes where the input is positive, else 0"}
 }
-
-var reluGates gatePool[reluGate]

@@ -7,19 +7,24 @@ import "backprop/tensor"
 //
 //	forward:  y = x viewed with the new shape
 //	backward: ∂L/∂x = ∂L/∂y viewed with x's shape
-func Reshape(x *Var, shape ...int) *Var {
-	return Apply(reshapeGates.with(reshapeGate{shape: shape}), x)
-}
+//
+//go:noinline
+func Reshape(x *Var, shape ...int) *Var { return Apply(&reshapeGate{shape: shape}, x) }
 
-type reshapeGate struct{ shape, inShape []int }
+type reshapeGate struct {
+	shape, inShape []int
+	grads1
+}
 
 func (g *reshapeGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.inShape = in[0].Shape()
 	return in[0].Reshape(g.shape...)
 }
 
-func (g *reshapeGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return []*tensor.Tensor{dout.Reshape(g.inShape...)}
+func (g *reshapeGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	return g.grads(dy.Reshape(g.inShape...))
 }
 
-var reshapeGates gatePool[reshapeGate]
+func (*reshapeGate) Info() Info {
+	return Info{"reshape", "reshape", "reshape passes the gradient through, viewed with the input's shape"}
+}

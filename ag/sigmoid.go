@@ -7,19 +7,26 @@ import "backprop/tensor"
 //
 //	forward:  y = σ(x)
 //	backward: ∂L/∂x = ∂L/∂y ⊙ y(1 − y)   (uses the saved output)
-func Sigmoid(x *Var) *Var { return Apply(sigmoidGates.get(), x) }
+//
+//go:noinline
+func Sigmoid(x *Var) *Var { return Apply(&sigmoidGate{}, x) }
 
-type sigmoidGate struct{ y *tensor.Tensor }
+type sigmoidGate struct {
+	y *tensor.Tensor
+	grads1
+}
 
 func (g *sigmoidGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.y = tensor.Sigmoid(in[0])
 	return g.y
 }
 
-func (g *sigmoidGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	dx := tensor.AddScalar(tensor.Neg(g.y), 1)
+func (g *sigmoidGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	dx := tensor.SubFromScalar(1, g.y) // 1 − y
 	tensor.MulTo(dx, dx, g.y)
-	return []*tensor.Tensor{tensor.MulTo(dx, dx, dout)}
+	return g.grads(tensor.MulTo(dx, dx, dy))
 }
 
-var sigmoidGates gatePool[sigmoidGate]
+func (*sigmoidGate) Info() Info {
+	return Info{"sigmoid", "σ", "σ: the local gradient is σ(x)(1 − σ(x)), from the output"}
+}

@@ -6,18 +6,23 @@ import "backprop/tensor"
 //
 //	forward:  y = sin x
 //	backward: ∂L/∂x = ∂L/∂y ⊙ cos x
-func Sin(x *Var) *Var { return Apply(sinGates.get(), x) }
+//
+//go:noinline
+func Sin(x *Var) *Var { return Apply(&sinGate{}, x) }
 
-type sinGate struct{ x *tensor.Tensor }
+type sinGate struct {
+	x *tensor.Tensor
+	grads1
+}
 
 func (g *sinGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.x = in[0]
-	return tensor.Sin(in[0])
+	return tensor.Sin(g.x)
 }
 
-func (g *sinGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
+func (g *sinGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
 	dx := tensor.Cos(g.x)
-	return []*tensor.Tensor{tensor.MulTo(dx, dx, dout)}
+	return g.grads(tensor.MulTo(dx, dx, dy))
 }
 
-var sinGates gatePool[sinGate]
+func (*sinGate) Info() Info { return Info{"sin", "sin", "sin: the local gradient is cos x"} }

@@ -6,13 +6,16 @@ import "backprop/tensor"
 //
 //	forward:  y = x[…, start:end, …]
 //	backward: ∂L/∂x = ∂L/∂y in the sliced positions, 0 elsewhere
+//
+//go:noinline
 func Slice(x *Var, axis, start, end int) *Var {
-	return Apply(sliceGates.with(sliceGate{axis: axis, start: start, end: end}), x)
+	return Apply(&sliceGate{axis: axis, start: start, end: end}, x)
 }
 
 type sliceGate struct {
 	axis, start, end int
 	inShape          []int
+	grads1
 }
 
 func (g *sliceGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -20,9 +23,11 @@ func (g *sliceGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return tensor.Slice(in[0], g.axis, g.start, g.end)
 }
 
-func (g *sliceGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	dx := tensor.New(dout.DType(), g.inShape...)
-	return []*tensor.Tensor{tensor.SetSlice(dx, dout, g.axis, g.start)}
+func (g *sliceGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	dx := tensor.NewLike(dy, g.inShape...)
+	return g.grads(tensor.SetSlice(dx, dy, g.axis, g.start))
 }
 
-var sliceGates gatePool[sliceGate]
+func (*sliceGate) Info() Info {
+	return Info{"slice", "slice", "slice routes: the gradient goes back to the sliced positions, 0 elsewhere"}
+}

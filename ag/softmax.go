@@ -8,11 +8,14 @@ import "backprop/tensor"
 //	forward:  yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m),  m = maxⱼ xⱼ
 //	backward: ∂L/∂x = y ⊙ (∂L/∂y − Σⱼ ∂L/∂yⱼ·yⱼ)   (a dot product per row,
 //	          not the n×n Jacobian diag(y) − yyᵀ; uses the saved output)
-func Softmax(x *Var, axis int) *Var { return Apply(softmaxGates.with(softmaxGate{axis: axis}), x) }
+//
+//go:noinline
+func Softmax(x *Var, axis int) *Var { return Apply(&softmaxGate{axis: axis}, x) }
 
 type softmaxGate struct {
 	axis int
 	y    *tensor.Tensor
+	grads1
 }
 
 func (g *softmaxGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -20,11 +23,13 @@ func (g *softmaxGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return g.y
 }
 
-func (g *softmaxGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	dx := tensor.Mul(dout, g.y)
+func (g *softmaxGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
+	dx := tensor.Mul(dy, g.y)
 	dot := tensor.Sum(dx, true, g.axis)
-	tensor.SubTo(dx, dout, dot)
-	return []*tensor.Tensor{tensor.MulTo(dx, dx, g.y)}
+	tensor.SubTo(dx, dy, dot)
+	return g.grads(tensor.MulTo(dx, dx, g.y))
 }
 
-var softmaxGates gatePool[softmaxGate]
+func (*softmaxGate) Info() Info {
+	return Info{"softmax", "softmax", "softmax: y ⊙ (G − Σ G·y) per row, from the output"}
+}

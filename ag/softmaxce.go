@@ -3,7 +3,6 @@ package ag
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"backprop/tensor"
 )
@@ -17,14 +16,16 @@ import (
 //	          large logits neither overflow nor take the log of 0
 //	backward: ∂L/∂xᵢ = (softmax(xᵢ) − onehot(yᵢ)) / N · ∂L/∂L
 //	          (one pass; the softmax Jacobian is never formed)
+//
+//go:noinline
 func SoftmaxCrossEntropy(logits *Var, labels []int) *Var {
-	return Apply(softmaxCEGates.with(softmaxCEGate{labels: labels}), logits)
+	return Apply(&softmaxCEGate{labels: labels}, logits)
 }
 
 type softmaxCEGate struct {
 	labels []int
 	logp   *tensor.Tensor // log-probabilities, saved for backward
-	gr     [1]*tensor.Tensor
+	grads1
 }
 
 func (g *softmaxCEGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -47,28 +48,24 @@ func (g *softmaxCEGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	}
 	n := float64(len(g.labels))
 	if n == 0 {
-		return tensor.Scalar(x.DType(), math.NaN())
+		return tensor.ScalarLike(x, math.NaN())
 	}
-	return tensor.Scalar(x.DType(), sum/n)
+	return tensor.ScalarLike(x, sum/n)
 }
 
-func (g *softmaxCEGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	return slices.Clone(g.backwardAcc(dout, need, nil))
-}
-
-func (g *softmaxCEGate) backwardAcc(dout *tensor.Tensor, need []bool, _ []*tensor.Tensor) []*tensor.Tensor {
+func (g *softmaxCEGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
 	n := len(g.labels)
 	if n == 0 {
-		g.gr = [1]*tensor.Tensor{tensor.ZerosLike(g.logp)}
-		return g.gr[:]
+		return g.grads(tensor.ZerosLike(g.logp))
 	}
 	c := g.logp.Dim(1)
 	dx := tensor.Exp(g.logp) // softmax
 	for i, y := range g.labels {
 		dx.SetFlat(i*c+y, dx.Flat(i*c+y)-1)
 	}
-	g.gr = [1]*tensor.Tensor{tensor.ScaleTo(dx, dx, dout.Item()/float64(n))}
-	return g.gr[:]
+	return g.grads(tensor.ScaleTo(dx, dx, dy.Item()/float64(n)))
 }
 
-var softmaxCEGates gatePool[softmaxCEGate]
+func (*softmaxCEGate) Info() Info {
+	return Info{"softmaxCE", "softmax CE", "softmax cross-entropy: (softmax − onehot)/N, in one pass"}
+}

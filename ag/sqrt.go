@@ -6,18 +6,25 @@ import "backprop/tensor"
 //
 //	forward:  y = √x
 //	backward: ∂L/∂x = ∂L/∂y / (2y)   (uses the saved output)
-func Sqrt(x *Var) *Var { return Apply(sqrtGates.get(), x) }
+//
+//go:noinline
+func Sqrt(x *Var) *Var { return Apply(&sqrtGate{}, x) }
 
-type sqrtGate struct{ y *tensor.Tensor }
+type sqrtGate struct {
+	y *tensor.Tensor
+	grads1
+}
 
 func (g *sqrtGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.y = tensor.Sqrt(in[0])
 	return g.y
 }
 
-func (g *sqrtGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
+func (g *sqrtGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
 	dx := tensor.Scale(g.y, 2)
-	return []*tensor.Tensor{tensor.DivTo(dx, dout, dx)}
+	return g.grads(tensor.DivTo(dx, dy, dx))
 }
 
-var sqrtGates gatePool[sqrtGate]
+func (*sqrtGate) Info() Info {
+	return Info{"sqrt", "√", "sqrt: the local gradient is 1/(2y), from the output"}
+}

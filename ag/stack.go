@@ -6,7 +6,9 @@ import "backprop/tensor"
 //
 //	forward:  y[…, k, …] = xₖ
 //	backward: ∂L/∂xₖ = ∂L/∂y[…, k, …]
-func Stack(axis int, xs ...*Var) *Var { return Apply(stackGates.with(stackGate{axis: axis}), xs...) }
+//
+//go:noinline
+func Stack(axis int, xs ...*Var) *Var { return Apply(&stackGate{axis: axis}, xs...) }
 
 type stackGate struct {
 	axis    int
@@ -20,14 +22,16 @@ func (g *stackGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	return y
 }
 
-func (g *stackGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
+func (g *stackGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
 	dx := make([]*tensor.Tensor, len(need))
 	for i := range dx {
 		if need[i] {
-			dx[i] = tensor.Slice(dout, g.axis, i, i+1).Reshape(g.inShape...)
+			dx[i] = tensor.Slice(dy, g.axis, i, i+1).Reshape(g.inShape...)
 		}
 	}
 	return dx
 }
 
-var stackGates gatePool[stackGate]
+func (*stackGate) Info() Info {
+	return Info{"stack", "stack", "stack distributes: each input gets its slice of the upstream gradient"}
+}

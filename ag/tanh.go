@@ -6,20 +6,26 @@ import "backprop/tensor"
 //
 //	forward:  y = tanh(x)
 //	backward: ∂L/∂x = ∂L/∂y ⊙ (1 − y²)   (uses the saved output)
-func Tanh(x *Var) *Var { return Apply(tanhGates.get(), x) }
+//
+//go:noinline
+func Tanh(x *Var) *Var { return Apply(&tanhGate{}, x) }
 
-type tanhGate struct{ y *tensor.Tensor }
+type tanhGate struct {
+	y *tensor.Tensor
+	grads1
+}
 
 func (g *tanhGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.y = tensor.Tanh(in[0])
 	return g.y
 }
 
-func (g *tanhGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
+func (g *tanhGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
 	dx := tensor.Mul(g.y, g.y)
-	tensor.ScaleTo(dx, dx, -1)
-	tensor.AddScalarTo(dx, dx, 1)
-	return []*tensor.Tensor{tensor.MulTo(dx, dx, dout)}
+	tensor.SubFromScalarTo(dx, 1, dx) // 1 − y²
+	return g.grads(tensor.MulTo(dx, dx, dy))
 }
 
-var tanhGates gatePool[tanhGate]
+func (*tanhGate) Info() Info {
+	return Info{"tanh", "tanh", "tanh: the local gradient is 1 − y², from the output"}
+}

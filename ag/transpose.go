@@ -8,6 +8,8 @@ import "backprop/tensor"
 //
 //	forward:  y = xᵀ
 //	backward: ∂L/∂x = (∂L/∂y)ᵀ
+//
+//go:noinline
 func Transpose(x *Var) *Var {
-	return Apply(permuteGates.with(permuteGate{axes: tensor.TransposeAxes(x.Value.Dims())}), x)
+	return Apply(&permuteGate{axes: tensor.TransposeAxes(x.Value.Dims())}, x)
 }

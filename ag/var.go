@@ -2,9 +2,6 @@ package ag
 
 import (
 	"fmt"
-	"reflect"
-	"strings"
-	"sync/atomic"
 
 	"backprop/tensor"
 )
@@ -15,7 +12,8 @@ import (
 //
 // A leaf is a Var made by Param (it requires a gradient: a weight, an input
 // you want ∂L/∂x for) or Const (it does not: data, labels, literals). A Var
-// made by Apply requires a gradient when any of its inputs does.
+// made by Apply requires a gradient when any of its inputs does and its
+// Graph records gates.
 type Var struct {
 	// Value is the result of the forward pass.
 	Value *tensor.Tensor
@@ -24,22 +22,27 @@ type Var struct {
 	// calls until ZeroGrad; intermediate Vars hold the last pass's.
 	Grad *tensor.Tensor
 
+	graph  *Graph // the graph v belongs to; nil for ordinary memory
+	gate   Gate
+	inputs []*Var
+	seq    uint64 // creation order: every input has a smaller seq
+	origin *string
+	// spare is a leaf's gradient buffer that ZeroGrad set aside, reused
+	// by the next Backward that reaches the leaf.
+	spare *tensor.Tensor
+	mark  uint32 // the Backward pass that last reached this Var
+
 	requiresGrad bool
-	gradOwned    bool   // Grad was allocated by the engine and may be updated in place
-	freed        bool   // the gate and inputs were released after Backward
-	mark         uint32 // the Backward pass that last reached this Var
-	seq          uint64 // creation order: every input has a smaller seq
-	gate         Gate
-	inputs       []*Var
-	origin       *string // where Apply created v, under DetectAnomaly only
+	gradOwned    bool // Grad was allocated by the engine and may be updated in place
+	freed        bool // the gate and inputs were released after Backward
 
 	// Inline room for the common gates of up to three inputs (Linear), so
-	// recording a gate costs one allocation for the Var rather than three;
-	// valBuf also holds the gradient buffers of an accGate's Backward, and
-	// needBuf which inputs want a gradient.
+	// recording a gate costs no allocation beyond the Var; valBuf also
+	// holds the gradient buffers of an accGate's Backward, and needBuf
+	// which inputs want a gradient.
+	needBuf [3]bool
 	inBuf   [3]*Var
 	valBuf  [3]*tensor.Tensor
-	needBuf [3]bool
 }
 
 // Param returns a leaf Var holding t that requires a gradient.
@@ -51,9 +54,13 @@ func Const(t *tensor.Tensor) *Var { return &Var{Value: t} }
 // Scalar returns a constant 0-d Var holding v.
 func Scalar(dt tensor.DType, v float64) *Var { return Const(tensor.Scalar(dt, v)) }
 
-// Detach returns a constant Var sharing v's value: gradients do not flow
-// through it back to v.
-func Detach(v *Var) *Var { return &Var{Value: v.Value} }
+// Detach returns a constant Var of v's graph sharing v's value: gradients
+// do not flow through it back to v.
+func Detach(v *Var) *Var {
+	d := v.graph.newVar()
+	d.Value, d.graph = v.Value, v.graph
+	return d
+}
 
 // RequiresGrad reports whether a gradient is computed for v.
 func (v *Var) RequiresGrad() bool { return v.requiresGrad }
@@ -68,6 +75,10 @@ func (v *Var) Gate() Gate { return v.gate }
 // Inputs returns the Vars the gate that produced v was applied to (nil for
 // a leaf or after the graph was freed). The slice belongs to v.
 func (v *Var) Inputs() []*Var { return v.inputs }
+
+// Graph returns the Graph v belongs to, or nil for a Var of no graph (a
+// leaf made by Param or Const, or a Var computed only from such Vars).
+func (v *Var) Graph() *Graph { return v.graph }
 
 // Shape returns the shape of v's value.
 func (v *Var) Shape() []int { return v.Value.Shape() }
@@ -87,44 +98,18 @@ func (v *Var) String() string {
 	return fmt.Sprintf("%s%v", label, v.Value.Shape())
 }
 
-// GateName returns a short name for g: its Name method's result if it has
-// one, else its type name without the package and a trailing "Gate".
-func GateName(g Gate) string {
-	if n, ok := g.(interface{ Name() string }); ok {
-		return n.Name()
-	}
-	t := reflect.TypeOf(g)
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	return strings.TrimSuffix(t.Name(), "Gate")
-}
-
-var noGrad atomic.Int32
-
-// NoGrad runs f with gradient recording switched off: gates still compute
-// their values, but no graph is kept, as for inference. The switch is
-// process-wide — it applies to every goroutine while f runs — so do not
-// train on one goroutine while another runs under NoGrad.
-func NoGrad(f func()) {
-	noGrad.Add(1)
-	defer noGrad.Add(-1)
-	f()
-}
-
-// GradEnabled reports whether gates are being recorded (false inside NoGrad).
-func GradEnabled() bool { return noGrad.Load() == 0 }
-
 // ZeroGrad clears the gradients of vs, typically the parameters before a
-// training step. A gradient buffer the engine owns is zeroed in place and
-// reused by the next Backward; any other is dropped.
+// training step: each Grad becomes nil, as PyTorch's zero_grad does by
+// default, so that a parameter no gradient reaches in the next pass has
+// none (and optimizers leave it alone). The engine keeps the buffer it
+// had allocated and reuses it for the next gradient of the same Var, so a
+// training loop allocates no gradients after its first step; do not keep
+// a reference to a gradient across ZeroGrad.
 func ZeroGrad(vs ...*Var) {
 	for _, v := range vs {
 		if v.Grad != nil && v.gradOwned {
-			v.Grad.Zero()
-		} else {
-			v.Grad = nil
-			v.gradOwned = false
+			v.spare = v.Grad
 		}
+		v.Grad, v.gradOwned = nil, false
 	}
 }

@@ -9,25 +9,32 @@ import "backprop/tensor"
 //	forward:  y = cond ? a : b
 //	backward: ∂L/∂a = ∂L/∂y where cond, else 0;  ∂L/∂b = ∂L/∂y where not cond
 //	          (the condition routes the gradient)
-func Where(cond, a, b *Var) *Var { return Apply(whereGates.get(), cond, a, b) }
+//
+//go:noinline
+func Where(cond, a, b *Var) *Var { return Apply(&whereGate{}, cond, a, b) }
 
-type whereGate struct{ cond *tensor.Tensor }
+type whereGate struct {
+	cond *tensor.Tensor
+	grads3
+}
 
 func (g *whereGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.cond = in[0]
 	return tensor.Where(in[0], in[1], in[2])
 }
 
-func (g *whereGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
+func (g *whereGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
 	var da, db *tensor.Tensor
-	zero := tensor.Scalar(dout.DType(), 0)
+	zero := tensor.ScalarLike(dy, 0)
 	if need[1] {
-		da = tensor.Where(g.cond, dout, zero)
+		da = tensor.Where(g.cond, dy, zero)
 	}
 	if need[2] {
-		db = tensor.Where(g.cond, zero, dout)
+		db = tensor.Where(g.cond, zero, dy)
 	}
-	return []*tensor.Tensor{nil, da, db}
+	return g.grads(nil, da, db)
 }
 
-var whereGates gatePool[whereGate]
+func (*whereGate) Info() Info {
+	return Info{"where", "where", "where routes: the gradient goes to a where the condition holds, to b elsewhere"}
+}

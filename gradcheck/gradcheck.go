@@ -55,6 +55,11 @@ type Options struct {
 	// f each), it compares the derivative along that many random unit
 	// directions per input, ⟨∇φ, v⟩, with (φ(x+hv) − φ(x−hv)) / 2h.
 	Directions int
+	// Graph, if not nil, runs every evaluation of the function in it: the
+	// inputs are Vars of Graph, which is Reset before each evaluation, so
+	// that the check covers recycled memory (use ag.PoisonRecycled to make
+	// a use after Reset show up as NaN).
+	Graph *ag.Graph
 }
 
 // InputResult is the comparison for one input.
@@ -131,9 +136,17 @@ func Check(f Func, inputs []*tensor.Tensor, opt *Options) (*Result, error) {
 
 	// Analytic gradients, on copies so that the caller's tensors stay as
 	// they were.
+	g := o.Graph
 	params := make([]*ag.Var, len(inputs))
+	if g != nil {
+		g.Reset()
+	}
 	for i, t := range inputs {
-		params[i] = ag.Param(t.Clone())
+		if g != nil {
+			params[i] = g.Param(t.Clone())
+		} else {
+			params[i] = ag.Param(t.Clone())
+		}
 	}
 	y := f(params)
 	if y.DType() != tensor.Float64 {
@@ -149,18 +162,34 @@ func Check(f Func, inputs []*tensor.Tensor, opt *Options) (*Result, error) {
 		return nil, fmt.Errorf("gradcheck: the output does not depend on the inputs through any gate")
 	}
 	ag.Backward(y, ag.Seed(u))
+	xs := make([]*tensor.Tensor, len(inputs)) // the inputs, perturbed in place below
 	for i, p := range params {
 		if !tensor.Equal(p.Value, inputs[i]) {
 			return nil, fmt.Errorf("gradcheck: the function modified input %d", i)
+		}
+		xs[i] = p.Value.Clone()
+	}
+	analytic := make([]*tensor.Tensor, len(inputs)) // leaves' gradients: ordinary memory
+	for i, p := range params {
+		analytic[i] = p.Grad
+		if analytic[i] == nil {
+			analytic[i] = tensor.ZerosLike(xs[i])
 		}
 	}
 
 	// φ(x) = ⟨u, f(x)⟩ with constant inputs: nothing is recorded.
 	consts := make([]*ag.Var, len(inputs))
-	for i, p := range params {
-		consts[i] = ag.Const(p.Value)
-	}
 	phi := func() float64 {
+		if g != nil {
+			g.Reset()
+		}
+		for i, x := range xs {
+			if g != nil {
+				consts[i] = g.Const(x)
+			} else {
+				consts[i] = ag.Const(x)
+			}
+		}
 		out := f(consts).Value
 		s := 0.0
 		for j := 0; j < out.Len(); j++ {
@@ -170,12 +199,9 @@ func Check(f Func, inputs []*tensor.Tensor, opt *Options) (*Result, error) {
 	}
 
 	res := &Result{Inputs: make([]InputResult, len(inputs))}
-	for i, p := range params {
-		analytic := p.Grad
-		if analytic == nil {
-			analytic = tensor.ZerosLike(p.Value)
-		}
-		x := p.Value
+	for i := range params {
+		analytic := analytic[i]
+		x := xs[i]
 		r := &res.Inputs[i]
 		if o.Directions > 0 {
 			for d := 0; d < o.Directions; d++ {

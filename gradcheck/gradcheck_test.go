@@ -52,7 +52,7 @@ func (scribbleGate) Backward(dout *tensor.Tensor, _ []bool) []*tensor.Tensor {
 
 func TestDetectsModifiedInput(t *testing.T) {
 	x := tensor.FromSlice([]float64{1, 2})
-	_, err := gradcheck.Check(func(in []*ag.Var) *ag.Var { return ag.Apply(scribbleGate{}, in[0]) }, []*tensor.Tensor{x}, nil)
+	_, err := gradcheck.Check(func(in []*ag.Var) *ag.Var { return ag.Apply(&scribbleGate{}, in[0]) }, []*tensor.Tensor{x}, nil)
 	if err == nil || !strings.Contains(err.Error(), "modified input 0") {
 		t.Fatalf("err = %v", err)
 	}

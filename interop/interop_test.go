@@ -57,9 +57,7 @@ func writeLogits(t *testing.T, path string, y *tensor.Tensor) {
 
 func logitsOf(m nn.Module, features int) *tensor.Tensor {
 	m.SetTraining(false) // dropout off, as in torch's eval()
-	var y *tensor.Tensor
-	ag.NoGrad(func() { y = m.Forward(ag.Const(fixedInput(4, features))).Value })
-	return y
+	return m.Forward(ag.NewGraph(ag.NoGrad).Const(fixedInput(4, features))).Value
 }
 
 func compare(t *testing.T, got *tensor.Tensor, want [][]float64, tol float64) {

@@ -17,11 +17,12 @@
 // # Concurrency
 //
 // Inference is safe from many goroutines at once on one model: put the
-// model in evaluation mode once (SetTraining(false)), then call Forward
-// inside ag.NoGrad on as many goroutines as you like. Forward then only
-// reads the parameters and allocates its own outputs. ag.NoGrad is a
-// process-wide switch, so do this only while no goroutine is training:
-// training must record gates, and NoGrad would switch that off for it too.
-// SetTraining, training steps and loading weights must not run
-// concurrently with anything else on the same model.
+// model in evaluation mode once (SetTraining(false)), then let each
+// goroutine call Forward on Vars of its own ag.Graph made with ag.NoGrad
+// (recycled with Reset between requests, if you like). Forward then only
+// reads the parameters, and everything it computes belongs to that
+// goroutine's graph. Graphs are independent: other goroutines may train
+// other models, or compute anything else, at the same time. SetTraining,
+// training steps and loading weights must not run concurrently with
+// anything else on the same model.
 package nn

@@ -35,14 +35,14 @@ func (d *Dropout) Forward(x *ag.Var) *ag.Var {
 	if d.eval || d.P == 0 {
 		return x
 	}
-	mask := tensor.New(x.DType(), x.Shape()...)
+	mask := tensor.NewLike(x.Value, x.Shape()...) // in x's graph's memory
 	scale := 1 / (1 - d.P)
 	for i := 0; i < mask.Len(); i++ {
 		if d.Rand.Float64() >= d.P {
 			mask.SetFlat(i, scale)
 		}
 	}
-	return ag.Mul(x, ag.Const(mask))
+	return ag.Mul(x, x.Graph().Const(mask))
 }
 
 // Parameters returns none.

@@ -12,6 +12,8 @@ import (
 //	forward:  y = x if x > 0, else α·(eˣ − 1)
 //	backward: ∂L/∂x = ∂L/∂y where x > 0, else ∂L/∂y·(y + α)
 //	          (the saved output gives the local gradient α·eˣ = y + α)
+//
+//go:noinline
 func ELU(x *ag.Var, alpha float64) *ag.Var { return ag.Apply(&eluGate{alpha: alpha}, x) }
 
 type eluGate struct {

@@ -63,6 +63,8 @@ func l2(op string, factor float64, ws []*ag.Var) *ag.Var {
 //	forward:  L = (1/N) Σᵢ Σ_{j≠yᵢ} max(0, sᵢⱼ − sᵢ,yᵢ + 1)
 //	backward: every positive margin (i, j) adds 1/N to ∂L/∂sᵢⱼ and
 //	          subtracts 1/N from ∂L/∂sᵢ,yᵢ, times ∂L/∂L
+//
+//go:noinline
 func Hinge(scores *ag.Var, labels []int) *ag.Var {
 	return ag.Apply(&hingeGate{labels: labels}, scores)
 }
@@ -97,13 +99,13 @@ func (g *hingeGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 			}
 		}
 	}
-	return tensor.Scalar(s.DType(), sum/float64(n))
+	return tensor.ScalarLike(s, sum/float64(n))
 }
 
 func (g *hingeGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
 	n, c := g.shape[0], g.shape[1]
 	d := dout.Item() / float64(n)
-	ds := tensor.New(dout.DType(), g.shape...)
+	ds := tensor.NewLike(dout, g.shape...)
 	for i, y := range g.labels {
 		for j := 0; j < c; j++ {
 			if g.active[i*c+j] {
@@ -124,6 +126,8 @@ func (g *hingeGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor 
 //	backward: ∂L/∂x = (σ(x) − t) / n · ∂L/∂L
 //
 // targets is data: it gets no gradient.
+//
+//go:noinline
 func BCEWithLogits(logits *ag.Var, targets *tensor.Tensor) *ag.Var {
 	return ag.Apply(&bceGate{t: targets}, logits)
 }
@@ -143,7 +147,7 @@ func (g *bceGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 		v, t := x.Flat(i), g.t.Flat(i)
 		sum += max(v, 0) - v*t + math.Log1p(math.Exp(-math.Abs(v)))
 	}
-	return tensor.Scalar(x.DType(), sum/float64(x.Len()))
+	return tensor.ScalarLike(x, sum/float64(x.Len()))
 }
 
 func (g *bceGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {

@@ -15,7 +15,10 @@ import (
 //
 //	forward:  yᵢⱼ = max_{0≤p<k} xᵢ,ⱼₖ₊ₚ
 //	backward: ∂L/∂x goes to the argmax of each group, 0 elsewhere
-//	          (max routes the gradient; ties go to the first)
+//	          (max routes the gradient; ties go to the first; a NaN in a
+//	          group is its maximum, so it is never hidden)
+//
+//go:noinline
 func Maxout(x *ag.Var, k int) *ag.Var { return ag.Apply(&maxoutGate{k: k}, x) }
 
 type maxoutGate struct {
@@ -32,13 +35,13 @@ func (g *maxoutGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.inShape = x.Shape()
 	outShape := append([]int(nil), x.Shape()...)
 	outShape[len(outShape)-1] /= g.k
-	y := tensor.New(x.DType(), outShape...)
+	y := tensor.NewLike(x, outShape...)
 	g.arg = make([]int, y.Len())
 	for o := range g.arg {
 		base := o * g.k
 		best, bi := x.Flat(base), base
 		for p := 1; p < g.k; p++ {
-			if v := x.Flat(base + p); v > best {
+			if v := x.Flat(base + p); v > best || (v != v && best == best) { // NaN wins, as in max
 				best, bi = v, base+p
 			}
 		}
@@ -49,7 +52,7 @@ func (g *maxoutGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 }
 
 func (g *maxoutGate) Backward(dout *tensor.Tensor, need []bool) []*tensor.Tensor {
-	dx := tensor.New(dout.DType(), g.inShape...)
+	dx := tensor.NewLike(dout, g.inShape...)
 	for o, i := range g.arg {
 		dx.SetFlat(i, dout.Flat(o))
 	}

@@ -55,9 +55,12 @@ func checkGrad(op string, i int, p *ag.Var) {
 	}
 }
 
-// each calls f32 or f64 with the storage of value, gradient and states.
+// each calls f32 or f64 with the index of every parameter that has a
+// gradient and the storage of its value, gradient and states; parameters
+// without a gradient (none reached them, see ag.ZeroGrad) are left alone,
+// state included.
 func each(op string, params []*ag.Var, st1, st2 []*tensor.Tensor,
-	f32 func(th, g, a, b []float32), f64 func(th, g, a, b []float64)) {
+	f32 func(i int, th, g, a, b []float32), f64 func(i int, th, g, a, b []float64)) {
 	for i, p := range params {
 		if p.Grad == nil {
 			continue
@@ -71,9 +74,9 @@ func each(op string, params []*ag.Var, st1, st2 []*tensor.Tensor,
 			b = st2[i]
 		}
 		if p.Value.DType() == tensor.Float32 {
-			f32(p.Value.Float32s(), p.Grad.Float32s(), s32(a), s32(b))
+			f32(i, p.Value.Float32s(), p.Grad.Float32s(), s32(a), s32(b))
 		} else {
-			f64(p.Value.Float64s(), p.Grad.Float64s(), s64(a), s64(b))
+			f64(i, p.Value.Float64s(), p.Grad.Float64s(), s64(a), s64(b))
 		}
 	}
 }

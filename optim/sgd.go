@@ -34,8 +34,8 @@ func NewSGD(params []*ag.Var, lr float64) *SGD {
 func (o *SGD) Step() {
 	lr, mu, wd, nest := o.lr, o.Momentum, o.WeightDecay, o.Nesterov
 	each("SGD", o.params, o.v, nil,
-		func(th, g, v, _ []float32) { sgd32(th, g, v, float32(lr), float32(mu), float32(wd), nest) },
-		func(th, g, v, _ []float64) { sgd(th, g, v, lr, mu, wd, nest) })
+		func(_ int, th, g, v, _ []float32) { sgd32(th, g, v, float32(lr), float32(mu), float32(wd), nest) },
+		func(_ int, th, g, v, _ []float64) { sgd(th, g, v, lr, mu, wd, nest) })
 }
 
 func sgd[T float32 | float64](th, g, v []T, lr, mu, wd float64, nesterov bool) {

@@ -10,7 +10,8 @@ type Stateful interface {
 	// StateTensors returns the optimizer's running state, one or two
 	// tensors per parameter in a fixed order (the momentum buffers of
 	// SGD, the running mean square of RMSProp, Adam's first moments then
-	// its second moments). They are the optimizer's own: copying saved
+	// its second moments, then one tensor of every parameter's step
+	// count). They are the optimizer's own: copying saved
 	// values into them restores the state.
 	StateTensors() []*tensor.Tensor
 	// Steps returns the number of steps taken where the update depends on
@@ -38,13 +39,13 @@ func (o *RMSProp) Steps() int { return 0 }
 func (o *RMSProp) SetSteps(int) {}
 
 // StateTensors returns the first moments of every parameter, then the
-// second moments.
+// second moments, then the step counts of the parameters (float64, one
+// per parameter), which the bias correction uses.
 func (o *Adam) StateTensors() []*tensor.Tensor {
-	return append(append(make([]*tensor.Tensor, 0, len(o.m)+len(o.v)), o.m...), o.v...)
+	return append(append(append(make([]*tensor.Tensor, 0, len(o.m)+len(o.v)+1), o.m...), o.v...), o.counts)
 }
 
-// Steps returns t, the number of steps taken, which the bias correction
-// uses.
+// Steps returns t, the number of steps taken.
 func (o *Adam) Steps() int { return o.t }
 
 // SetSteps sets t.

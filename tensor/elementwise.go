@@ -58,11 +58,12 @@ func sigmoid(x float64) float64 {
 	return e / (1 + e)
 }
 
+// relu is max(x, 0) with NaN propagating, as in PyTorch.
 func relu(x float64) float64 {
-	if x > 0 {
-		return x
+	if x <= 0 {
+		return 0
 	}
-	return 0
+	return x
 }
 
 // NegTo sets dst = −a.
@@ -143,6 +144,16 @@ func AddScalarTo(dst, a *Tensor, s float64) *Tensor {
 	return unary("AddScalar", dst, a, func(x float64) float64 { return x + s })
 }
 
+// SubFromScalarTo sets dst = s − a.
+func SubFromScalarTo(dst *Tensor, s float64, a *Tensor) *Tensor {
+	if s32, ok := asFloat32(s); ok && a.dtype == Float32 {
+		checkDst("SubFromScalar", dst, a.dtype, a.shape)
+		kernel.SubFromScalar(dst.s32(), a.s32(), s32)
+		return dst
+	}
+	return unary("SubFromScalar", dst, a, func(x float64) float64 { return s - x })
+}
+
 // PowScalarTo sets dst = aᵖ element-wise.
 func PowScalarTo(dst, a *Tensor, p float64) *Tensor {
 	return unary("PowScalar", dst, a, func(x float64) float64 { return math.Pow(x, p) })
@@ -150,7 +161,7 @@ func PowScalarTo(dst, a *Tensor, p float64) *Tensor {
 
 // newLike returns the destination of an element-wise operation on a,
 // which writes every element.
-func newLike(op string, a *Tensor) *Tensor { return allocOver(op, a.dtype, a.shape) }
+func newLike(op string, a *Tensor) *Tensor { return allocIn(a.arena, op, a.dtype, a.shape, false) }
 
 // Neg returns −a.
 func Neg(a *Tensor) *Tensor { return NegTo(newLike("Neg", a), a) }
@@ -193,6 +204,11 @@ func Sign(a *Tensor) *Tensor { return SignTo(newLike("Sign", a), a) }
 // Scale returns s·a.
 func Scale(a *Tensor, s float64) *Tensor { return ScaleTo(newLike("Scale", a), a, s) }
 
+// SubFromScalar returns s − a.
+func SubFromScalar(s float64, a *Tensor) *Tensor {
+	return SubFromScalarTo(newLike("SubFromScalar", a), s, a)
+}
+
 // AddScalar returns a + s.
 func AddScalar(a *Tensor, s float64) *Tensor {
 	return AddScalarTo(newLike("AddScalar", a), a, s)
@@ -228,6 +244,20 @@ func BroadcastShapes(shapes ...[]int) (out []int, ok bool) {
 		}
 	}
 	return out, true
+}
+
+// broadcastsTo reports whether shape s broadcasts to shape to, unchanged.
+func broadcastsTo(s, to []int) bool {
+	if len(s) > len(to) {
+		return false
+	}
+	off := len(to) - len(s)
+	for i, d := range s {
+		if d != 1 && d != to[off+i] {
+			return false
+		}
+	}
+	return true
 }
 
 // bstrides returns the strides with which a tensor of shape s is read when
@@ -278,6 +308,14 @@ func walk(shape []int, strides [][]int, fn func(i int, offs []int)) {
 }
 
 func broadcastOrPanic(op string, a, b *Tensor) []int {
+	// The common cases without allocating: the result's shape is an
+	// operand's (the caller copies it).
+	switch {
+	case SameShape(a.shape, b.shape) || len(b.shape) == 0:
+		return a.shape
+	case len(a.shape) == 0:
+		return b.shape
+	}
 	out, ok := BroadcastShapes(a.shape, b.shape)
 	if !ok {
 		panicf(op, "shapes %v and %v do not broadcast", a.shape, b.shape)
@@ -384,7 +422,7 @@ func binary(op string, dst, a, b *Tensor, f func(x, y float64) float64) *Tensor 
 }
 
 func newBroadcast(op string, a, b *Tensor) *Tensor {
-	return allocOver(op, sameDType2(op, a, b), broadcastOrPanic(op, a, b))
+	return allocIn(arenaOf(a, b), op, sameDType2(op, a, b), broadcastOrPanic(op, a, b), false)
 }
 
 func fadd(x, y float64) float64 { return x + y }
@@ -531,7 +569,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 	if !ok {
 		panicf("Where", "shapes %v, %v and %v do not broadcast", cond.shape, a.shape, b.shape)
 	}
-	return WhereTo(alloc("Where", sameDType2("Where", a, b), shape), cond, a, b)
+	return WhereTo(allocIn(arenaOfAll([]*Tensor{cond, a, b}), "Where", sameDType2("Where", a, b), shape, true), cond, a, b)
 }
 
 // BroadcastTo copies a into dst, repeating it along broadcast axes; a's
@@ -540,8 +578,7 @@ func BroadcastTo(dst, a *Tensor) *Tensor {
 	if dst.dtype != a.dtype {
 		panicf("BroadcastTo", "destination is %v, source is %v", dst.dtype, a.dtype)
 	}
-	shape, ok := BroadcastShapes(dst.shape, a.shape)
-	if !ok || !SameShape(shape, dst.shape) {
+	if !broadcastsTo(a.shape, dst.shape) {
 		panicf("BroadcastTo", "shape %v does not broadcast to %v", a.shape, dst.shape)
 	}
 	if a.n == 1 { // the gradient of a full reduction: one value everywhere

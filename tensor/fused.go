@@ -23,10 +23,10 @@ func BiasReLUTo(dst, a, b *Tensor) *Tensor {
 		for lo := 0; lo < len(d); lo += n {
 			xs, ds := x[lo:lo+n], d[lo:lo+n]
 			for i, v := range r {
-				if y := xs[i] + v; y > 0 {
-					ds[i] = y
+				if y := xs[i] + v; y <= 0 {
+					ds[i] = 0
 				} else {
-					ds[i] = 0 // also for NaN, as kernel.ReLU
+					ds[i] = y // NaN too, as kernel.ReLU
 				}
 			}
 		}
@@ -48,8 +48,9 @@ func BiasReLUTo(dst, a, b *Tensor) *Tensor {
 	return dst
 }
 
-// ReLUBackwardTo sets dst = dy where y > 0 and 0 elsewhere: the gradient
-// of max(x, 0) from its output y. dst may be dy.
+// ReLUBackwardTo sets dst = 0 where y ≤ 0 and dy elsewhere: the gradient
+// of max(x, 0) from its output y, which passes where y is NaN, as in
+// PyTorch. dst may be dy.
 func ReLUBackwardTo(dst, y, dy *Tensor) *Tensor {
 	dt := sameDType2("ReLUBackward", y, dy)
 	if !SameShape(y.shape, dy.shape) {
@@ -62,10 +63,10 @@ func ReLUBackwardTo(dst, y, dy *Tensor) *Tensor {
 	}
 	d, a, g := dst.s64(), y.s64(), dy.s64()
 	for i := range d {
-		if a[i] > 0 {
-			d[i] = g[i]
-		} else {
+		if a[i] <= 0 {
 			d[i] = 0
+		} else {
+			d[i] = g[i]
 		}
 	}
 	return dst
@@ -117,12 +118,12 @@ func SumRowsAddTo(dst, src *Tensor) *Tensor {
 
 // BiasReLU returns max(a + b, 0); see BiasReLUTo.
 func BiasReLU(a, b *Tensor) *Tensor {
-	return BiasReLUTo(allocOver("BiasReLU", a.dtype, a.shape), a, b)
+	return BiasReLUTo(allocIn(arenaOf(a, b), "BiasReLU", a.dtype, a.shape, false), a, b)
 }
 
 // ReLUBackward returns dy where y > 0 and 0 elsewhere; see ReLUBackwardTo.
 func ReLUBackward(y, dy *Tensor) *Tensor {
-	return ReLUBackwardTo(allocOver("ReLUBackward", dy.dtype, dy.shape), y, dy)
+	return ReLUBackwardTo(allocIn(arenaOf(dy, y), "ReLUBackward", dy.dtype, dy.shape, false), y, dy)
 }
 
 // narrow is the row length below which the fused row operations use plain

@@ -7,15 +7,27 @@ import (
 )
 
 // matmulShapes checks the operands of a (batched) matrix product and
-// returns the output shape with m, n, k and the batch shape.
+// returns the output shape with m, n, k and the batch shape. A 1-d
+// operand is a matrix with one row (a) or one column (b), as in NumPy's
+// matmul, whose transpose flag is ignored; that axis is left out of the
+// output. tA and tB are the flags in effect.
 //
 // out is appended to buf, so that a caller can keep it on its stack.
-func matmulShapes(op string, a, b *Tensor, transA, transB bool, buf []int) (out []int, m, n, k int, batch []int) {
-	if a.Dims() < 2 || b.Dims() < 2 {
-		panicf(op, "shapes %v·%v: operands need at least 2 dimensions", a.shape, b.shape)
+func matmulShapes(op string, a, b *Tensor, transA, transB bool, buf []int) (out []int, m, n, k int, batch []int, tA, tB bool) {
+	if a.Dims() < 1 || b.Dims() < 1 {
+		panicf(op, "shapes %v·%v: a scalar is not a matrix", a.shape, b.shape)
 	}
-	ar, ac := a.shape[a.Dims()-2], a.shape[a.Dims()-1]
-	br, bc := b.shape[b.Dims()-2], b.shape[b.Dims()-1]
+	var ar, ac, br, bc int
+	if a.Dims() == 1 {
+		ar, ac, transA = 1, a.shape[0], false
+	} else {
+		ar, ac = a.shape[a.Dims()-2], a.shape[a.Dims()-1]
+	}
+	if b.Dims() == 1 {
+		br, bc, transB = b.shape[0], 1, false
+	} else {
+		br, bc = b.shape[b.Dims()-2], b.shape[b.Dims()-1]
+	}
 	m, k = ar, ac
 	if transA {
 		m, k = ac, ar
@@ -27,18 +39,36 @@ func matmulShapes(op string, a, b *Tensor, transA, transB bool, buf []int) (out 
 	if k != kb {
 		panicf(op, "shapes %v·%v (transA=%v transB=%v): inner dimensions %d and %d differ", a.shape, b.shape, transA, transB, k, kb)
 	}
-	batch, ok := BroadcastShapes(a.shape[:a.Dims()-2], b.shape[:b.Dims()-2])
+	batch, ok := BroadcastShapes(matrixBatch(a), matrixBatch(b))
 	if !ok {
 		panicf(op, "shapes %v·%v: batch dimensions do not broadcast", a.shape, b.shape)
 	}
-	out = append(append(buf, batch...), m, n)
-	return out, m, n, k, batch
+	out = append(buf, batch...)
+	if a.Dims() > 1 {
+		out = append(out, m)
+	}
+	if b.Dims() > 1 {
+		out = append(out, n)
+	}
+	return out, m, n, k, batch, transA, transB
+}
+
+// matrixBatch returns the batch axes of an operand of a matrix product:
+// all but the last two (none for a vector).
+func matrixBatch(t *Tensor) []int {
+	if t.Dims() < 2 {
+		return nil
+	}
+	return t.shape[:t.Dims()-2]
 }
 
 // MatMulTo sets dst = op(a)·op(b), where op transposes the last two axes of
 // its operand when the flag is set; no transposed copy is made. Operands
 // with more than two dimensions are batches of matrices whose leading
-// dimensions broadcast as in NumPy's matmul.
+// dimensions broadcast as in NumPy's matmul. A 1-d operand is a vector, as
+// in NumPy: a 1-d a is a row (vector·matrix), a 1-d b a column
+// (matrix·vector), both give their dot product, and the vector's axis is
+// left out of the result; flags do not apply to vectors.
 func MatMulTo(dst, a, b *Tensor, transA, transB bool) *Tensor {
 	return matMulTo("MatMul", dst, a, b, transA, transB, 0)
 }
@@ -53,7 +83,7 @@ func MatMulAddTo(dst, a, b *Tensor, transA, transB bool) *Tensor {
 func matMulTo(op string, dst, a, b *Tensor, transA, transB bool, beta float64) *Tensor {
 	dt := sameDType2(op, a, b)
 	var buf [8]int
-	shape, m, n, k, batch := matmulShapes(op, a, b, transA, transB, buf[:0])
+	shape, m, n, k, batch, transA, transB := matmulShapes(op, a, b, transA, transB, buf[:0])
 	checkDst(op, dst, dt, shape)
 	if dst == a || dst == b {
 		panicf(op, "destination aliases an operand")
@@ -76,8 +106,8 @@ func matMulTo(op string, dst, a, b *Tensor, transA, transB bool, beta float64) *
 		nb *= d
 	}
 	// Offsets of each batch's matrix in a and b, through broadcasting.
-	aBatch := slices.Clone(a.shape[:a.Dims()-2])
-	bBatch := slices.Clone(b.shape[:b.Dims()-2])
+	aBatch := slices.Clone(matrixBatch(a))
+	bBatch := slices.Clone(matrixBatch(b))
 	offA := make([]int, 0, nb)
 	offB := make([]int, 0, nb)
 	walk(batch, [][]int{bstrides(aBatch, batch), bstrides(bBatch, batch)}, func(_ int, o []int) {
@@ -108,10 +138,10 @@ func matmul(dt DType, transA, transB bool, m, n, k int, a *Tensor, oa, lda int, 
 // MatMul returns op(a)·op(b); see MatMulTo.
 func MatMul(a, b *Tensor, transA, transB bool) *Tensor {
 	var buf [8]int
-	shape, _, _, k, _ := matmulShapes("MatMul", a, b, transA, transB, buf[:0])
+	shape, _, _, k, _, _, _ := matmulShapes("MatMul", a, b, transA, transB, buf[:0])
 	dt := sameDType2("MatMul", a, b)
 	if k == 0 { // the product is zero; GEMM need not write it
-		return MatMulTo(alloc("MatMul", dt, shape), a, b, transA, transB)
+		return MatMulTo(allocIn(arenaOf(a, b), "MatMul", dt, shape, true), a, b, transA, transB)
 	}
-	return MatMulTo(allocOver("MatMul", dt, shape), a, b, transA, transB)
+	return MatMulTo(allocIn(arenaOf(a, b), "MatMul", dt, shape, false), a, b, transA, transB)
 }

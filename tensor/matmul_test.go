@@ -195,6 +195,70 @@ func TestMatMulBatched(t *testing.T) {
 	}
 }
 
+// TestMatMulVectors checks 1-d operands against NumPy's matmul rules: a
+// vector on the left is a row, on the right a column, and its axis is
+// left out of the result; flags do not apply to it.
+func TestMatMulVectors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+		v3, v4 := tensor.Randn(rng, dt, 3), tensor.Randn(rng, dt, 4)
+		m34 := tensor.Randn(rng, dt, 3, 4)
+		b234 := tensor.Randn(rng, dt, 2, 3, 4)
+		dot := func(a, b []float64) float64 {
+			s := 0.0
+			for i := range a {
+				s += a[i] * b[i]
+			}
+			return s
+		}
+		col := func(m *tensor.Tensor, j int) []float64 { // column j of the last two axes' matrix
+			out := make([]float64, m.Dim(-2))
+			for i := range out {
+				out[i] = m.At(i, j)
+			}
+			return out
+		}
+		row := func(m *tensor.Tensor, i int) []float64 { return tensor.Slice(m, 0, i, i+1).Values() }
+		for _, c := range []struct {
+			name  string
+			got   *tensor.Tensor
+			shape []int
+			want  func(i int) float64
+		}{
+			{"v·v", tensor.MatMul(v4, v4, false, false), nil, func(int) float64 { return dot(v4.Values(), v4.Values()) }},
+			{"v·M", tensor.MatMul(v3, m34, false, false), []int{4}, func(j int) float64 { return dot(v3.Values(), col(m34, j)) }},
+			{"v·Mᵀ", tensor.MatMul(v4, m34, true, true), []int{3}, func(j int) float64 { return dot(v4.Values(), row(m34, j)) }},
+			{"M·v", tensor.MatMul(m34, v4, false, false), []int{3}, func(i int) float64 { return dot(row(m34, i), v4.Values()) }},
+			{"Mᵀ·v", tensor.MatMul(m34, v3, true, false), []int{4}, func(j int) float64 { return dot(col(m34, j), v3.Values()) }},
+			{"B·v", tensor.MatMul(b234, v4, false, false), []int{2, 3}, func(k int) float64 {
+				return dot(tensor.Slice(tensor.Slice(b234, 0, k/3, k/3+1), 1, k%3, k%3+1).Values(), v4.Values())
+			}},
+			{"v·B", tensor.MatMul(v3, b234, false, false), []int{2, 4}, func(k int) float64 {
+				return dot(v3.Values(), col(tensor.Slice(b234, 0, k/4, k/4+1).Reshape(3, 4), k%4))
+			}},
+		} {
+			if !slices.Equal(c.got.Shape(), c.shape) && !(len(c.shape) == 0 && c.got.Dims() == 0) {
+				t.Fatalf("%v %s: shape %v, want %v", dt, c.name, c.got.Shape(), c.shape)
+			}
+			for i := range c.got.Len() {
+				if w := c.want(i); math.Abs(c.got.Flat(i)-w) > 1e-5*(1+math.Abs(w)) {
+					t.Errorf("%v %s: element %d is %v, want %v", dt, c.name, i, c.got.Flat(i), w)
+				}
+			}
+			dst := tensor.Full(dt, 7, c.got.Shape()...)
+			if c.name == "v·v" || c.name == "M·v" {
+				a, b := v4, v4
+				if c.name == "M·v" {
+					a = m34
+				}
+				if tensor.MatMulTo(dst, a, b, false, false); !tensor.Equal(dst, c.got) {
+					t.Errorf("%v %s: MatMulTo %v, MatMul %v", dt, c.name, dst, c.got)
+				}
+			}
+		}
+	}
+}
+
 func TestMatMulPanics(t *testing.T) {
 	z := func(s ...int) *tensor.Tensor { return tensor.Zeros(tensor.Float32, s...) }
 	mustPanic(t, func() { tensor.MatMul(z(3, 4), z(5, 6), false, false) }, "tensor: MatMul: shapes [3 4]·[5 6]", "inner dimensions 4 and 5")
@@ -202,8 +266,9 @@ func TestMatMulPanics(t *testing.T) {
 	mustPanic(t, func() { tensor.MatMul(z(3, 4), z(3, 4), true, true) }, "MatMul", "transA=true transB=true", "inner dimensions 3 and 4")
 	mustPanic(t, func() { tensor.MatMul(z(3, 4), z(5, 4), false, false) }, "MatMul", "[3 4]·[5 4]")
 	mustPanic(t, func() { tensor.MatMulTo(z(3, 6), z(3, 4), z(5, 6), false, false) }, "MatMul", "[3 4]·[5 6]")
-	mustPanic(t, func() { tensor.MatMul(z(4), z(4, 2), false, false) }, "MatMul", "[4]·[4 2]", "at least 2 dimensions")
-	mustPanic(t, func() { tensor.MatMul(z(2, 4), tensor.Scalar(tensor.Float32, 1), false, false) }, "MatMul", "at least 2 dimensions")
+	mustPanic(t, func() { tensor.MatMul(z(5), z(4, 2), false, false) }, "MatMul", "[5]·[4 2]", "inner dimensions 5 and 4")
+	mustPanic(t, func() { tensor.MatMul(z(2, 4), z(5), false, false) }, "MatMul", "[2 4]·[5]", "inner dimensions 4 and 5")
+	mustPanic(t, func() { tensor.MatMul(z(2, 4), tensor.Scalar(tensor.Float32, 1), false, false) }, "MatMul", "a scalar is not a matrix")
 	mustPanic(t, func() { tensor.MatMul(z(2, 3, 4), z(3, 4, 5), false, false) }, "MatMul", "[2 3 4]·[3 4 5]", "batch dimensions do not broadcast")
 	mustPanic(t, func() { tensor.MatMul(z(2, 3), tensor.Zeros(tensor.Float64, 3, 2), false, false) }, "MatMul", "mixed dtypes")
 	x, sq3 := z(2, 3), z(3, 3)

@@ -7,45 +7,56 @@ import (
 	"backprop/internal/kernel"
 )
 
-// reduceAxes normalises axes (none means all) into a sorted set without
-// duplicates, and returns the kept-dimension output shape.
-func reduceAxes(op string, shape []int, axes []int) (set []bool, keep []int) {
-	set = make([]bool, len(shape))
+// reduceAxes normalises axes (none means all) into the set of reduced
+// axes, bit i for axis i, panicking on an axis out of range or repeated.
+func reduceAxes(op string, shape []int, axes []int) (set uint64) {
+	if len(shape) > 64 {
+		panicf(op, "%d dimensions, more than 64", len(shape))
+	}
 	if len(axes) == 0 {
-		for i := range set {
-			set[i] = true
-		}
+		return 1<<len(shape) - 1
 	}
 	for _, ax := range axes {
 		a := normAxis(op, ax, len(shape))
-		if set[a] {
+		if set&(1<<a) != 0 {
 			panicf(op, "axis %d repeated in %v", ax, axes)
 		}
-		set[a] = true
+		set |= 1 << a
 	}
-	keep = slices.Clone(shape)
-	for i, r := range set {
-		if r {
-			keep[i] = 1
+	return set
+}
+
+// keptShape appends to buf the shape of a reduction over the axes in set
+// that keeps them as size 1.
+func keptShape(buf, shape []int, set uint64) []int {
+	for i, d := range shape {
+		if set&(1<<i) != 0 {
+			d = 1
+		}
+		buf = append(buf, d)
+	}
+	return buf
+}
+
+// squeezedShape appends to buf the shape of a reduction over the axes in
+// set that drops them.
+func squeezedShape(buf, shape []int, set uint64) []int {
+	for i, d := range shape {
+		if set&(1<<i) == 0 {
+			buf = append(buf, d)
 		}
 	}
-	return set, keep
+	return buf
 }
 
 // ReducedShape returns the shape of a reduction of shape over axes (all
 // axes when none are given), keeping reduced axes as size 1 if keepdims.
 func ReducedShape(shape []int, keepdims bool, axes ...int) []int {
-	set, keep := reduceAxes("ReducedShape", shape, axes)
+	set := reduceAxes("ReducedShape", shape, axes)
 	if keepdims {
-		return keep
+		return keptShape(make([]int, 0, len(shape)), shape, set)
 	}
-	out := []int{}
-	for i, d := range shape {
-		if !set[i] {
-			out = append(out, d)
-		}
-	}
-	return out
+	return squeezedShape([]int{}, shape, set)
 }
 
 // reduce folds a over axes into dst (which has either the kept or the
@@ -57,16 +68,18 @@ func reduce(op string, dst, a *Tensor, axes []int, init float64, f func(acc, x f
 // reduceK is reduce with a float32 kernel k that folds a whole slice; it
 // serves reductions over all axes and over the last axis alone.
 func reduceK(op string, dst, a *Tensor, axes []int, init float64, k func([]float32) float32, f func(acc, x float64) float64) *Tensor {
-	_, keep := reduceAxes(op, a.shape, axes)
+	set := reduceAxes(op, a.shape, axes)
+	var kb, sb [8]int
+	keep := keptShape(kb[:0], a.shape, set)
 	if dst == a && a.Len() > 1 {
 		panicf(op, "destination aliases the operand")
 	}
 	if dst.dtype != a.dtype {
 		panicf(op, "destination is %v, operand is %v", dst.dtype, a.dtype)
 	}
-	squeezed := ReducedShape(a.shape, false, axes...)
+	squeezed := squeezedShape(sb[:0], a.shape, set)
 	if !SameShape(dst.shape, keep) && !SameShape(dst.shape, squeezed) {
-		panicf(op, "destination shape %v, want %v or %v", dst.shape, keep, squeezed)
+		panicf(op, "destination shape %v, want %v or %v", dst.shape, slices.Clone(keep), slices.Clone(squeezed))
 	}
 	if k != nil && a.dtype == Float32 {
 		n := 0 // length of the reduced rows
@@ -138,17 +151,22 @@ func MinTo(dst, a *Tensor, axes ...int) *Tensor {
 }
 
 func checkNonEmpty(op string, a *Tensor, axes []int) {
-	set, _ := reduceAxes(op, a.shape, axes)
-	for i, r := range set {
-		if r && a.shape[i] == 0 {
+	set := reduceAxes(op, a.shape, axes)
+	for i, d := range a.shape {
+		if set&(1<<i) != 0 && d == 0 {
 			panicf(op, "reduction over empty axis %d of shape %v", i, a.shape)
 		}
 	}
 }
 
 func newReduced(op string, a *Tensor, keepdims bool, axes []int) *Tensor {
-	reduceAxes(op, a.shape, axes) // validate with the op's name
-	return alloc(op, a.dtype, ReducedShape(a.shape, keepdims, axes...))
+	set := reduceAxes(op, a.shape, axes)
+	var buf [8]int
+	shape := squeezedShape(buf[:0], a.shape, set)
+	if keepdims {
+		shape = keptShape(buf[:0], a.shape, set)
+	}
+	return allocIn(a.arena, op, a.dtype, shape, true)
 }
 
 // Sum returns the sum of a over axes (all when none are given), keeping

@@ -43,7 +43,7 @@ func permutedShape(op string, shape, axes []int) []int {
 
 // Permute returns a copy of a with its axes reordered; see PermuteTo.
 func Permute(a *Tensor, axes ...int) *Tensor {
-	return PermuteTo(alloc("Permute", a.dtype, permutedShape("Permute", a.shape, axes)), a, axes...)
+	return PermuteTo(allocIn(a.arena, "Permute", a.dtype, permutedShape("Permute", a.shape, axes), true), a, axes...)
 }
 
 // InversePermutation returns the axes that undo Permute(·, axes...).
@@ -106,7 +106,7 @@ func sliceShape(op string, shape []int, axis, start, end int) (int, []int) {
 // Slice returns a copy of the elements of a with start ≤ i < end along axis.
 func Slice(a *Tensor, axis, start, end int) *Tensor {
 	_, shape := sliceShape("Slice", a.shape, axis, start, end)
-	return SliceTo(alloc("Slice", a.dtype, shape), a, axis, start, end)
+	return SliceTo(allocIn(a.arena, "Slice", a.dtype, shape, true), a, axis, start, end)
 }
 
 // SetSlice copies src into the elements of dst with index start ≤ i <
@@ -172,7 +172,7 @@ func indexShape(op string, shape []int, axis int, idx []int) (int, []int) {
 // IndexSelect returns the slices of a at the given indices along axis.
 func IndexSelect(a *Tensor, axis int, idx []int) *Tensor {
 	_, shape := indexShape("IndexSelect", a.shape, axis, idx)
-	return IndexSelectTo(alloc("IndexSelect", a.dtype, shape), a, axis, idx)
+	return IndexSelectTo(allocIn(a.arena, "IndexSelect", a.dtype, shape, true), a, axis, idx)
 }
 
 // IndexAdd adds slice j of src along axis into slice idx[j] of dst, summing
@@ -225,7 +225,7 @@ func PickTo(dst, a *Tensor, idx []int) *Tensor {
 // Pick returns a[i, idx[i]] for each row i of a 2-d a; see PickTo.
 func Pick(a *Tensor, idx []int) *Tensor {
 	n := len(idx)
-	return PickTo(alloc("Pick", a.dtype, []int{n}), a, idx)
+	return PickTo(allocIn(a.arena, "Pick", a.dtype, []int{n}, true), a, idx)
 }
 
 func concatShape(op string, axis int, ts []*Tensor) (int, []int) {
@@ -264,7 +264,7 @@ func ConcatTo(dst *Tensor, axis int, ts ...*Tensor) *Tensor {
 // Concat returns the tensors joined along an existing axis.
 func Concat(axis int, ts ...*Tensor) *Tensor {
 	_, shape := concatShape("Concat", axis, ts)
-	return ConcatTo(alloc("Concat", ts[0].dtype, shape), axis, ts...)
+	return ConcatTo(allocIn(arenaOfAll(ts), "Concat", ts[0].dtype, shape, true), axis, ts...)
 }
 
 // StackShape returns the shape of stacking count tensors of shape along a
@@ -293,5 +293,5 @@ func Stack(axis int, ts ...*Tensor) *Tensor {
 	for i, t := range ts {
 		views[i] = t.Reshape(one...)
 	}
-	return ConcatTo(alloc("Stack", sameDType("Stack", ts...), shape), axis, views...)
+	return ConcatTo(allocIn(arenaOfAll(ts), "Stack", sameDType("Stack", ts...), shape, true), axis, views...)
 }

@@ -64,6 +64,9 @@ type Tensor struct {
 	n     int
 	shape []int // nil for a scalar
 	dtype DType
+	// arena is the Arena that made t and recycles it, nil for ordinary
+	// memory; results computed from t are made there too.
+	arena *Arena
 	// one holds the element of a one-element tensor, so that a scalar
 	// costs one allocation.
 	one float64
@@ -115,29 +118,22 @@ func numel(op string, shape []int) int {
 // an int.
 const maxElements = math.MaxInt / 8
 
-// alloc returns a zeroed tensor of the given dtype and shape, from the
-// active arena if there is one.
-func alloc(op string, dt DType, shape []int) *Tensor {
+// alloc returns a zeroed tensor of the given dtype and shape in ordinary
+// memory: the constructors' allocation.
+func alloc(op string, dt DType, shape []int) *Tensor { return allocIn(nil, op, dt, shape, true) }
+
+// allocIn returns a tensor of the given dtype and shape made in a (in
+// ordinary memory if a is nil). A recycled tensor is zeroed only if zero
+// is set: results that overwrite every element pass false.
+func allocIn(a *Arena, op string, dt DType, shape []int, zero bool) *Tensor {
 	if dt != Float32 && dt != Float64 {
 		panicf(op, "invalid dtype %v", dt)
 	}
 	n := numel(op, shape)
-	if a := activeArena.Load(); a != nil {
-		return a.get(dt, n, shape, true)
+	if a != nil {
+		return a.get(dt, n, shape, zero)
 	}
 	return newTensor(dt, n, shape)
-}
-
-// allocOver is alloc for a result that the caller overwrites entirely: a
-// tensor recycled by the active arena is not zeroed first.
-func allocOver(op string, dt DType, shape []int) *Tensor {
-	if a := activeArena.Load(); a != nil {
-		if dt != Float32 && dt != Float64 {
-			panicf(op, "invalid dtype %v", dt)
-		}
-		return a.get(dt, numel(op, shape), shape, false)
-	}
-	return alloc(op, dt, shape)
 }
 
 // New returns a zero-filled tensor; it is the same as Zeros.
@@ -163,8 +159,24 @@ func Scalar(dt DType, v float64) *Tensor {
 	return t
 }
 
-// ZerosLike returns a zero tensor with the dtype and shape of t.
-func ZerosLike(t *Tensor) *Tensor { return alloc("ZerosLike", t.dtype, t.shape) }
+// ZerosLike returns a zero tensor with the dtype and shape of t, made where
+// t was (in t's Arena, if it has one).
+func ZerosLike(t *Tensor) *Tensor { return allocIn(t.arena, "ZerosLike", t.dtype, t.shape, true) }
+
+// NewLike returns a zero tensor of the given shape with t's dtype, made
+// where t was (in t's Arena, if it has one): the scratch or result of a
+// computation on t.
+func NewLike(t *Tensor, shape ...int) *Tensor {
+	return allocIn(t.arena, "NewLike", t.dtype, shape, true)
+}
+
+// ScalarLike returns a 0-d tensor holding v with t's dtype, made where t
+// was (in t's Arena, if it has one).
+func ScalarLike(t *Tensor, v float64) *Tensor {
+	s := allocIn(t.arena, "ScalarLike", t.dtype, nil, false)
+	s.set(0, v)
+	return s
+}
 
 // Float is the set of Go element types a tensor can hold.
 type Float interface{ ~float32 | ~float64 }
@@ -353,19 +365,28 @@ func (t *Tensor) Zero() *Tensor {
 	return t
 }
 
-// Clone returns a deep copy.
+// Clone returns a deep copy in ordinary memory, never in an Arena: the way
+// to keep a result past its arena's Release.
 func (t *Tensor) Clone() *Tensor {
-	c := allocOver("Clone", t.dtype, t.shape)
+	c := allocIn(nil, "Clone", t.dtype, t.shape, false)
 	copyData(c, t)
 	return c
 }
 
-// As returns t converted to dtype dt (t itself when it already is).
+// Copy returns a deep copy made where t was (in t's Arena, if it has one).
+func (t *Tensor) Copy() *Tensor {
+	c := allocIn(t.arena, "Copy", t.dtype, t.shape, false)
+	copyData(c, t)
+	return c
+}
+
+// As returns t converted to dtype dt (t itself when it already is), made
+// where t was.
 func (t *Tensor) As(dt DType) *Tensor {
 	if t.dtype == dt {
 		return t
 	}
-	c := alloc("As", dt, t.shape)
+	c := allocIn(t.arena, "As", dt, t.shape, false)
 	for i := 0; i < t.Len(); i++ {
 		c.set(i, t.get(i))
 	}
@@ -390,7 +411,7 @@ func CopyTo(dst, src *Tensor) *Tensor {
 
 // Reshape returns a view of t with a new shape holding the same number of
 // elements; one dimension may be -1 and is then inferred. The view shares
-// storage with t.
+// storage with t, and belongs to t's Arena if t does.
 func (t *Tensor) Reshape(shape ...int) *Tensor {
 	n := t.Len()
 	infer := -1
@@ -400,20 +421,23 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 		case d == -1 && infer < 0:
 			infer = i
 		case d < 0:
-			panicf("Reshape", "bad shape %v", shape)
+			panicf("Reshape", "bad shape %v", slices.Clone(shape))
 		default:
 			known *= d
 		}
 	}
 	if infer >= 0 {
 		if known == 0 || n%known != 0 {
-			panicf("Reshape", "cannot reshape %v (%d elements) to %v", t.shape, n, shape)
+			panicf("Reshape", "cannot reshape %v (%d elements) to %v", t.shape, n, slices.Clone(shape))
 		}
 		s := append([]int(nil), shape...)
 		s[infer] = n / known
 		shape = s
 	} else if known != n {
-		panicf("Reshape", "cannot reshape %v (%d elements) to %v", t.shape, n, shape)
+		panicf("Reshape", "cannot reshape %v (%d elements) to %v", t.shape, n, slices.Clone(shape))
+	}
+	if t.arena != nil {
+		return t.arena.view(t, shape)
 	}
 	v := new(Tensor)
 	v.dtype, v.data, v.n = t.dtype, t.data, t.n

@@ -31,6 +31,11 @@ type Config struct {
 	L2 float64
 	// ClipNorm, when positive, clips the gradients' global norm.
 	ClipNorm float64
+	// GraphFlags configure the graph each step runs in: ag.DetectAnomaly
+	// makes Run stop at the first gate whose value or gradient is not
+	// finite and return its *ag.AnomalyError; ag.PoisonRecycled fills the
+	// memory a step recycles with NaN (a debugging aid).
+	GraphFlags ag.Flags
 	// Rand shuffles the training set every epoch; nil keeps its order.
 	Rand *rand.Rand
 	// OnStep, if not nil, is called after every step, and OnEpoch after
@@ -186,10 +191,10 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			return hist, ErrStopped
 		}
 	}
-	// Each step's graph is built in a scope that recycles the previous
-	// step's memory (see ag.Scope): nothing made in a step is kept past it.
-	var sc ag.Scope
-	defer sc.Discard()
+	// Each step runs in a graph that recycles the previous step's memory
+	// (see ag.Graph): nothing made in a step is kept past it.
+	g := ag.NewGraph(cfg.GraphFlags)
+	defer g.Reset()
 	for e := first; e <= cfg.Epochs; e++ {
 		m.SetTraining(true)
 		if e > first {
@@ -208,22 +213,36 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 				lr = cfg.Schedule.LR(step)
 				cfg.Optimizer.SetLR(lr)
 			}
-			sc.Begin()
+			g.Reset()
 			cfg.Optimizer.ZeroGrad()
-			logits := m.Forward(ag.Const(x))
-			loss := lossFn(logits, y)
-			if cfg.L2 > 0 && len(weights) > 0 {
-				loss = ag.Add(loss, nn.HalfL2(cfg.L2, weights...))
+			fail := func(err error) (History, error) {
+				m.SetTraining(false)
+				return hist, err
+			}
+			anomaly := cfg.GraphFlags&ag.DetectAnomaly != 0
+			var logits, loss *ag.Var
+			if anomaly {
+				var lg, ls *ag.Var // only these move to the heap in this mode
+				if err := ag.CatchAnomaly(func() { lg, ls = forwardStep(m, g, x, y, lossFn, cfg.L2, weights) }); err != nil {
+					return fail(err)
+				}
+				logits, loss = lg, ls
+			} else {
+				logits, loss = forwardStep(m, g, x, y, lossFn, cfg.L2, weights)
 			}
 			l := loss.Item()
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				p := position(e)
 				p.Rand = randState
-				m.SetTraining(false)
-				sc.End()
-				return hist, &DivergedError{Epoch: e, Step: step + 1, Loss: l, LR: lr, Position: p}
+				return fail(&DivergedError{Epoch: e, Step: step + 1, Loss: l, LR: lr, Position: p})
 			}
-			ag.Backward(loss)
+			if anomaly {
+				if err := backwardChecked(loss); err != nil {
+					return fail(err)
+				}
+			} else {
+				ag.Backward(loss)
+			}
 			if cfg.ClipNorm > 0 {
 				optim.ClipGradNorm(params, cfg.ClipNorm)
 			}
@@ -233,7 +252,6 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			n := len(y)
 			sumLoss += l * float64(n)
 			correct += Correct(logits.Value, y)
-			sc.End()
 			seen += n
 			if cfg.OnStep != nil {
 				cfg.OnStep(Step{Epoch: e, Step: k, Steps: ld.Batches(), Samples: seen,
@@ -271,22 +289,40 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 	return hist, nil
 }
 
+// forwardStep computes the logits of the batch x and the loss of a step
+// in g, with the L2 penalty if l2 > 0.
+func forwardStep(m nn.Module, g *ag.Graph, x *tensor.Tensor, y []int, lossFn func(*ag.Var, []int) *ag.Var, l2 float64, weights []*ag.Var) (logits, loss *ag.Var) {
+	logits = m.Forward(g.Const(x))
+	loss = lossFn(logits, y)
+	if l2 > 0 && len(weights) > 0 {
+		loss = ag.Add(loss, nn.HalfL2(l2, weights...))
+	}
+	return logits, loss
+}
+
+// backwardChecked runs Backward from loss, returning the anomaly a graph
+// with ag.DetectAnomaly finds.
+func backwardChecked(loss *ag.Var) error { return ag.CatchAnomaly(func() { ag.Backward(loss) }) }
+
 // Evaluate returns the mean softmax cross-entropy and the accuracy of m on
 // ds, in evaluation mode and without recording gradients, batch examples
-// at a time. It leaves m in evaluation mode.
+// at a time. It leaves m in evaluation mode. It does not change m, so
+// that several goroutines may evaluate one model at once while nothing
+// trains it.
 func Evaluate(m nn.Module, ds *data.Dataset, batch int) (loss, accuracy float64) {
 	m.SetTraining(false)
 	ld := data.NewLoader(ds, batch, nil)
 	var sum float64
 	var correct int
-	ag.NoGrad(func() {
-		for ld.Next() {
-			x, y := ld.Batch()
-			logits := m.Forward(ag.Const(x))
-			sum += nn.SoftmaxCrossEntropy(logits, y).Item() * float64(len(y))
-			correct += Correct(logits.Value, y)
-		}
-	})
+	g := ag.NewGraph(ag.NoGrad)
+	for ld.Next() {
+		g.Reset()
+		x, y := ld.Batch()
+		logits := m.Forward(g.Const(x))
+		sum += nn.SoftmaxCrossEntropy(logits, y).Item() * float64(len(y))
+		correct += Correct(logits.Value, y)
+	}
+	g.Reset()
 	n := float64(ds.Len())
 	return sum / n, float64(correct) / n
 }
@@ -304,10 +340,9 @@ func Correct(logits *tensor.Tensor, labels []int) int {
 }
 
 // Probabilities returns softmax(m(x)) for a batch x [N, D], computed in
-// evaluation mode without recording gradients.
+// evaluation mode without recording gradients, in ordinary memory.
 func Probabilities(m nn.Module, x *tensor.Tensor) *tensor.Tensor {
 	m.SetTraining(false)
-	var p *tensor.Tensor
-	ag.NoGrad(func() { p = tensor.Softmax(m.Forward(ag.Const(x)).Value, 1) })
-	return p
+	g := ag.NewGraph(ag.NoGrad)
+	return tensor.Softmax(m.Forward(g.Const(x)).Value, 1).Clone()
 }

@@ -17,7 +17,6 @@ type mlpStep struct {
 	m      *nn.Sequential
 	opt    *optim.SGD
 	x      *tensor.Tensor
-	xv     *ag.Var // x as a Const, made once
 	labels []int
 }
 
@@ -31,7 +30,7 @@ func newMLPStep(batch int) *mlpStep {
 	for i := range labels {
 		labels[i] = rng.IntN(10)
 	}
-	return &mlpStep{m: m, opt: opt, x: x, xv: ag.Const(x), labels: labels}
+	return &mlpStep{m: m, opt: opt, x: x, labels: labels}
 }
 
 func (s *mlpStep) run() float64 {
@@ -55,29 +54,27 @@ func BenchmarkMLPStep(b *testing.B) {
 	}
 }
 
-// runScoped is run inside an ag.Scope, so that the step recycles the
-// previous step's memory.
-func (s *mlpStep) runScoped(sc *ag.Scope) float64 {
-	sc.Begin()
+// runInGraph runs the step in g, which recycles the previous step's
+// memory, as train.Run does.
+func (s *mlpStep) runInGraph(g *ag.Graph) float64 {
+	g.Reset()
 	s.opt.ZeroGrad()
-	loss := nn.SoftmaxCrossEntropy(s.m.Forward(s.xv), s.labels)
+	loss := nn.SoftmaxCrossEntropy(s.m.Forward(g.Const(s.x)), s.labels)
 	ag.Backward(loss)
 	s.opt.Step()
-	sc.End()
 	return loss.Item()
 }
 
-func BenchmarkMLPStepScoped(b *testing.B) {
+func BenchmarkMLPStepGraph(b *testing.B) {
 	for _, batch := range []int{64, 256} {
 		b.Run(fmt.Sprint("batch=", batch), func(b *testing.B) {
 			s := newMLPStep(batch)
-			var sc ag.Scope
-			s.runScoped(&sc)
+			g := ag.NewGraph()
+			s.runInGraph(g)
 			b.ReportAllocs()
 			for b.Loop() {
-				s.runScoped(&sc)
+				s.runInGraph(g)
 			}
-			sc.Release()
 		})
 	}
 }

@@ -168,56 +168,15 @@ func Build(y *ag.Var, opt *Options) (*Graph, error) {
 	return g, nil
 }
 
-// symbols maps ag.GateName to the label drawn in the gate's box.
-var symbols = map[string]string{
-	"add": "+", "sub": "−", "mul": "*", "div": "/", "pow": "^", "matMul": "@",
-	"neg": "−x", "maximum": "max", "minimum": "min", "sigmoid": "σ",
-	"exp": "exp", "log": "log", "sqrt": "√", "abs": "|x|", "sin": "sin", "cos": "cos",
-	"tanh": "tanh", "relu": "relu", "leakyReLU": "leaky relu", "sum": "Σ", "mean": "mean",
-	"softmax": "softmax", "logSoftmax": "log softmax", "softmaxCE": "softmax CE",
-	"reshape": "reshape", "permute": "transpose", "concat": "concat", "stack": "stack",
-	"slice": "slice", "pick": "pick", "indexSelect": "select", "where": "where", "compare": "cmp",
-}
-
-// patterns names the lecture's gradient patterns for the gates that show
-// them.
-var patterns = map[string]string{
-	"add":     "add distributes: both inputs get the upstream gradient unchanged",
-	"sum":     "sum distributes: every input element gets the upstream gradient",
-	"sub":     "sub distributes, negated for the second input",
-	"mul":     "mul swaps: each input gets the upstream gradient times the other input",
-	"maximum": "max routes: the larger input gets the whole upstream gradient, the other 0",
-	"minimum": "min routes: the smaller input gets the whole upstream gradient, the other 0",
-	"max":     "max routes: the largest element gets the whole upstream gradient",
-	"min":     "min routes: the smallest element gets the whole upstream gradient",
-	"relu":    "relu routes: the gradient passes where the input is positive, else 0",
-	"div":     "div: ∂/∂a = 1/b, ∂/∂b = −a/b²",
-	"exp":     "exp: the local gradient is the output itself",
-	"sigmoid": "σ: the local gradient is σ(x)(1 − σ(x)), from the output",
-	"tanh":    "tanh: the local gradient is 1 − y², from the output",
-	"neg":     "neg: the gradient flips sign",
-	"matMul":  "matmul swaps: ∂/∂A = G·Bᵀ, ∂/∂B = Aᵀ·G",
-	"pow":     "pow: ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a",
-}
-
-// gateKey returns the name Symbol and Pattern look up: ag.GateName.
-func gateKey(g ag.Gate) string { return ag.GateName(g) }
-
-// Symbol returns the label of g's box: an operator such as +, *, @ or ^, a
-// function name such as σ, exp or max, or, for gates it does not know, the
-// gate's ag.GateName.
-func Symbol(g ag.Gate) string {
-	key := gateKey(g)
-	if s, ok := symbols[key]; ok {
-		return s
-	}
-	return key
-}
+// Symbol returns the label of g's box, as the gate describes itself
+// (ag.Describe): an operator such as +, *, @ or ^, a function name such
+// as σ, exp or max, or, for a gate without an Info method, its type name.
+func Symbol(g ag.Gate) string { return ag.Describe(g).Symbol }
 
 // Pattern returns how g routes the gradient back, in the lecture's words
-// (add distributes, max routes, mul swaps), or "" for gates without a
-// short description.
-func Pattern(g ag.Gate) string { return patterns[gateKey(g)] }
+// (add distributes, max routes, mul swaps), as the gate describes itself;
+// "" for a gate without an Info method.
+func Pattern(g ag.Gate) string { return ag.Describe(g).Pattern }
 
 // Format writes a value for a label: a one-element tensor as its number
 // with four significant digits, a larger one as its shape with its mean,

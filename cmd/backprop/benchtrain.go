@@ -118,7 +118,6 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	res.MsPerStep, steps = timeRounds(*minTime, b.step)
 	res.Steps = steps
 	res.InferenceMs, _ = timeRounds(*minTime, b.infer)
-	b.scope.Release()
 	if *jsonOut {
 		out, _ := json.Marshal(res)
 		fmt.Fprintf(stdout, "%s\n", out)
@@ -137,16 +136,16 @@ type trainBench struct {
 	m      *nn.Sequential
 	params []*ag.Var
 	opt    *optim.SGD
-	x      *ag.Var
+	x      *tensor.Tensor
 	labels []int
-	y      *ag.Var // ±1 targets of the tiny network
-	one    *ag.Var
-	scope  ag.Scope
+	y      *tensor.Tensor // ±1 targets of the tiny network
+	g      *ag.Graph      // the graph of a step, recycled by the next
+	ig     *ag.Graph      // the graph of an inference pass: NoGrad
 }
 
 func newTrainBench(tiny bool, batch int, hidden []int) *trainBench {
 	rng := rand.New(rand.NewPCG(1, 2))
-	b := &trainBench{tiny: tiny, batch: batch}
+	b := &trainBench{tiny: tiny, batch: batch, g: ag.NewGraph(), ig: ag.NewGraph(ag.NoGrad)}
 	in, classes := 784, 10
 	if tiny {
 		b.batch, in, classes, hidden = 100, 2, 1, []int{16, 16}
@@ -157,15 +156,13 @@ func newTrainBench(tiny bool, batch int, hidden []int) *trainBench {
 	b.opt = optim.NewSGD(b.params, 0.01)
 	b.opt.Momentum = 0.9
 	if tiny {
-		b.x = ag.Const(tensor.Randn(rng, tensor.Float32, b.batch, in))
-		y := tensor.New(tensor.Float32, b.batch, 1)
+		b.x = tensor.Randn(rng, tensor.Float32, b.batch, in)
+		b.y = tensor.New(tensor.Float32, b.batch, 1)
 		for i := range b.batch {
-			y.SetFlat(i, float64(2*rng.IntN(2)-1))
+			b.y.SetFlat(i, float64(2*rng.IntN(2)-1))
 		}
-		b.y = ag.Const(y)
-		b.one = ag.Scalar(tensor.Float32, 1)
 	} else {
-		b.x = ag.Const(tensor.Uniform(rng, tensor.Float32, 0, 1, b.batch, in))
+		b.x = tensor.Uniform(rng, tensor.Float32, 0, 1, b.batch, in)
 		b.labels = make([]int, b.batch)
 		for i := range b.labels {
 			b.labels[i] = rng.IntN(classes)
@@ -174,17 +171,17 @@ func newTrainBench(tiny bool, batch int, hidden []int) *trainBench {
 	return b
 }
 
-// step runs one training step, in a scope that recycles the previous
-// step's graph, as train.Fit does.
+// step runs one training step, in a graph that recycles the previous
+// step's memory, as train.Run does.
 func (b *trainBench) step() {
-	b.scope.Begin()
-	defer b.scope.End()
+	b.g.Reset()
 	b.opt.ZeroGrad()
-	out := b.m.Forward(b.x)
+	out := b.m.Forward(b.g.Const(b.x))
 	var loss *ag.Var
 	if b.tiny {
 		// micrograd's demo: max-margin loss plus 1e-4·Σp².
-		hinge := ag.Mean(ag.ReLU(ag.Sub(b.one, ag.Mul(b.y, out))), false)
+		one := b.g.Scalar(tensor.Float32, 1)
+		hinge := ag.Mean(ag.ReLU(ag.Sub(one, ag.Mul(b.g.Const(b.y), out))), false)
 		loss = ag.Add(hinge, nn.HalfL2(2e-4, b.params...))
 	} else {
 		loss = nn.SoftmaxCrossEntropy(out, b.labels)
@@ -195,9 +192,8 @@ func (b *trainBench) step() {
 
 // infer runs the forward pass without recording gradients.
 func (b *trainBench) infer() {
-	b.scope.Begin()
-	defer b.scope.End()
-	ag.NoGrad(func() { b.m.Forward(b.x) })
+	b.ig.Reset()
+	b.m.Forward(b.ig.Const(b.x))
 }
 
 // timeRounds runs f a few times to warm up, then in rounds of at least

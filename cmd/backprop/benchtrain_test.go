@@ -68,7 +68,6 @@ func BenchmarkTrainBench(b *testing.B) {
 			for b.Loop() {
 				tb.step()
 			}
-			tb.scope.Release()
 		})
 	}
 }

@@ -220,13 +220,10 @@ func fitCheckpointed(o *trainOptions, fs *flag.FlagSet, ck *train.Checkpoint, mo
 			return interrupted
 		}
 	}
-	var hist train.History
-	var err error
 	if o.detectAnomaly {
-		err = ag.DetectAnomaly(func() { hist, err = train.Run(model, tr, val, cfg) })
-	} else {
-		hist, err = train.Run(model, tr, val, cfg)
+		cfg.GraphFlags |= ag.DetectAnomaly
 	}
+	hist, err := train.Run(model, tr, val, cfg)
 	if err == nil && saveErr == nil {
 		saveErr = commit() // the end of the last epoch
 	}

@@ -54,12 +54,12 @@ func divFromScalarAVX512(dst *float32, x *float32, s float32, n int)
 //go:noescape
 func axpyAVX512(y *float32, x *float32, a float32, n int)
 
-// reluAVX512 sets dst[i] = x[i] if x[i] > 0, else 0, for i < n.
+// reluAVX512 sets dst[i] = 0 if x[i] ≤ 0, else x[i] (NaN included), for i < n.
 //
 //go:noescape
 func reluAVX512(dst *float32, x *float32, n int)
 
-// reluBackwardAVX512 sets dx[i] = dy[i] if y[i] > 0, else 0, for i < n.
+// reluBackwardAVX512 sets dx[i] = 0 if y[i] ≤ 0, else dy[i] (y[i] NaN included), for i < n.
 //
 //go:noescape
 func reluBackwardAVX512(dx *float32, y *float32, dy *float32, n int)
@@ -154,12 +154,12 @@ func divFromScalarAVX2(dst *float32, x *float32, s float32, n int)
 //go:noescape
 func axpyAVX2(y *float32, x *float32, a float32, n int)
 
-// reluAVX2 sets dst[i] = x[i] if x[i] > 0, else 0, for i < n.
+// reluAVX2 sets dst[i] = 0 if x[i] ≤ 0, else x[i] (NaN included), for i < n.
 //
 //go:noescape
 func reluAVX2(dst *float32, x *float32, n int)
 
-// reluBackwardAVX2 sets dx[i] = dy[i] if y[i] > 0, else 0, for i < n.
+// reluBackwardAVX2 sets dx[i] = 0 if y[i] ≤ 0, else dy[i] (y[i] NaN included), for i < n.
 //
 //go:noescape
 func reluBackwardAVX2(dx *float32, y *float32, dy *float32, n int)

@@ -23,9 +23,10 @@ type Variant struct {
 	DivFromScalar func(dst, x []float32, s float32)
 	// Axpy sets y[i] += a·x[i], the product rounded before the sum.
 	Axpy func(y []float32, a float32, x []float32)
-	// ReLU sets dst[i] = x[i] where x[i] > 0 and 0 elsewhere (NaN → 0).
+	// ReLU sets dst[i] = 0 where x[i] ≤ 0 and x[i] elsewhere (NaN stays NaN).
 	ReLU func(dst, x []float32)
-	// ReLUBackward sets dx[i] = dy[i] where y[i] > 0 and 0 elsewhere.
+	// ReLUBackward sets dx[i] = 0 where y[i] ≤ 0 and dy[i] elsewhere (also
+	// where y[i] is NaN).
 	ReLUBackward func(dx, y, dy []float32)
 	// Sum returns the sum of x.
 	Sum func(x []float32) float32
@@ -163,10 +164,11 @@ func DivFromScalar(dst, x []float32, s float32) { active.DivFromScalar(dst, x, s
 // Axpy sets y[i] += a·x[i].
 func Axpy(y []float32, a float32, x []float32) { active.Axpy(y, a, x) }
 
-// ReLU sets dst[i] = max(x[i], 0), with NaN giving 0.
+// ReLU sets dst[i] = max(x[i], 0), with NaN propagating as in PyTorch.
 func ReLU(dst, x []float32) { active.ReLU(dst, x) }
 
-// ReLUBackward sets dx[i] = dy[i] where y[i] > 0 and 0 elsewhere.
+// ReLUBackward sets dx[i] = 0 where y[i] ≤ 0 and dy[i] elsewhere: the
+// gradient passes where y is NaN, as in PyTorch.
 func ReLUBackward(dx, y, dy []float32) { active.ReLUBackward(dx, y, dy) }
 
 // Sum returns the sum of x.

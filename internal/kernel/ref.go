@@ -78,10 +78,10 @@ func refAxpy(y []float32, a float32, x []float32) {
 func refReLU(dst, x []float32) {
 	x = x[:len(dst)]
 	for i := range dst {
-		if x[i] > 0 {
-			dst[i] = x[i]
-		} else {
+		if x[i] <= 0 {
 			dst[i] = 0
+		} else {
+			dst[i] = x[i] // NaN too
 		}
 	}
 }
@@ -89,10 +89,10 @@ func refReLU(dst, x []float32) {
 func refReLUBackward(dx, y, dy []float32) {
 	y, dy = y[:len(dx)], dy[:len(dx)]
 	for i := range dx {
-		if y[i] > 0 {
-			dx[i] = dy[i]
-		} else {
+		if y[i] <= 0 {
 			dx[i] = 0
+		} else {
+			dx[i] = dy[i] // NaN y too
 		}
 	}
 }

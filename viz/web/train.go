@@ -164,14 +164,14 @@ func (s *session) predict() ([][]int, float64) {
 			pts = append(pts, float32(x), float32(y))
 		}
 	}
-	// Plain forward passes: the graph they record is dropped. ag.NoGrad
-	// would switch recording off for the whole process.
-	cls := tensor.ArgMax(s.model.Forward(ag.Const(tensor.FromSlice(pts, n*n, 2))).Value, 1)
+	// Forward passes that record nothing, in a graph of their own.
+	g := ag.NewGraph(ag.NoGrad)
+	cls := tensor.ArgMax(s.model.Forward(g.Const(tensor.FromSlice(pts, n*n, 2))).Value, 1)
 	grid := make([][]int, n)
 	for i := range n {
 		grid[i] = cls[i*n : (i+1)*n]
 	}
-	acc := float64(train.Correct(s.model.Forward(s.x).Value, s.y)) / float64(len(s.y))
+	acc := float64(train.Correct(s.model.Forward(g.Const(s.x.Value)).Value, s.y)) / float64(len(s.y))
 	if math.IsNaN(acc) {
 		acc = 0
 	}

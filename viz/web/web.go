@@ -259,8 +259,12 @@ func (h *Handler) buildGraph(ctx context.Context, req *GraphRequest) (resp *Grap
 	if y.Value.Len() != 1 {
 		return nil, fmt.Errorf("output has shape %v, not a scalar; wrap it in sum(...)", y.Shape())
 	}
+	// The engine runs the backward pass and reports every gate it runs;
+	// the page steps through these reports in the same order.
+	var visits []visit
 	if y.RequiresGrad() {
-		ag.Backward(y, ag.KeepGraph())
+		sums := map[*ag.Var]*tensor.Tensor{}
+		ag.Backward(y, ag.KeepGraph(), ag.Trace(func(v ag.Visit) { visits = append(visits, record(v, sums)) }))
 	}
 	g, err := viz.Build(y, &viz.Options{Names: names, MaxGates: MaxGates})
 	if err != nil {
@@ -286,7 +290,7 @@ func (h *Handler) buildGraph(ctx context.Context, req *GraphRequest) (resp *Grap
 		}
 		resp.Nodes = append(resp.Nodes, gn)
 	}
-	resp.Steps = steps(g)
+	resp.Steps = steps(g, visits)
 	return resp, nil
 }
 
@@ -299,59 +303,65 @@ func gradOf(v *ag.Var) *tensor.Tensor {
 	return v.Grad
 }
 
+// A visit is what the page shows of one gate of the backward pass, as the
+// engine reported it (ag.Trace).
+type visit struct {
+	v                         *ag.Var
+	upstream                  string
+	local, product, gradSoFar []string
+}
+
+// record formats a gate the engine has just run backward: the upstream
+// gradient, what it sent to each input, the gate's local gradients (its
+// backward pass applied to ones) and each input's gradient summed so far,
+// one contribution after the other (sums holds the running sums), so that
+// a fan-out shows the second contribution adding to the first.
+func record(v ag.Visit, sums map[*ag.Var]*tensor.Tensor) visit {
+	r := visit{v: v.Var, upstream: viz.Format(v.Var.Grad)}
+	for i, in := range v.Var.Inputs() {
+		var p *tensor.Tensor
+		if i < len(v.Grads) && v.Grads[i] != nil {
+			p = v.Grads[i]
+			if sums[in] == nil {
+				sums[in] = p.Clone()
+			} else {
+				sums[in] = tensor.Add(sums[in], p)
+			}
+		}
+		r.product = append(r.product, viz.Format(p))
+		sofar := sums[in]
+		if p == nil {
+			sofar = nil
+		}
+		r.gradSoFar = append(r.gradSoFar, viz.Format(sofar))
+	}
+	// After the formatting: running the gate again may reuse the storage
+	// its gradients came in.
+	for i, l := range ag.LocalGradients(v.Var) {
+		if i < len(v.Grads) && v.Grads[i] == nil {
+			l = nil
+		}
+		r.local = append(r.local, viz.Format(l))
+	}
+	return r
+}
+
 // steps lists the forward pass, gate by gate in topological order, then
-// the backward pass in reverse, replaying each gate's Backward so that
-// the page can show the local gradients and the sums as they build up.
-func steps(g *viz.Graph) []Step {
+// the backward pass in the order the engine ran it.
+func steps(g *viz.Graph, visits []visit) []Step {
 	var out []Step
+	id := map[*ag.Var]string{}
 	for _, n := range g.Nodes {
+		id[n.Var] = n.ID
 		if n.Kind == viz.Op {
 			out = append(out, Step{Pass: "forward", Node: n.ID, Value: viz.Format(n.Var.Value)})
 		}
 	}
-	sofar := map[*ag.Var]*tensor.Tensor{}
-	for i := len(g.Nodes) - 1; i >= 0; i-- {
-		n := g.Nodes[i]
-		if n.Kind != viz.Op || n.Var.Grad == nil {
-			continue
-		}
-		ins := n.Var.Inputs()
-		need := make([]bool, len(ins))
-		for j, in := range ins {
-			need[j] = in.RequiresGrad()
-		}
-		ones := tensor.Ones(n.Var.DType(), n.Var.Shape()...)
-		local := n.Var.Gate().Backward(ones, need)
-		prod := n.Var.Gate().Backward(n.Var.Grad, need)
-		s := Step{Pass: "backward", Node: n.ID, Upstream: viz.Format(n.Var.Grad)}
-		for j, in := range ins {
-			var l, p *tensor.Tensor
-			if j < len(local) && need[j] {
-				l, p = reduce(local[j], in), reduce(prod[j], in)
-			}
-			if p != nil {
-				if sofar[in] == nil {
-					sofar[in] = p.Clone()
-				} else {
-					sofar[in] = tensor.Add(sofar[in], p)
-				}
-			}
-			s.Local = append(s.Local, viz.Format(l))
-			s.Product = append(s.Product, viz.Format(p))
-			s.GradSoFar = append(s.GradSoFar, viz.Format(sofar[in]))
-		}
-		out = append(out, s)
+	for _, v := range visits {
+		out = append(out, Step{Pass: "backward", Node: id[v.v], Upstream: v.upstream,
+			Local: v.local, Product: v.product, GradSoFar: v.gradSoFar})
 	}
 	return out
-}
-
-// reduce sums a gradient back to the shape of the input it is for, as the
-// engine does where an input was broadcast.
-func reduce(t *tensor.Tensor, in *ag.Var) *tensor.Tensor {
-	if t == nil || tensor.SameShape(t.Shape(), in.Shape()) {
-		return t
-	}
-	return tensor.ReduceTo(tensor.New(t.DType(), in.Shape()...), t)
 }
 
 // newID returns a random session identifier.

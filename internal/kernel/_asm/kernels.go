@@ -81,24 +81,31 @@ func kernels() []*kernel {
 		},
 	})
 	ks = append(ks, &kernel{
-		name: "relu", doc: "sets dst[i] = x[i] if x[i] > 0, else 0, for i < n.",
+		name: "relu", doc: "sets dst[i] = 0 if x[i] ≤ 0, else x[i] (NaN included), for i < n.",
 		args:   append(ptrs("dst", "x"), n),
 		unroll: both(4, 4), dst: "dst", inputs: []string{"x"},
 		body: func(g *gen, in []string, out string, _ []string, _ int) {
-			g.ins("VMAXPS", out, in[0], c("Zero")) // x > 0 ? x : 0, NaN → 0
+			// Not x ≤ 0 (true for NaN): keep x, so that NaN propagates.
+			if g.isa == avx512 {
+				g.ins("VCMPPS", "K2", in[0], c("Zero"), fmt.Sprintf("$%d", cmpNLE))
+				g.p("\tVMOVAPS.Z %s, K2, %s", in[0], out)
+				return
+			}
+			g.ins("VCMPPS", out, in[0], c("Zero"), fmt.Sprintf("$%d", cmpNLE))
+			g.ins("VANDPS", out, out, in[0])
 		},
 	})
 	ks = append(ks, &kernel{
-		name: "reluBackward", doc: "sets dx[i] = dy[i] if y[i] > 0, else 0, for i < n.",
+		name: "reluBackward", doc: "sets dx[i] = 0 if y[i] ≤ 0, else dy[i] (y[i] NaN included), for i < n.",
 		args:   append(ptrs("dx", "y", "dy"), n),
 		unroll: both(4, 4), dst: "dx", inputs: []string{"y", "dy"},
 		body: func(g *gen, in []string, out string, _ []string, _ int) {
 			if g.isa == avx512 {
-				g.ins("VCMPPS", "K2", in[0], c("Zero"), fmt.Sprintf("$%d", cmpGT))
+				g.ins("VCMPPS", "K2", in[0], c("Zero"), fmt.Sprintf("$%d", cmpNLE))
 				g.p("\tVMOVAPS.Z %s, K2, %s", in[1], out)
 				return
 			}
-			g.ins("VCMPPS", out, in[0], c("Zero"), fmt.Sprintf("$%d", cmpGT))
+			g.ins("VCMPPS", out, in[0], c("Zero"), fmt.Sprintf("$%d", cmpNLE))
 			g.ins("VANDPS", out, out, in[1])
 		},
 	})

@@ -387,8 +387,9 @@ func (g *gen) sel(dst, src, x, k string, pred int, m string) {
 }
 
 const (
-	cmpLT = 0x11 // LT_OQ
-	cmpGT = 0x1e // GT_OQ
+	cmpLT  = 0x11 // LT_OQ
+	cmpGT  = 0x1e // GT_OQ
+	cmpNLE = 0x16 // NLE_UQ: not ≤, true for NaN
 )
 
 func goParams(k *kernel) string {

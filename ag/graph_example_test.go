@@ -7,26 +7,24 @@ import (
 	"backprop/tensor"
 )
 
-// A training loop in a Scope: each Begin recycles the previous step's
+// A training loop in a Graph: each Reset recycles the previous step's
 // graph, so the loop allocates nothing once it has run a step. The loss is
-// read before the next Begin; the parameter and its gradient are not the
-// scope's and live on.
-func ExampleScope() {
+// read before the next Reset; the parameters and their gradients are not
+// the graph's and live on.
+func ExampleGraph() {
 	w := ag.Param(tensor.FromSlice([]float64{1, -2}, 1, 2))
 	b := ag.Param(tensor.FromSlice([]float64{0.5}))
-	x := ag.Const(tensor.FromSlice([]float64{3, 1, -1, 2}, 2, 2))
-	var s ag.Scope
-	defer s.Discard()
+	batch := tensor.FromSlice([]float64{3, 1, -1, 2}, 2, 2)
+	g := ag.NewGraph()
 	for step := range 3 {
-		s.Begin()
+		g.Reset()
 		ag.ZeroGrad(w, b)
-		y := ag.Linear(x, w, b) // [2 1]
+		y := ag.Linear(g.Const(batch), w, b) // [2 1]
 		loss := ag.Sum(ag.Mul(y, y), false)
 		ag.Backward(loss)
-		for i, g := range w.Grad.Values() { // plain gradient descent
-			w.Value.SetFlat(i, w.Value.Flat(i)-0.05*g)
+		for i, gr := range w.Grad.Values() { // plain gradient descent
+			w.Value.SetFlat(i, w.Value.Flat(i)-0.05*gr)
 		}
-		s.End()
 		fmt.Printf("step %d: loss %.4f\n", step, loss.Item())
 	}
 	// Output:
