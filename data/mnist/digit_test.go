@@ -128,8 +128,8 @@ func TestResample(t *testing.T) {
 // half a pixel of (14, 14).
 func TestFromImageGeometry(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for i := range 200 {
-		w, h := 30+rng.IntN(500), 30+rng.IntN(500)
+	for i := range 100 {
+		w, h := 30+rng.IntN(300), 30+rng.IntN(300)
 		s := 4 + rng.IntN(min(w, h/2)-3)
 		x, y := rng.IntN(w-s+1), rng.IntN(h-2*s+1)
 		img := stroke(w, h, x, y, s, color.White, color.Black)

@@ -54,10 +54,13 @@ var (
 )
 
 // trained returns a model of MNIST (a 784-128-10 MLP trained for one
-// epoch on the 60,000 training digits, or the -model file) and the raw
-// test set.
+// epoch on the 60,000 training digits, or the -model file given as
+// "go test -args -model FILE") and the raw test set.
 func trained(t *testing.T) (classifier, *data.Dataset) {
 	t.Helper()
+	if raceDetector {
+		t.Skip("an accuracy measurement on one goroutine: ten times slower under the race detector, which has nothing to watch in it")
+	}
 	modelOnce.Do(func() {
 		var tr *data.Dataset
 		if tr, testSet, modelErr = mnist.Load(""); modelErr != nil {
