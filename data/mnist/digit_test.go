@@ -154,6 +154,15 @@ func TestFromImageTranslation(t *testing.T) {
 	if d := maxDiff(alone, corner); d != 0 {
 		t.Errorf("the same figure in a corner of a large canvas differs by %v", d)
 	}
+	// A sub-image, whose bounds do not start at (0, 0), in gray and in colour.
+	big := stroke(800, 600, 770, 2, 15, color.White, color.Black)
+	gray := image.NewGray(big.Bounds())
+	draw.Draw(gray, gray.Bounds(), big, image.Point{}, draw.Src)
+	for _, sub := range []image.Image{big.SubImage(image.Rect(760, 0, 800, 60)), gray.SubImage(image.Rect(760, 0, 800, 60))} {
+		if d := maxDiff(alone, fromImage(t, sub)); d != 0 {
+			t.Errorf("a %T sub-image differs by %v", sub, d)
+		}
+	}
 	// Faint noise far away (below InkThreshold) does not widen the crop.
 	noisy := stroke(800, 600, 770, 2, 15, color.White, color.Black)
 	for i := range 300 {
