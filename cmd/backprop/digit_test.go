@@ -3,14 +3,23 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
-	"image/gif"
-	"image/jpeg"
 	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"backprop/data"
+	"backprop/data/mnist"
+	"backprop/nn"
+	"backprop/tensor"
+	"backprop/train"
 )
 
 // pngBytes encodes a w×h gray image with a diagonal stroke.
@@ -34,62 +43,98 @@ func withIHDR(p []byte, w, h uint32) []byte {
 	return p
 }
 
-func TestDecodeDigitChecks(t *testing.T) {
-	var gifb, jpgb bytes.Buffer
-	img := image.NewGray(image.Rect(0, 0, 30, 20))
-	gif.Encode(&gifb, img, nil)
-	jpeg.Encode(&jpgb, img, nil)
-	for _, ok := range [][]byte{pngBytes(28, 28), pngBytes(1, 1), pngBytes(300, 7), gifb.Bytes(), jpgb.Bytes()} {
-		if x, err := decodeDigit(ok, "d"); err != nil || x.Len() != 784 {
-			t.Errorf("a good image: %v", err)
-		}
+// libraryPrediction classifies the image file at path with the model file
+// through the library (mnist.ReadImageFile, mnist.FromImage, the stored
+// standardisation, train.Probabilities), as predict should.
+func libraryPrediction(t *testing.T, model, path string) prediction {
+	t.Helper()
+	m, meta, err := train.LoadModel(model)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		in   []byte
-		want string
-	}{
-		{[]byte("not an image"), "d: image: unknown format (want a PNG, JPEG or GIF image)"},
-		{withIHDR(pngBytes(28, 28), 100000, 100000), "d: 100000×100000 pixels: too large (at most 8192 a side and 16777216 in all)"},
-		{withIHDR(pngBytes(28, 28), 8000, 8000), "d: 8000×8000 pixels: too large (at most 8192 a side and 16777216 in all)"},
-		{withIHDR(pngBytes(28, 28), 0, 5), "d: png: invalid format: non-positive dimension (want a PNG, JPEG or GIF image)"},
-		{pngBytes(28, 28)[:60], "d: png: invalid format: unexpected EOF"},
-	} {
-		_, err := decodeDigit(c.in, "d")
-		if err == nil || err.Error() != c.want {
-			t.Errorf("got %v\nwant %s", err, c.want)
-		}
+	img, err := mnist.ReadImageFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
+	x, err := mnist.FromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := data.New(x, []int{0}, 0)
+	ds.Standardize(meta.Mean, meta.Std)
+	probs := train.Probabilities(m, ds.X)
+	p, best := probs.Values(), tensor.ArgMax(probs, 1)[0]
+	return prediction{path, best, p[best], p}
 }
 
-// FuzzDecodeDigit feeds predict's image path arbitrary bytes: it must
-// return a 784-pixel digit in [0, 1] or an error naming the file, never
-// panic or allocate without bound.
-func FuzzDecodeDigit(f *testing.F) {
-	f.Add(pngBytes(28, 28))
-	f.Add(pngBytes(3, 90))
-	f.Add(withIHDR(pngBytes(28, 28), 1<<30, 1<<30))
-	var g bytes.Buffer
-	gif.Encode(&g, image.NewPaletted(image.Rect(0, 0, 5, 5), color.Palette{color.Black, color.White}), nil)
-	f.Add(g.Bytes())
-	var j bytes.Buffer
-	jpeg.Encode(&j, image.NewGray(image.Rect(0, 0, 16, 16)), nil)
-	f.Add(j.Bytes())
-	f.Add([]byte("\x89PNG\r\n\x1a\n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		x, err := decodeDigit(b, "fuzz.png")
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "fuzz.png: ") {
-				t.Fatalf("error %q does not name the file", err)
+func (p prediction) line() string {
+	return fmt.Sprintf("%s: class %d, probability %.4f\n", p.File, p.Class, p.Probability)
+}
+
+// predict takes several images, prints one line for each in order, names
+// every image it cannot read on standard error and still classifies the
+// others.
+func TestPredictImages(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	spec := nn.Spec{Sizes: []int{784, 16, 10}}
+	if err := train.SaveModel(model, nn.MLP(spec, rand.New(rand.NewPCG(1, 1))), train.Meta{Spec: spec, Mean: 0.13, Std: 0.31}); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := write("a.png", pngBytes(40, 60))
+	b := write("b.png", pngBytes(300, 200))
+	blank := write("blank.png", pngBytes(1, 1)) // one white pixel: all border
+	text := write("notes.txt", []byte("not an image"))
+	missing := filepath.Join(dir, "missing.png")
+	pa, pb := libraryPrediction(t, model, a), libraryPrediction(t, model, b)
+
+	for _, c := range []struct {
+		args           []string
+		code           int
+		stdout, stderr string
+	}{
+		{[]string{a}, 0, pa.line(), ""},
+		{[]string{a, b, a}, 0, pa.line() + pb.line() + pa.line(), ""},
+		{[]string{missing, a, blank, text, b}, 2, pa.line() + pb.line(),
+			"backprop predict: open " + missing + ": no such file or directory\n" +
+				"backprop predict: " + blank + ": no digit in the image: it is all one shade\n" +
+				"backprop predict: " + text + ": image: unknown format (want a PNG, JPEG or GIF image)\n"},
+		{[]string{blank, dir}, 2, "",
+			"backprop predict: " + blank + ": no digit in the image: it is all one shade\n" +
+				"backprop predict: " + dir + ": read " + dir + ": is a directory\n"},
+	} {
+		code, stdout, stderr := runArgs(append([]string{"predict", "--model", model}, c.args...)...)
+		if code != c.code || stdout != c.stdout || stderr != c.stderr {
+			t.Errorf("predict %q: exit %d, stdout\n%s\nstderr\n%s\nwant exit %d, stdout\n%s\nstderr\n%s", c.args, code, stdout, stderr, c.code, c.stdout, c.stderr)
+		}
+	}
+
+	// --json: one object per line, in order, the same numbers.
+	code, stdout, stderr := runArgs("predict", "--json", "--model", model, b, text, a)
+	lines := strings.Split(stdout, "\n")
+	if code != 2 || len(lines) != 3 || lines[2] != "" || stderr != "backprop predict: "+text+": image: unknown format (want a PNG, JPEG or GIF image)\n" {
+		t.Fatalf("predict --json: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for i, want := range []prediction{pb, pa} {
+		var got prediction
+		if err := json.Unmarshal([]byte(lines[i]), &got); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if !strings.HasPrefix(lines[i], `{"file":`) || got.File != want.File || got.Class != want.Class || got.Probability != want.Probability ||
+			len(got.Probabilities) != 10 || got.Probabilities[got.Class] != got.Probability {
+			t.Errorf("line %d: %s\nwant %+v", i+1, lines[i], want)
+		}
+		for k, v := range got.Probabilities {
+			if v > got.Probability || float32(v) != float32(want.Probabilities[k]) {
+				t.Errorf("line %d: probability %d is %v, want %v", i+1, k, v, want.Probabilities[k])
 			}
-			return
 		}
-		if x.Len() != 784 {
-			t.Fatalf("%d pixels", x.Len())
-		}
-		for i, v := range x.Float32s() {
-			if !(v >= 0 && v <= 1) {
-				t.Fatalf("pixel %d is %v", i, v)
-			}
-		}
-	})
+	}
 }

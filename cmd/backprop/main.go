@@ -9,7 +9,7 @@
 //	grad   evaluate an expression and its gradient with respect to each variable
 //	train  train a neural network on MNIST or the spiral data set
 //	eval   measure a saved model on its test set
-//	predict classify an image with a saved model
+//	predict classify images of digits with a saved model
 //	bench  measure the speed of a kernel or a training step (gemm, train)
 //	serve  a local web page that draws graphs and steps through backprop
 //	help   print this list, or the usage of one command
@@ -38,7 +38,7 @@ var commands = []command{
 	{name: "grad", summary: "evaluate an expression and its gradient with respect to each variable", usage: gradUsage, run: runGrad},
 	{name: "train", summary: "train a neural network on MNIST or the spiral data set", usage: trainUsage, run: runTrain},
 	{name: "eval", summary: "measure a saved model on its test set", usage: evalUsage, run: runEval},
-	{name: "predict", summary: "classify an image with a saved model", usage: predictUsage, run: runPredict},
+	{name: "predict", summary: "classify images of digits with a saved model", usage: predictUsage, run: runPredict},
 	{name: "bench", summary: "measure the speed of a kernel or a training step (gemm, train)", usage: benchUsage, run: runBench},
 	{name: "serve", summary: "a local web page that draws graphs and steps through backprop", usage: serveUsage, run: runServe},
 }

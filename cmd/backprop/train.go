@@ -5,9 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	_ "image/gif" // image formats predict can read
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -26,6 +23,7 @@ import (
 	"backprop/data/mnist"
 	"backprop/nn"
 	"backprop/optim"
+	"backprop/tensor"
 	"backprop/train"
 )
 
@@ -104,14 +102,27 @@ digits, from --data DIR if given; for the spiral, the fresh sample train
 tested on). --json prints {"accuracy": A, "loss": L, "samples": N}.
 `
 
-const predictUsage = `usage: backprop predict --model FILE [--json] IMAGE
+const predictUsage = `usage: backprop predict --model FILE [--json] IMAGE...
 
-Predict classifies one image with a model of 784 inputs saved by
-"backprop train". IMAGE is a PNG, JPEG or GIF of any size: it is turned to
-grayscale, inverted if its border is light (MNIST digits are light on
-dark), scaled to 28×28 and normalized as in training. It prints the class
-and the probability of every class; --json prints
-{"class": C, "probabilities": [...]}.
+Predict classifies images of handwritten or printed digits with a model of
+784 inputs saved by "backprop train". Each IMAGE is a PNG, JPEG or GIF of
+any size (at most 8192 pixels a side and 32 MB), dark ink on a light
+background or light on dark, opaque or on a transparent background. It is
+read as MNIST made its digits: the ink is cropped, fitted into 20×20
+pixels keeping its aspect ratio, centred by its centre of mass in 28×28,
+and standardized as in training.
+
+It prints one line per image, in the order given:
+
+	FILE: class C, probability P
+
+--json prints one JSON object per line instead:
+
+	{"file": "FILE", "class": C, "probability": P, "probabilities": [10 numbers]}
+
+An image that cannot be read (a missing file, another format, one with no
+ink) gets one line on standard error naming it; the other images are still
+classified, and the exit status is 2.
 `
 
 // flagError formats an error about a flag's value.
@@ -627,6 +638,14 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// prediction is a line of predict --json.
+type prediction struct {
+	File          string    `json:"file"`
+	Class         int       `json:"class"`
+	Probability   float64   `json:"probability"`
+	Probabilities []float64 `json:"probabilities"`
+}
+
 func runPredict(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	model := fs.String("model", "", "")
@@ -642,37 +661,44 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if *model == "" {
 		return fail("--model FILE is required")
 	}
-	if len(pos) != 1 {
-		return fail("want one IMAGE argument, got %d", len(pos))
+	if len(pos) == 0 {
+		return fail("want at least one IMAGE argument")
 	}
 	m, meta, err := train.LoadModel(*model)
 	if err != nil {
 		return fail("%v", err)
 	}
-	if meta.Spec.Sizes[0] != 28*28 {
+	if meta.Spec.Sizes[0] != mnist.Side*mnist.Side {
 		return fail("%s: the model takes %d inputs, not a 28×28 image", *model, meta.Spec.Sizes[0])
 	}
-	x, err := readDigit(pos[0])
-	if err != nil {
-		return fail("%v", err)
-	}
-	ds := data.New(x, []int{0}, 0)
-	ds.Standardize(meta.Mean, meta.Std)
-	p := train.Probabilities(m, ds.X).Values()
-	best := 0
-	for i, v := range p {
-		if v > p[best] {
-			best = i
+	// Read every image, then classify the good ones in one batch.
+	var names []string
+	var rows []*tensor.Tensor
+	for _, path := range pos {
+		x, err := readDigit(path)
+		if err != nil {
+			code = fail("%v", err)
+			continue
 		}
+		names, rows = append(names, path), append(rows, x)
 	}
-	if *jsonOut {
-		out, _ := json.Marshal(map[string]any{"class": best, "probabilities": p})
-		fmt.Fprintf(stdout, "%s\n", out)
-		return 0
+	if len(rows) == 0 {
+		return code
 	}
-	fmt.Fprintf(stdout, "class %d\n", best)
-	for i, v := range p {
-		fmt.Fprintf(stdout, "%d: %.4f\n", i, v)
+	ds := data.New(tensor.Concat(0, rows...), make([]int, len(rows)), 0)
+	ds.Standardize(meta.Mean, meta.Std)
+	probs := train.Probabilities(m, ds.X)
+	for i, best := range tensor.ArgMax(probs, 1) {
+		p := make([]float64, probs.Dim(1))
+		for k := range p {
+			p[k] = probs.At(i, k)
+		}
+		if *jsonOut {
+			out, _ := json.Marshal(prediction{names[i], best, p[best], p})
+			fmt.Fprintf(stdout, "%s\n", out)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: class %d, probability %.4f\n", names[i], best, p[best])
 	}
-	return 0
+	return code
 }

