@@ -51,8 +51,7 @@ type Graph struct {
 	cur   int
 	next  int // the next free Var of slabs[cur]
 	pools []gatePoolRef
-	last  int // the pool used last, tried first
-	seq   uint64
+	last  int    // the pool used last, tried first
 	work  []*Var // Backward's work list, kept between steps
 }
 
