@@ -15,6 +15,12 @@
 // uncompressed stream, such as
 //
 //	mnist: train-images-idx3-ubyte.gz: offset 0: bad magic 0x1f8b0803
+//
+// A header's dimensions are outside input too: LoadSet and Load weigh
+// what a set needs against a memory limit (MaxMemory; the memory
+// available by default) from the headers alone, before any data is read,
+// so that a small gzip file that expands to gigabytes is refused. Stat
+// reads the header alone, to size a network before loading the data.
 package mnist
 
 // The blank import makes GoMNIST a real dependency: building this package
