@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // systemAvailable returns MemAvailable of /proc/meminfo, lowered to the
-// room left in the process's cgroup, if it can read them.
+// room left in the process's cgroup and below its resource limits, if it
+// can read them.
 func systemAvailable() (int64, bool) {
 	avail, ok := meminfoAvailable()
 	if !ok {
@@ -19,7 +21,56 @@ func systemAvailable() (int64, bool) {
 	if room, ok := cgroupRoom(); ok {
 		avail = min(avail, room)
 	}
+	if room, ok := rlimitRoom(); ok {
+		avail = min(avail, room)
+	}
 	return avail, true
+}
+
+// rlimitRoom returns what is left below the process's limits on its
+// address space (ulimit -v, counted against VmSize) and its data
+// (ulimit -d, against VmData, which Go's heap is part of), where either
+// is set.
+func rlimitRoom() (int64, bool) {
+	room, found := int64(0), false
+	for _, l := range []struct {
+		resource int
+		field    string
+	}{{syscall.RLIMIT_AS, "VmSize"}, {syscall.RLIMIT_DATA, "VmData"}} {
+		var r syscall.Rlimit
+		if syscall.Getrlimit(l.resource, &r) != nil || r.Cur >= 1<<62 { // RLIM_INFINITY is all ones
+			continue
+		}
+		used, ok := statusBytes(l.field)
+		if !ok {
+			continue
+		}
+		if rr := max(int64(r.Cur)-used, 0); !found || rr < room {
+			room, found = rr, true
+		}
+	}
+	return room, found
+}
+
+// statusBytes reads a field in kB of /proc/self/status, such as VmSize.
+func statusBytes(field string) (int64, bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		name, rest, ok := strings.Cut(line, ":")
+		if !ok || name != field {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, false
+		}
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		return Mul(n, 1024), err == nil
+	}
+	return 0, false
 }
 
 // meminfoAvailable reads MemAvailable from /proc/meminfo; kernels older

@@ -18,8 +18,10 @@ const Fallback int64 = 4 << 30
 // Available returns the memory, in bytes, that the process can still take
 // without pushing the machine into swap or the out-of-memory killer. On
 // Linux that is MemAvailable of /proc/meminfo, lowered to what is left
-// below the limit of the process's cgroup (memory.max less memory.current,
-// cgroup v2) when there is one; elsewhere it is Fallback. Where Go's own
+// below the limit of the process's cgroup (memory.max less
+// memory.current, or v1's limit_in_bytes less usage_in_bytes) and below
+// its resource limits (ulimit -v and -d) where they are set; elsewhere it
+// is Fallback. Where Go's own
 // memory limit (GOMEMLIMIT, debug.SetMemoryLimit) is set lower, what is
 // left below that counts instead. The result is at least 1.
 func Available() int64 {
