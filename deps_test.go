@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"optim":             {"ag", "tensor", "internal/kernel"},
 	"train":             {"data", "nn", "optim", "ag", "tensor", "internal/memory"},
 	"interop":           {},
-	"cmd/backprop":      {"viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "github.com/schollz/progressbar/v3"},
+	"cmd/backprop":      {"viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "internal/memory", "github.com/schollz/progressbar/v3"},
 	"internal/kernel":   {"golang.org/x/sys/cpu"},
 	"internal/gemm":     {"internal/kernel", "internal/parallel", "golang.org/x/sys/cpu"},
 	"internal/parallel": {},
