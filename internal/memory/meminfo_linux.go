@@ -18,7 +18,7 @@ func systemAvailable() (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	if room, ok := cgroupRoom(); ok {
+	if room, ok := cgroupRoom("/sys/fs/cgroup", "/proc/self/cgroup"); ok {
 		avail = min(avail, room)
 	}
 	if room, ok := rlimitRoom(); ok {
@@ -80,6 +80,11 @@ func meminfoAvailable() (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
+	return parseMeminfo(b)
+}
+
+// parseMeminfo reads the memory available from the text of /proc/meminfo.
+func parseMeminfo(b []byte) (int64, bool) {
 	fields := map[string]int64{}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
@@ -113,10 +118,12 @@ func meminfoAvailable() (int64, bool) {
 // cgroupRoom returns the memory left below the limit of the process's
 // cgroup: memory.max less memory.current (cgroup v2), or
 // memory.limit_in_bytes less memory.usage_in_bytes (v1), the smallest of
-// the process's own cgroup and the root that a container sees.
-func cgroupRoom() (int64, bool) {
+// the process's own cgroup and the root that a container sees. root is
+// where the cgroup file systems are mounted, self the process's
+// /proc/self/cgroup.
+func cgroupRoom(root, self string) (int64, bool) {
 	var v2, v1 string // the process's cgroup paths
-	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil {
+	if b, err := os.ReadFile(self); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			parts := strings.SplitN(line, ":", 3)
 			if len(parts) != 3 {
@@ -142,10 +149,10 @@ func cgroupRoom() (int64, bool) {
 			room, found = r, true
 		}
 	}
-	for _, dir := range []string{"/sys/fs/cgroup", filepath.Join("/sys/fs/cgroup", v2)} {
+	for _, dir := range []string{root, filepath.Join(root, v2)} {
 		try(dir, "memory.max", "memory.current")
 	}
-	for _, dir := range []string{"/sys/fs/cgroup/memory", filepath.Join("/sys/fs/cgroup/memory", v1)} {
+	for _, dir := range []string{filepath.Join(root, "memory"), filepath.Join(root, "memory", v1)} {
 		try(dir, "memory.limit_in_bytes", "memory.usage_in_bytes")
 	}
 	return room, found
