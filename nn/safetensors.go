@@ -93,9 +93,9 @@ func headerCRC(lenBytes, h []byte, at int) uint32 {
 // available.
 type MaxMemory int64
 
-// Limit returns the limit that the optional arguments limit give: the
+// limitOf returns the limit that the optional arguments limit give: the
 // last one, or 0 (the memory available) if there is none.
-func Limit(limit []MaxMemory) int64 {
+func limitOf(limit []MaxMemory) int64 {
 	if len(limit) == 0 {
 		return 0
 	}
@@ -246,7 +246,7 @@ func ReadSafetensors(r io.Reader, name string, limit ...MaxMemory) (*State, erro
 	}
 	// The header is held about three times over while it is parsed: its
 	// bytes, the raw JSON of every entry and the metadata's strings.
-	budget := memory.NewBudget(Limit(limit))
+	budget := memory.NewBudget(limitOf(limit))
 	if err := budget.Check(fmt.Sprintf("a header of %d bytes", hlen), memory.Mul(3, int64(hlen))); err != nil {
 		return fail(0, "%v", err)
 	}

@@ -95,7 +95,7 @@ func LoadModel(path string, limit ...nn.MaxMemory) (*nn.Sequential, Meta, error)
 		}
 		st.Names = slices.DeleteFunc(st.Names, func(n string) bool { return strings.HasPrefix(n, optPrefix) })
 	}
-	if err := checkSpec(st, meta.Spec, path, nn.Limit(limit)); err != nil {
+	if err := checkSpec(st, meta.Spec, path, limitOf(limit)); err != nil {
 		return nil, meta, err
 	}
 	// The initial weights are overwritten: any seed will do.

@@ -5,6 +5,15 @@ import (
 	"backprop/nn"
 )
 
+// limitOf returns the limit that the optional arguments limit give: the
+// last one, or 0 (the memory available) if there is none.
+func limitOf(limit []nn.MaxMemory) int64 {
+	if len(limit) == 0 {
+		return 0
+	}
+	return int64(limit[len(limit)-1])
+}
+
 // EvalBatch is the batch size of the evaluation on the validation set
 // after every epoch of Run.
 const EvalBatch = 1000

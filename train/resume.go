@@ -182,7 +182,7 @@ func ReadCheckpoint(path string, limit ...nn.MaxMemory) (*Checkpoint, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return readCheckpoint(f, path, nn.Limit(limit))
+	return readCheckpoint(f, path, limitOf(limit))
 }
 
 // readCheckpoint is ReadCheckpoint from r, which holds the file path.
