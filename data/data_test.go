@@ -135,3 +135,14 @@ func TestSpiral(t *testing.T) {
 		t.Errorf("radii %v %v, label %d", r(0), r(99), a.Y[150])
 	}
 }
+
+func TestBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	ds := Spiral(rng, 100, 3)
+	if got, want := Bytes(ds.Len(), ds.Features()), int64(ds.X.Len()*4+len(ds.Y)*8); got != want {
+		t.Errorf("Bytes(%d, %d) = %d, the spiral holds %d", ds.Len(), ds.Features(), got, want)
+	}
+	if got := Bytes(1<<62, 2); got != math.MaxInt64 {
+		t.Errorf("Bytes(2⁶², 2) = %d, want math.MaxInt64", got)
+	}
+}

@@ -7,7 +7,12 @@
 // names its parameters the way PyTorch's state_dict does: a Sequential of
 // Linear, ReLU, Linear has parameters "0.weight", "0.bias", "2.weight" and
 // "2.bias", weights stored out×in. WriteSafetensors and ReadSafetensors
-// store them in the safetensors format that PyTorch and Hugging Face use.
+// store them in the safetensors format that PyTorch and Hugging Face use,
+// with checksums of the header and of the data that reading verifies; a
+// file is outside input, so ReadSafetensors also weighs what its tensors
+// need against a memory limit (MaxMemory) before reading them, and
+// Spec.Params, NumParams and Activations give the size of a network from
+// its architecture without building it.
 //
 // The gates this package adds — ELU, Maxout, the multiclass hinge loss and
 // binary cross-entropy with logits — are ordinary user-defined gates

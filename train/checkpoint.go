@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"backprop/internal/memory"
 	"backprop/nn"
 )
 
@@ -62,16 +63,23 @@ func (meta Meta) metadata() map[string]string {
 }
 
 // LoadModel reads a model saved by SaveModel (or by the PyTorch script in
-// interop/, or the model in a checkpoint of WriteCheckpoint), builds the network its architecture describes and loads the
-// weights. Errors name the file.
-func LoadModel(path string) (*nn.Sequential, Meta, error) {
+// interop/, or the model in a checkpoint of WriteCheckpoint), builds the
+// network its architecture describes and loads the weights. Errors name
+// the file.
+//
+// The file is outside input: its tensors are weighed against the limit
+// (the optional nn.MaxMemory; the memory available without it) before
+// they are read, and its architecture before the network is built, then
+// compared with the tensors, so that a small file claiming huge layers
+// is refused with an error rather than exhausting the memory.
+func LoadModel(path string, limit ...nn.MaxMemory) (*nn.Sequential, Meta, error) {
 	var meta Meta
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, meta, err
 	}
 	defer f.Close()
-	st, err := nn.ReadSafetensors(f, path)
+	st, err := nn.ReadSafetensors(f, path, limit...)
 	if err != nil {
 		return nil, meta, err
 	}
@@ -87,6 +95,9 @@ func LoadModel(path string) (*nn.Sequential, Meta, error) {
 		}
 		st.Names = slices.DeleteFunc(st.Names, func(n string) bool { return strings.HasPrefix(n, optPrefix) })
 	}
+	if err := checkSpec(st, meta.Spec, path, limitOf(limit)); err != nil {
+		return nil, meta, err
+	}
 	// The initial weights are overwritten: any seed will do.
 	m := nn.MLP(meta.Spec, rand.New(rand.NewPCG(0, 0)))
 	if err := st.Load(m); err != nil {
@@ -94,6 +105,19 @@ func LoadModel(path string) (*nn.Sequential, Meta, error) {
 	}
 	m.SetTraining(false)
 	return m, meta, nil
+}
+
+// checkSpec reports whether the network of spec fits the limit and the
+// tensors of st, which come from the file path.
+func checkSpec(st *nn.State, spec nn.Spec, path string, limit int64) error {
+	what := fmt.Sprintf("architecture %s: a network of %d parameters", spec, spec.NumParams())
+	if err := memory.Check(what, loadMemory(spec), limit); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	if err := st.Fits(spec); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	return nil
 }
 
 // parseMeta reads a model's Meta from safetensors metadata; path is for
@@ -120,6 +144,25 @@ func parseMeta(md map[string]string, path string) (Meta, error) {
 		if err := json.Unmarshal([]byte(s), &meta.Data); err != nil {
 			return meta, fmt.Errorf("%s: dataset: %v", path, err)
 		}
+		if err := meta.Data.check(meta.Spec); err != nil {
+			return meta, fmt.Errorf("%s: dataset: %v", path, err)
+		}
 	}
 	return meta, nil
+}
+
+// check reports whether the data set d can be what a network of spec was
+// trained on.
+func (d DataInfo) check(spec nn.Spec) error {
+	if d.Name != "spiral" {
+		return nil
+	}
+	out := spec.Sizes[len(spec.Sizes)-1]
+	switch {
+	case d.Points <= 0 || d.Classes <= 0:
+		return fmt.Errorf("a spiral of %d points in %d classes", d.Points, d.Classes)
+	case d.Classes != out:
+		return fmt.Errorf("a spiral of %d classes, but the architecture has %d outputs", d.Classes, out)
+	}
+	return nil
 }

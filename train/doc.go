@@ -11,4 +11,11 @@
 // one file written atomically (WriteFileAtomic); ReadCheckpoint and
 // Config.Resume continue it so that it ends with the same weights, bit for
 // bit, as a run never interrupted.
+//
+// Model files and checkpoints are outside input. LoadModel and
+// ReadCheckpoint verify the checksums of the header and the data (see
+// nn.ReadSafetensors), weigh the tensors and the architecture against a
+// memory limit (nn.MaxMemory; the memory available by default) and compare
+// them with each other before building the network; TrainingMemory and
+// InferenceMemory give what a network needs before it is built.
 package train

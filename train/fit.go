@@ -271,7 +271,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: cfg.Optimizer.LR(),
 			Seconds: secs, SamplesPerSecond: float64(seen-seen0) / secs}
 		if val != nil && val.Len() > 0 {
-			ep.ValLoss, ep.ValAccuracy = Evaluate(m, val, 1000)
+			ep.ValLoss, ep.ValAccuracy = Evaluate(m, val, EvalBatch)
 		}
 		hist = append(hist, ep)
 		if cfg.OnEpoch != nil {

@@ -172,19 +172,37 @@ func WriteCheckpoint(path string, m nn.Module, opt optim.Optimizer, c *Checkpoin
 }
 
 // ReadCheckpoint reads a checkpoint written by WriteCheckpoint; Restore
-// then loads its weights and optimizer state. Errors name the file.
-func ReadCheckpoint(path string) (*Checkpoint, error) {
+// then loads its weights and optimizer state. Errors name the file. As
+// with LoadModel, the file's tensors and architecture are weighed against
+// the limit (the optional nn.MaxMemory; the memory available without it)
+// and compared with each other before anything of their size is made.
+func ReadCheckpoint(path string, limit ...nn.MaxMemory) (*Checkpoint, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := nn.ReadSafetensors(f, path)
+	return readCheckpoint(f, path, limitOf(limit))
+}
+
+// readCheckpoint is ReadCheckpoint from r, which holds the file path.
+func readCheckpoint(r io.Reader, path string, limit int64) (*Checkpoint, error) {
+	st, err := nn.ReadSafetensors(r, path, nn.MaxMemory(limit))
 	if err != nil {
 		return nil, err
 	}
 	c := &Checkpoint{state: st, path: path, Position: new(Position)}
 	if c.Meta, err = parseMeta(st.Metadata, path); err != nil {
+		return nil, err
+	}
+	model := &nn.State{Tensors: map[string]*tensor.Tensor{}}
+	for _, n := range st.Names {
+		if !strings.HasPrefix(n, optPrefix) {
+			model.Names = append(model.Names, n)
+			model.Tensors[n] = st.Tensors[n]
+		}
+	}
+	if err := checkSpec(model, c.Meta.Spec, path, limit); err != nil {
 		return nil, err
 	}
 	s, ok := st.Metadata[keyPosition]

@@ -92,7 +92,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"train", "--data", mn, "--model", "none"}, 2, "backprop train: mnist: train-images-idx3-ubyte: offset 19: truncated data: 3 of 7840 bytes [10 28 28] after the header at offset 16"},
 		{[]string{"eval", "--model", truncated}, 2, "backprop eval: safetensors: " + truncated + ": offset *: truncated data of tensor \"2.weight\": * of 1200 bytes"},
 		{[]string{"eval", "--model", corrupt}, 2, "backprop eval: safetensors: " + corrupt + ": offset *: the data does not match its checksum: crc32c:*, the metadata says crc32c:* (the file is corrupt)"},
-		{[]string{"eval", "--model", mismatch}, 2, "backprop eval: " + mismatch + `: tensor "0.weight" has shape [100 2], the model wants [50 2]`},
+		{[]string{"eval", "--model", mismatch}, 2, "backprop eval: " + mismatch + `: tensor "0.weight" has shape [100 2], the architecture wants [50 2]`},
 		{[]string{"eval", "--model", dir}, 2, "backprop eval: safetensors: " + dir + ": offset 0: read " + dir + ": is a directory"},
 		{[]string{"predict", "--model", digits, bigPNG}, 2, "backprop predict: " + bigPNG + ": 20000×20000 pixels: too large (at most 8192 a side and 16777216 in all)"},
 		{[]string{"predict", "--model", digits, nopng}, 2, "backprop predict: open " + nopng + ": no such file or directory"},

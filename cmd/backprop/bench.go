@@ -13,7 +13,7 @@ import (
 	"backprop/tensor"
 )
 
-const benchSynopsis = "backprop bench gemm --n N [--m M] [--k K] [--dtype float32|float64] [--threads T] [--transA] [--transB] [--time D] [--json]"
+const benchSynopsis = "backprop bench gemm --n N [--m M] [--k K] [--dtype float32|float64] [--threads T] [--transA] [--transB] [--time D] [--json] [--max-memory SIZE]"
 
 const benchUsage = "usage: " + benchSynopsis + "\n       " + benchTrainSynopsis + `
 
@@ -38,6 +38,9 @@ are repeated for at least the duration --time, and the mean is reported.
 	            "threads": T, "transA": false, "transB": false,
 	            "reps": R, "seconds": S, "gflops": G}
 	           where S is the mean time of one product in seconds
+	--max-memory SIZE
+	           refuse matrices that need more memory than SIZE, such as
+	           2GB or 512MiB (default: the memory available)
 
 Example:
 
@@ -96,6 +99,7 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 	transB := fs.Bool("transB", false, "read B transposed")
 	minTime := fs.Duration("time", time.Second, "minimum measuring time")
 	jsonOut := fs.Bool("json", false, "print one JSON object")
+	maxMemory := addMaxMemory(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, benchUsage)
@@ -132,6 +136,11 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 		dt = tensor.Float64
 	default:
 		return fail("--dtype must be float32 or float64, not %q", *dtypeName)
+	}
+
+	what := fmt.Sprintf("the product of %d×%d and %d×%d %s matrices", *m, *k, *k, *n, *dtypeName)
+	if err := maxMemory.budget().Check(what, gemmNeed(*m, *n, *k, dt.Size())); err != nil {
+		return fail("%s: %v", givenFlags(fs, "m", "n", "k"), err)
 	}
 
 	old := runtime.GOMAXPROCS(*threads)

@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"backprop/ag"
+	"backprop/data"
 	"backprop/nn"
 	"backprop/optim"
 	"backprop/tensor"
 )
 
-const benchTrainSynopsis = "backprop bench train [--batch B] [--threads T] [--hidden 512,256] [--tiny] [--time D] [--json]"
+const benchTrainSynopsis = "backprop bench train [--batch B] [--threads T] [--hidden 512,256] [--tiny] [--time D] [--json] [--max-memory SIZE]"
 
 const benchTrainUsage = "usage: " + benchTrainSynopsis + `
 
@@ -48,6 +49,9 @@ for at least --time, and the median round's mean is reported:
 	           {"op": "train", "net": "mlp", "sizes": [784, 512, 256, 10],
 	            "batch": B, "threads": T, "hidden": [512, 256],
 	            "steps": S, "ms_per_step": M, "inference_ms": I}
+	--max-memory SIZE
+	           refuse a network that needs more memory than SIZE, such as
+	           2GB or 512MiB (default: the memory available)
 
 The same step in PyTorch is bench/train_torch.py; bench/train.sh runs
 both and prints the ratios.
@@ -79,6 +83,7 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	tiny := fs.Bool("tiny", false, "the micrograd demo network")
 	minTime := fs.Duration("time", 2*time.Second, "minimum measuring time")
 	jsonOut := fs.Bool("json", false, "print one JSON object")
+	maxMemory := addMaxMemory(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, benchTrainUsage)
@@ -101,6 +106,18 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	hidden, err := parseHidden(*hiddenText)
 	if err != nil {
 		return fail("%v", err)
+	}
+	if err := checkWidths("hidden", *hiddenText, hidden...); err != nil {
+		return fail("%v", err)
+	}
+	if !*tiny {
+		spec := nn.Spec{Sizes: append(append([]int{784}, hidden...), 10)}
+		what := fmt.Sprintf("a batch of %d random images", *batch)
+		err := checkTraining(maxMemory.budget(), spec, "sgd", *batch, [2]string{"hidden", *hiddenText}, [2]string{"batch", fmt.Sprint(*batch)},
+			what, data.Bytes(*batch, 784))
+		if err != nil {
+			return fail("%v", err)
+		}
 	}
 	old := runtime.GOMAXPROCS(*threads)
 	defer runtime.GOMAXPROCS(old)

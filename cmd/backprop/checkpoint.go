@@ -43,7 +43,8 @@ const keyFlags = "flags"
 
 // notStored lists the flags a checkpoint does not record: where to read
 // and write checkpoints is a property of this invocation, not of the run.
-var notStored = map[string]bool{"resume": true, "checkpoint-dir": true}
+// Nor is the memory limit, a property of the machine.
+var notStored = map[string]bool{"resume": true, "checkpoint-dir": true, "max-memory": true}
 
 // storedFlags returns the flags given on the command line, by name, as a
 // checkpoint records them.
@@ -65,7 +66,7 @@ func resumeOptions(fs *flag.FlagSet, o *trainOptions) (*train.Checkpoint, error)
 		return nil, nil
 	}
 	path := filepath.Join(o.resume, checkpointFile)
-	ck, err := train.ReadCheckpoint(path)
+	ck, err := train.ReadCheckpoint(path, o.maxMemory.nn())
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, flagError("resume", o.resume, "no checkpoint %s", path)

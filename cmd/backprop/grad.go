@@ -13,10 +13,11 @@ import (
 	"backprop/ag"
 	"backprop/expr"
 	"backprop/gradcheck"
+	"backprop/internal/memory"
 	"backprop/tensor"
 )
 
-const gradSynopsis = "backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] EXPR NAME=VALUE ..."
+const gradSynopsis = "backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] [--max-memory SIZE] EXPR NAME=VALUE ..."
 
 const gradUsage = "usage: " + gradSynopsis + `
 
@@ -63,6 +64,11 @@ with "--".
 	          SVG and PNG are laid out by Graphviz built into the program,
 	          DOT is Graphviz's text. Graphs of more than 500 gates are
 	          refused
+	--max-memory SIZE
+	          refuse, before evaluating it, an expression whose values and
+	          gradients need more memory than SIZE, such as 2GB or 512MiB
+	          (default: the memory available); values that broadcast can
+	          ask for far more than they hold
 
 Examples:
 
@@ -97,6 +103,7 @@ func runGrad(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&pictures.svg, "svg", "", "write the graph as SVG to `FILE`")
 	fs.StringVar(&pictures.png, "png", "", "write the graph as PNG to `FILE`")
 	fs.StringVar(&pictures.dot, "dot", "", "write the graph as DOT to `FILE`")
+	maxMemory := addMaxMemory(fs)
 	flags, pos := splitFlags(fs, args)
 	if err := parseFlags(fs, flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -155,6 +162,10 @@ func runGrad(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	if err := checkGradMemory(maxMemory.budget(), src, node, vars, dt, *check); err != nil {
+		return fail("%v", err)
+	}
+
 	env := map[string]*ag.Var{}
 	for _, v := range vars {
 		env[v.name] = v.param
@@ -207,6 +218,34 @@ func runGrad(args []string, stdout, stderr io.Writer) int {
 		writePlain(stdout, y.Value, vars, grads, res)
 	}
 	return 0
+}
+
+// checkGradMemory weighs evaluating node (the expression src) on vars in
+// dtype dt against the budget, from the values' shapes alone: the values
+// the graph computes, as many gradients, and as many again for the
+// reductions of broadcast gradients; with check, two more evaluations in
+// float64 (gradcheck's, one at a time).
+func checkGradMemory(b memory.Budget, src string, node expr.Node, vars []*variable, dt tensor.DType, check bool) error {
+	shapes := make(map[string][]int, len(vars))
+	for _, v := range vars {
+		shapes[v.name] = v.value.Shape()
+	}
+	c := expr.Measure(node, shapes)
+	if c.Largest == nil {
+		return nil
+	}
+	need := memory.Mul(3, int64(dt.Size()), c.Elements)
+	if check {
+		need = memory.Add(need, memory.Mul(16, c.Elements))
+	}
+	if err := b.Check(fmt.Sprintf("evaluating %q and its gradient", src), need); err != nil {
+		dims := make([]string, len(c.Shape))
+		for i, d := range c.Shape {
+			dims[i] = strconv.Itoa(d)
+		}
+		return fmt.Errorf("the value at column %d is %s: %v", c.Largest.Pos(), strings.Join(dims, "×"), err)
+	}
+	return nil
 }
 
 // numericCheck compares the gradients of node with centered differences

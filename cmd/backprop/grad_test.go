@@ -257,8 +257,8 @@ func TestGradErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "backprop grad: missing EXPR; usage: backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] EXPR NAME=VALUE ...\n"},
-		{[]string{"--json"}, "backprop grad: missing EXPR; usage: backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] EXPR NAME=VALUE ...\n"},
+		{nil, "backprop grad: missing EXPR; usage: backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] [--max-memory SIZE] EXPR NAME=VALUE ...\n"},
+		{[]string{"--json"}, "backprop grad: missing EXPR; usage: backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] [--max-memory SIZE] EXPR NAME=VALUE ...\n"},
 		{[]string{"(x+y", "x=1", "y=2"}, "backprop grad: col 5: expected \")\", found end of input\n  (x+y\n      ^\n"},
 		{[]string{"x + foo(x)", "x=1"}, "backprop grad: col 5: unknown function \"foo\"\n  x + foo(x)\n      ^\n"},
 		{[]string{"exp(x, y)", "x=1", "y=2"}, "backprop grad: col 1: exp takes 1 argument, got 2\n  exp(x, y)\n  ^\n"},

@@ -21,6 +21,7 @@ import (
 	"backprop/ag"
 	"backprop/data"
 	"backprop/data/mnist"
+	"backprop/internal/memory"
 	"backprop/nn"
 	"backprop/optim"
 	"backprop/tensor"
@@ -88,21 +89,31 @@ layout, such as Fashion-MNIST.
 	                    bit the one an uninterrupted run would have made
 	--detect-anomaly    check every gate's output and gradient for NaN and Inf and
 	                    name the first gate that makes one
+` + maxMemoryUsage + `
+Before loading the data or building the network, train weighs what the
+run needs (the data sets, the parameters, their gradients and the
+optimizer's state, a batch's activations) against --max-memory and
+refuses, naming the flag, what it needs and the limit, if it is more.
 
 Train stops at the first loss that is NaN or infinite, with exit status 1,
 suggesting a lower learning rate; with --checkpoint-dir it first saves the
 last good state to resume from.
 `
 
-const evalUsage = `usage: backprop eval --model FILE [--data DIR] [--json]
+const evalUsage = `usage: backprop eval --model FILE [--data DIR] [--json] [--max-memory SIZE]
 
 Eval loads a model saved by "backprop train" and reports its accuracy and
 loss on the test set of the data set it was trained on (the MNIST test
 digits, from --data DIR if given; for the spiral, the fresh sample train
 tested on). --json prints {"accuracy": A, "loss": L, "samples": N}.
-`
 
-const predictUsage = `usage: backprop predict --model FILE [--json] IMAGE...
+The model file is checked before it is used: the checksums of its header
+and data, and what its architecture and data set need against
+--max-memory:
+
+` + maxMemoryUsage
+
+const predictUsage = `usage: backprop predict --model FILE [--json] [--max-memory SIZE] IMAGE...
 
 Predict classifies images of handwritten or printed digits with a model of
 784 inputs saved by "backprop train". Each IMAGE is a PNG, JPEG or GIF of
@@ -122,8 +133,10 @@ It prints one line per image, in the order given:
 
 An image that cannot be read (a missing file, another format, one with no
 ink) gets one line on standard error naming it; the other images are still
-classified, and the exit status is 2.
-`
+classified, and the exit status is 2. The model file is checked as eval
+checks it:
+
+` + maxMemoryUsage
 
 // flagError formats an error about a flag's value.
 func flagError(name, value, format string, args ...any) error {
@@ -162,6 +175,8 @@ type trainOptions struct {
 	checkpointEvery       int
 	detectAnomaly         bool
 	fs                    *flag.FlagSet
+
+	maxMemory memoryFlag // --max-memory (memory.go)
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
@@ -193,6 +208,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.checkpointEvery, "checkpoint-every", 0, "")
 	fs.StringVar(&o.resume, "resume", "", "")
 	fs.BoolVar(&o.detectAnomaly, "detect-anomaly", false, "")
+	fs.Var(&o.maxMemory, "max-memory", "")
 	pos, code, done := parseCommandFlags(fs, args, trainUsage, stderr)
 	if done {
 		return code
@@ -318,6 +334,76 @@ func checkOptions(o *trainOptions) (hidden []int, err error) {
 	return hidden, nil
 }
 
+// checkTrainMemory weighs the run of o against --max-memory before any
+// data is loaded or network built: the data sets, from the spiral's flags
+// or the MNIST files' headers, and the network with its optimizer and a
+// batch's activations.
+func checkTrainMemory(o *trainOptions, hidden []int) error {
+	hiddenText := o.hidden
+	if hiddenText == "" {
+		hiddenText = strings.Trim(strings.ReplaceAll(fmt.Sprint(hidden), " ", ","), "[]")
+	}
+	if err := checkWidths("hidden", hiddenText, hidden...); err != nil {
+		return err
+	}
+	// blame returns the flag to name: name with value where it was given,
+	// --max-memory where it was given and name not, and name with value
+	// otherwise.
+	blame := func(name, value string) [2]string {
+		if !o.set[name] && o.set["max-memory"] {
+			return [2]string{"max-memory", o.maxMemory.text}
+		}
+		return [2]string{name, value}
+	}
+	netFlag := blame("hidden", hiddenText)
+	var features, classes int
+	var dataFlag [2]string
+	var dataWhat string
+	var dataNeed int64
+	if o.dataset == "spiral" {
+		if err := checkWidths("classes", strconv.Itoa(o.classes), o.classes); err != nil {
+			return err
+		}
+		features, classes = 2, o.classes
+		if o.set["classes"] && !o.set["hidden"] {
+			netFlag = [2]string{"classes", strconv.Itoa(o.classes)}
+		}
+		dataFlag = blame("points", strconv.Itoa(o.points))
+		if o.set["classes"] && !o.set["points"] {
+			dataFlag = [2]string{"classes", strconv.Itoa(o.classes)}
+		}
+		dataWhat = fmt.Sprintf("the spiral of %d×%d points, for training, validation and testing", o.classes, o.points)
+		dataNeed = spiralNeed(o.points, o.classes)
+	} else {
+		dir := o.dataDir
+		if dir == "" {
+			var err error
+			if dir, err = mnist.DefaultDir(); err != nil {
+				return err
+			}
+		}
+		n, d, err := mnist.Stat(dir, "train")
+		if err != nil {
+			return err
+		}
+		// A test set that cannot be read is reported by loadData, after
+		// the training set, as it always was.
+		nt, dt, err := mnist.Stat(dir, "t10k")
+		if err != nil {
+			nt, dt = 0, d
+		}
+		features, classes = d, mnist.Classes
+		dataFlag = blame("data", dir)
+		dataWhat = fmt.Sprintf("%d training and %d test images of %d pixels", n, nt, d)
+		// The training set is copied once when the validation set is
+		// split off.
+		dataNeed = memory.Add(memory.Mul(2, data.Bytes(n, d)), data.Bytes(nt, dt), memory.Mul(16, int64(n)))
+	}
+	sizes := append(append([]int{features}, hidden...), classes)
+	spec := nn.Spec{Sizes: sizes, Activation: o.activation, Dropout: o.dropout}
+	return checkTraining(o.maxMemory.budget(), spec, o.optimizer, o.batch, netFlag, dataFlag, dataWhat, dataNeed)
+}
+
 // loadData returns the training, validation and test sets of o, with the
 // normalization applied and recorded.
 func loadData(o *trainOptions) (tr, val, test *data.Dataset, info train.DataInfo, mean, std float64, err error) {
@@ -338,7 +424,7 @@ func loadData(o *trainOptions) (tr, val, test *data.Dataset, info train.DataInfo
 		return tr, val, test, info, 0, 1, nil
 	}
 	info = train.DataInfo{Name: "mnist"}
-	all, test, err := mnist.Load(o.dataDir)
+	all, test, err := mnist.Load(o.dataDir, mnist.MaxMemory(o.maxMemory.bytes))
 	if err != nil {
 		return
 	}
@@ -448,6 +534,9 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := checkCheckpointFlags(o); err != nil {
+		return err
+	}
+	if err := checkTrainMemory(o, hidden); err != nil {
 		return err
 	}
 	if o.threads > 0 {
@@ -569,7 +658,11 @@ func archString(s nn.Spec) string {
 	for i, n := range s.Sizes {
 		parts[i] = strconv.Itoa(n)
 	}
-	return strings.Join(parts, "-") + " " + s.Activation
+	act := s.Activation
+	if act == "" {
+		act = "relu"
+	}
+	return strings.Join(parts, "-") + " " + act
 }
 
 func writePlot(path string, h train.History, b *train.Boundary) error {
@@ -589,6 +682,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	model := fs.String("model", "", "")
 	dataDir := fs.String("data", "", "")
 	jsonOut := fs.Bool("json", false, "")
+	maxMemory := addMaxMemory(fs)
 	pos, code, done := parseCommandFlags(fs, args, evalUsage, stderr)
 	if done {
 		return code
@@ -603,13 +697,21 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if *model == "" {
 		return fail("--model FILE is required")
 	}
-	m, meta, err := train.LoadModel(*model)
+	m, meta, err := train.LoadModel(*model, maxMemory.nn())
 	if err != nil {
 		return fail("%v", err)
 	}
 	var test *data.Dataset
 	switch meta.Data.Name {
 	case "spiral":
+		// The points come from the file: weigh them before making them.
+		d := meta.Data
+		n := memory.Mul(int64(d.Points), int64(d.Classes))
+		need := memory.Add(data.Bytes(int(min(n, 1<<62)), 2), train.InferenceMemory(meta.Spec, int(min(n, train.EvalBatch))))
+		what := fmt.Sprintf("the spiral test set of %d×%d points", d.Classes, d.Points)
+		if err := maxMemory.budget().Check(what, need); err != nil {
+			return fail("%s: dataset: %v", *model, err)
+		}
 		test = spiralTest(meta.Data)
 	case "mnist", "":
 		var dir string
@@ -618,7 +720,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 				return fail("%v", err)
 			}
 		}
-		if test, err = mnist.LoadSet(dir, "t10k"); err != nil {
+		if test, err = mnist.LoadSet(dir, "t10k", mnist.MaxMemory(maxMemory.bytes)); err != nil {
 			return fail("%v", err)
 		}
 		test.Standardize(meta.Mean, meta.Std)
@@ -650,6 +752,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	model := fs.String("model", "", "")
 	jsonOut := fs.Bool("json", false, "")
+	maxMemory := addMaxMemory(fs)
 	pos, code, done := parseCommandFlags(fs, args, predictUsage, stderr)
 	if done {
 		return code
@@ -664,7 +767,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if len(pos) == 0 {
 		return fail("want at least one IMAGE argument")
 	}
-	m, meta, err := train.LoadModel(*model)
+	m, meta, err := train.LoadModel(*model, maxMemory.nn())
 	if err != nil {
 		return fail("%v", err)
 	}

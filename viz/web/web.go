@@ -32,6 +32,7 @@ const (
 	MaxVars      = 32       // variables of an expression
 	MaxValue     = 4 << 10  // bytes of one value
 	MaxElements  = 4096     // elements of one value
+	MaxComputed  = 1 << 20  // elements of all the values an expression computes (broadcasting can make far more than its inputs)
 	MaxGates     = 200      // gates of a graph drawn in the page
 	MaxSessions  = 4        // training sessions kept at once
 	MaxSteps     = 50       // training steps per request
@@ -251,6 +252,13 @@ func (h *Handler) buildGraph(ctx context.Context, req *GraphRequest) (resp *Grap
 		if env[name] == nil {
 			return nil, fmt.Errorf("variable %s is not used in the expression", name)
 		}
+	}
+	shapes := make(map[string][]int, len(env))
+	for name, v := range env {
+		shapes[name] = v.Value.Shape()
+	}
+	if c := expr.Measure(node, shapes); c.Elements > MaxComputed {
+		return nil, fmt.Errorf("the expression computes %d elements (%v at column %d), more than %d", c.Elements, c.Shape, c.Largest.Pos(), MaxComputed)
 	}
 	y, err := expr.Eval(node, env, tensor.Float64)
 	if err != nil {

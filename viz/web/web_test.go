@@ -126,6 +126,8 @@ func TestGraphErrors(t *testing.T) {
 		{"application/json", `{"expr": "x", "values": {"x": "[1, 2]"}}`, 422, "not a scalar"},
 		{"application/json", `{"expr": "sum(x)", "values": {"x": "[` + strings.Repeat("1,", MaxElements) + `1]"}}`, 422, "more than 4096"},
 		{"application/json", `{"expr": "x+y", "values": {"x": "[1, 2]", "y": "[1, 2, 3]"}}`, 422, "tensor:"},
+		{"application/json", `{"expr": "sum(x*y)", "values": {"x": "[` + strings.Repeat("[0],", 999) + `[0]]", "y": "[` + strings.Repeat("0,", 1999) + `0]"}}`, 422,
+			"the expression computes 2000001 elements ([1000 2000] at column 6), more than 1048576"},
 		{"application/json", `{"expr": "x` + strings.Repeat("+x", 201) + `", "values": {"x": "0"}}`, 422, "more than 200 gates"},
 	}
 	for _, c := range cases {
