@@ -14,10 +14,22 @@
 // Spec.Params, NumParams and Activations give the size of a network from
 // its architecture without building it.
 //
-// The gates this package adds — ELU, Maxout, the multiclass hinge loss and
-// binary cross-entropy with logits — are ordinary user-defined gates
-// (ag.Apply with a type implementing ag.Gate), each checked against
-// numerical gradients in this package's tests.
+// # Model files
+//
+// A Model is a network ready to predict: its layers, their Description
+// (the architecture, derived from the layers by Describe and turned back
+// into layers by Build; the input standardisation; the class names) and
+// a Forward and Predict that take raw inputs and apply the preprocessing
+// themselves. Load reads any model file backprop wrote — train.SaveModel's
+// models, train.WriteCheckpoint's checkpoints, interop/pytorch_mlp.py's
+// files — and returns such a Model; WriteModel writes one. A file of a
+// newer format version than FormatVersion is refused with an error that
+// says so.
+//
+// The gates this package adds — ELU, Maxout, the multiclass hinge loss,
+// binary cross-entropy with logits and Standardize — are ordinary
+// user-defined gates (ag.Apply with a type implementing ag.Gate), each
+// checked against numerical gradients in this package's tests.
 //
 // # Concurrency
 //

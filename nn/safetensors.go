@@ -86,7 +86,7 @@ func headerCRC(lenBytes, h []byte, at int) uint32 {
 }
 
 // MaxMemory is an optional last argument of ReadSafetensors and of the
-// loaders built on it (train.LoadModel, train.ReadCheckpoint): the most
+// loaders built on it (Load, ReadModel, train.ReadCheckpoint): the most
 // memory, in bytes, that reading the file, and building what it
 // describes, may take. A file that needs more is refused before its data
 // is read. Without it, or with 0, the limit is the memory the machine has

@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -16,13 +17,30 @@ import (
 
 // writeModel writes the float32 network of tensors spec with the metadata
 // of meta in its place: a file whose architecture may lie, its checksums
-// right.
+// right (SaveModel would describe the network as it is).
 func writeModel(t testing.TB, path string, tensors nn.Spec, meta Meta) {
 	t.Helper()
 	m := nn.MLP(tensors, rand.New(rand.NewPCG(1, 1)))
-	if err := SaveModel(path, m, meta); err != nil {
+	md := map[string]string{"architecture": meta.Spec.String(), "preprocessing": `{"mean":0,"std":1}`}
+	for k, v := range meta.extra() {
+		md[k] = v
+	}
+	if err := WriteFileAtomic(path, func(w io.Writer) error { return nn.WriteSafetensors(w, m.Parameters(), md) }); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// loadModel reads a model file as the command line does: nn.Load, then
+// the data set it was trained on; errors name the file.
+func loadModel(path string, limit ...nn.MaxMemory) (*nn.Model, error) {
+	m, err := nn.Load(path, limit...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := DataOf(m); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return m, nil
 }
 
 // allocated returns the bytes f allocates.
@@ -58,7 +76,7 @@ func TestLoadModelWeighsTheArchitecture(t *testing.T) {
 		path := filepath.Join(dir, "m.safetensors")
 		writeModel(t, path, small, Meta{Spec: c.arch, Std: 1, Data: c.data})
 		var err error
-		n := allocated(func() { _, _, err = LoadModel(path, nn.MaxMemory(64<<20)) })
+		n := allocated(func() { _, err = loadModel(path, nn.MaxMemory(64<<20)) })
 		if err == nil || err.Error() != path+": "+c.want {
 			t.Errorf("%v:\n got %v\nwant %s: %s", c.arch.Sizes, err, path, c.want)
 		}
@@ -72,7 +90,7 @@ func TestLoadModelWeighsTheArchitecture(t *testing.T) {
 	// Without a limit, the memory available is the limit.
 	path := filepath.Join(dir, "m.safetensors")
 	writeModel(t, path, small, Meta{Spec: nn.Spec{Sizes: []int{nn.MaxWidth, nn.MaxWidth, nn.MaxWidth, nn.MaxWidth, 10}, Activation: "maxout", K: 64}, Std: 1})
-	if _, _, err := LoadModel(path); err == nil || !strings.HasSuffix(err.Error(), " (the memory available)") || !strings.Contains(err.Error(), "needs 1.50 PiB, limit ") {
+	if _, err := loadModel(path); err == nil || !strings.HasSuffix(err.Error(), " (the memory available)") || !strings.Contains(err.Error(), "needs 1.50 PiB, limit ") {
 		t.Errorf("without a limit: %v", err)
 	}
 }
@@ -148,7 +166,7 @@ func TestTrainingMemory(t *testing.T) {
 }
 
 // The architecture and the data set are outside input: whatever a file
-// claims, LoadModel returns a model or an error, never panics, and
+// claims, nn.Load and DataOf return a model or an error, never panics, and
 // allocates little more than the file before it refuses.
 func FuzzLoadModelMetadata(f *testing.F) {
 	for _, s := range [][2]string{
@@ -181,8 +199,8 @@ func FuzzLoadModelMetadata(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m *nn.Sequential
-		n := allocated(func() { m, _, err = LoadModel(path, nn.MaxMemory(32<<20)) })
+		var m *nn.Model
+		n := allocated(func() { m, err = loadModel(path, nn.MaxMemory(32<<20)) })
 		if n > 4<<20 {
 			t.Fatalf("%s %s: allocated %d bytes", arch, dataset, n)
 		}

@@ -38,14 +38,14 @@ func TrainingMemory(spec nn.Spec, batch, slots int) int64 {
 }
 
 // InferenceMemory estimates the memory, in bytes, that loading the
-// float32 network MLP(spec) from a file (LoadModel: the file's tensors,
+// float32 network MLP(spec) from a file (nn.Load: the file's tensors,
 // then the network) and running it on batches of batch examples takes.
 // spec must pass Check.
 func InferenceMemory(spec nn.Spec, batch int) int64 {
 	return memory.Add(loadMemory(spec), activations(spec, 1, batch))
 }
 
-// loadMemory is what LoadModel holds at most: the tensors read and the
+// loadMemory is what nn.Load holds at most: the tensors read and the
 // network built from them.
 func loadMemory(spec nn.Spec) int64 { return memory.Mul(8, spec.NumParams()) }
 

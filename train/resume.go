@@ -133,7 +133,7 @@ const (
 	keyOptimizer = "train.optimizer"
 	keySteps     = "train.optimizer_steps"
 	keyExtra     = "train.extra"
-	optPrefix    = "optimizer."
+	optPrefix    = nn.OptimizerPrefix
 )
 
 // optimizerName names the type of opt, as checkpoints record it.
@@ -146,13 +146,22 @@ func optimizerName(opt optim.Optimizer) string {
 }
 
 // WriteCheckpoint saves m, the state of opt (which must be an
-// optim.Stateful) and c to path, atomically.
+// optim.Stateful) and c to path, atomically. The model's architecture is
+// derived from m, as SaveModel derives it; nn.Load reads the file as the
+// model it holds.
 func WriteCheckpoint(path string, m nn.Module, opt optim.Optimizer, c *Checkpoint) error {
 	so, ok := opt.(optim.Stateful)
 	if !ok {
 		return fmt.Errorf("train: WriteCheckpoint: optimizer %T cannot save its state", opt)
 	}
-	md := c.Meta.metadata()
+	model, err := modelOf(m, c.Meta)
+	if err != nil {
+		return err
+	}
+	md := model.Description.Metadata()
+	for k, v := range c.Meta.extra() {
+		md[k] = v
+	}
 	pos, err := json.Marshal(c.Position)
 	if err != nil {
 		return err
@@ -173,7 +182,7 @@ func WriteCheckpoint(path string, m nn.Module, opt optim.Optimizer, c *Checkpoin
 
 // ReadCheckpoint reads a checkpoint written by WriteCheckpoint; Restore
 // then loads its weights and optimizer state. Errors name the file. As
-// with LoadModel, the file's tensors and architecture are weighed against
+// with nn.Load, the file's tensors and architecture are weighed against
 // the limit (the optional nn.MaxMemory; the memory available without it)
 // and compared with each other before anything of their size is made.
 func ReadCheckpoint(path string, limit ...nn.MaxMemory) (*Checkpoint, error) {

@@ -697,22 +697,27 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if *model == "" {
 		return fail("--model FILE is required")
 	}
-	m, meta, err := train.LoadModel(*model, maxMemory.nn())
+	// The model standardises its raw inputs itself, as its file says.
+	m, err := nn.Load(*model, maxMemory.nn())
 	if err != nil {
 		return fail("%v", err)
 	}
+	info, err := train.DataOf(m)
+	if err != nil {
+		return fail("%s: %v", *model, err)
+	}
 	var test *data.Dataset
-	switch meta.Data.Name {
+	switch info.Name {
 	case "spiral":
 		// The points come from the file: weigh them before making them.
-		d := meta.Data
+		d := info
 		n := memory.Mul(int64(d.Points), int64(d.Classes))
-		need := memory.Add(data.Bytes(int(min(n, 1<<62)), 2), train.InferenceMemory(meta.Spec, int(min(n, train.EvalBatch))))
+		need := memory.Add(data.Bytes(int(min(n, 1<<62)), 2), train.InferenceMemory(m.Arch, int(min(n, train.EvalBatch))))
 		what := fmt.Sprintf("the spiral test set of %d×%d points", d.Classes, d.Points)
 		if err := maxMemory.budget().Check(what, need); err != nil {
 			return fail("%s: dataset: %v", *model, err)
 		}
-		test = spiralTest(meta.Data)
+		test = spiralTest(info)
 	case "mnist", "":
 		var dir string
 		if dir = *dataDir; dir == "" {
@@ -723,12 +728,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		if test, err = mnist.LoadSet(dir, "t10k", mnist.MaxMemory(maxMemory.bytes)); err != nil {
 			return fail("%v", err)
 		}
-		test.Standardize(meta.Mean, meta.Std)
 	default:
-		return fail("%s: unknown data set %q in the metadata", *model, meta.Data.Name)
+		return fail("%s: unknown data set %q in the metadata", *model, info.Name)
 	}
-	if test.Features() != meta.Spec.Sizes[0] {
-		return fail("%s: the model takes %d inputs but the test examples have %d", *model, meta.Spec.Sizes[0], test.Features())
+	if test.Features() != m.Inputs() {
+		return fail("%s: the model takes %d inputs but the test examples have %d", *model, m.Inputs(), test.Features())
 	}
 	loss, acc := train.Evaluate(m, test, 1000)
 	if *jsonOut {
@@ -767,12 +771,12 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if len(pos) == 0 {
 		return fail("want at least one IMAGE argument")
 	}
-	m, meta, err := train.LoadModel(*model, maxMemory.nn())
+	m, err := nn.Load(*model, maxMemory.nn())
 	if err != nil {
 		return fail("%v", err)
 	}
-	if meta.Spec.Sizes[0] != mnist.Side*mnist.Side {
-		return fail("%s: the model takes %d inputs, not a 28×28 image", *model, meta.Spec.Sizes[0])
+	if m.Inputs() != mnist.Side*mnist.Side {
+		return fail("%s: the model takes %d inputs, not a 28×28 image", *model, m.Inputs())
 	}
 	// Read every image, then classify the good ones in one batch.
 	var names []string
@@ -788,9 +792,8 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if len(rows) == 0 {
 		return code
 	}
-	ds := data.New(tensor.Concat(0, rows...), make([]int, len(rows)), 0)
-	ds.Standardize(meta.Mean, meta.Std)
-	probs := train.Probabilities(m, ds.X)
+	// Raw pixels: the model applies the standardisation of its file.
+	probs := m.Predict(tensor.Concat(0, rows...))
 	for i, best := range tensor.ArgMax(probs, 1) {
 		p := make([]float64, probs.Dim(1))
 		for k := range p {
