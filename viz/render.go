@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,17 +20,97 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 )
 
-// gvMu serialises the use of Graphviz, whose WebAssembly instance is not
-// safe for concurrent use; gv is created on first use and kept.
+// Graphviz runs as one WebAssembly instance for the whole process (the
+// module go-graphviz instantiates when it is loaded), which is not safe
+// for concurrent use, and which does not stop when a context is done:
+// wazero checks contexts only in a runtime configured to, and go-graphviz
+// does not configure its own so. Layouts therefore run one at a time, and
+// a layout, once started, runs to its end. What keeps that from starving
+// anyone is the cost bound of Build (see LayoutCost), and this queue:
+// a waiting layout gives up when its context is done, and the smallest
+// waiting graph goes first, so that a small picture waits for at most
+// the one layout already running, never for a line of large ones.
 var (
-	gvMu sync.Mutex
-	gv   *graphviz.Graphviz
+	engine layoutQueue
+	gv     *graphviz.Graphviz // created on first use and kept
 )
 
-// layout runs Graphviz's dot layout on src and writes it in format.
+// layoutQueue grants the Graphviz instance to one layout at a time, the
+// waiter of the smallest size first.
+type layoutQueue struct {
+	mu      sync.Mutex
+	busy    bool
+	waiting []*layoutWaiter
+}
+
+type layoutWaiter struct {
+	size    int
+	granted chan struct{}
+}
+
+// acquire waits until the instance is free for a layout of size bytes of
+// DOT, or until ctx is done (then it returns ctx's error and holds
+// nothing).
+func (q *layoutQueue) acquire(ctx context.Context, size int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	q.mu.Lock()
+	if !q.busy {
+		q.busy = true
+		q.mu.Unlock()
+		return nil
+	}
+	w := &layoutWaiter{size: size, granted: make(chan struct{})}
+	q.waiting = append(q.waiting, w)
+	q.mu.Unlock()
+	select {
+	case <-w.granted:
+		return nil
+	case <-ctx.Done():
+		q.mu.Lock()
+		if i := slices.Index(q.waiting, w); i >= 0 {
+			q.waiting = slices.Delete(q.waiting, i, i+1)
+			q.mu.Unlock()
+			return ctx.Err()
+		}
+		q.mu.Unlock()
+		// Granted as ctx ended: pass it on.
+		q.release()
+		return ctx.Err()
+	}
+}
+
+// release hands the instance to the smallest waiter, or frees it.
+func (q *layoutQueue) release() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.waiting) == 0 {
+		q.busy = false
+		return
+	}
+	best := 0
+	for i, w := range q.waiting {
+		if w.size < q.waiting[best].size {
+			best = i
+		}
+	}
+	w := q.waiting[best]
+	q.waiting = slices.Delete(q.waiting, best, best+1)
+	close(w.granted)
+}
+
+// layout runs Graphviz's dot layout on src and writes it in format. It
+// waits for the Graphviz instance while ctx allows (see layoutQueue) and
+// does not start a layout once ctx is done.
 func layout(ctx context.Context, src []byte, format graphviz.Format) ([]byte, error) {
-	gvMu.Lock()
-	defer gvMu.Unlock()
+	if err := engine.acquire(ctx, len(src)); err != nil {
+		return nil, fmt.Errorf("viz: waiting for Graphviz: %w", err)
+	}
+	defer engine.release()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("viz: waiting for Graphviz: %w", err)
+	}
 	if gv == nil {
 		g, err := graphviz.New(ctx)
 		if err != nil {

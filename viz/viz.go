@@ -32,6 +32,9 @@ type Options struct {
 	// MaxGates is the largest number of gates drawn; 0 means
 	// DefaultMaxGates.
 	MaxGates int
+	// MaxLayout is the largest layout cost (see Graph.LayoutCost) of a
+	// graph drawn; 0 means DefaultMaxLayout, a negative value no limit.
+	MaxLayout int
 }
 
 // Kind tells what a Node of a Graph is.
@@ -79,8 +82,9 @@ type Graph struct {
 // Build collects the graph that computes y, walking back from y through
 // Var.Inputs. Run ag.Backward(y, ag.KeepGraph()) first: without KeepGraph
 // the graph is freed by the backward pass and only y is left. Build
-// returns an error if the graph has more than opt.MaxGates gates. opt may
-// be nil.
+// returns an error if the graph has more than opt.MaxGates gates, or if
+// laying it out would cost more than opt.MaxLayout (see LayoutCost). opt
+// may be nil.
 func Build(y *ag.Var, opt *Options) (*Graph, error) {
 	if y == nil {
 		return nil, fmt.Errorf("viz: Build: output is nil")
@@ -164,6 +168,13 @@ func Build(y *ag.Var, opt *Options) (*Graph, error) {
 	g.OutName = "out"
 	if name, ok := o.Names[y]; ok && g.Nodes[g.Output].Kind == Op {
 		g.OutName = name
+	}
+	maxLayout := o.MaxLayout
+	if maxLayout == 0 {
+		maxLayout = DefaultMaxLayout
+	}
+	if c := g.LayoutCost(); maxLayout > 0 && c > maxLayout {
+		return nil, &LayoutError{Cost: c, Max: maxLayout, FanOut: g.widestFanOut()}
 	}
 	return g, nil
 }
