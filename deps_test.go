@@ -51,7 +51,7 @@ var allowed = map[string][]string{
 	"optim":             {"ag", "tensor", "internal/kernel"},
 	"train":             {"data", "nn", "optim", "ag", "tensor", "internal/memory"},
 	"viz":               {"ag", "tensor", "github.com/goccy/go-graphviz", "github.com/fogleman/gg", "github.com/golang/freetype/truetype", "golang.org/x/image/font", "golang.org/x/image/font/gofont/gobold", "golang.org/x/image/font/gofont/goregular"},
-	"viz/web":           {"viz", "expr", "ag", "tensor", "nn", "optim", "data", "train"},
+	"viz/web":           {"viz", "expr", "ag", "tensor", "nn", "optim", "data", "data/mnist", "train"},
 	"cmd/backprop":      {"viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "internal/memory", "github.com/schollz/progressbar/v3"},
 	"interop":           {},
 }

@@ -29,7 +29,10 @@ import (
 // anyone is the cost bound of Build (see LayoutCost), and this queue:
 // a waiting layout gives up when its context is done, and the smallest
 // waiting graph goes first, so that a small picture waits for at most
-// the one layout already running, never for a line of large ones.
+// the one layout already running, never for a line of large ones. (The
+// WebAssembly code cannot be preempted either: a garbage collection that
+// starts during a layout waits for it to end, and so, for that long,
+// does every goroutine of the process. Bound layouts accordingly.)
 var (
 	engine layoutQueue
 	gv     *graphviz.Graphviz // created on first use and kept

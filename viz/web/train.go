@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"backprop/ag"
@@ -48,8 +49,10 @@ type TrainResponse struct {
 	Points   [][3]float64 `json:"points"` // x, y, class
 }
 
-// session is one network being trained.
+// session is one network being trained; mu serialises the requests that
+// train it.
 type session struct {
+	mu    sync.Mutex
 	model *nn.Sequential
 	opt   *optim.SGD
 	reg   float64
@@ -93,8 +96,9 @@ func (h *Handler) train(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// The table's lock only finds or adds the session; its own lock is
+	// held for the steps, so that sessions train at once.
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	s := h.sessions[req.Session]
 	if s == nil {
 		req.Session = newID()
@@ -105,6 +109,9 @@ func (h *Handler) train(w http.ResponseWriter, r *http.Request) {
 		h.sessions[req.Session] = s
 	}
 	s.used = time.Now()
+	h.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	steps := min(req.Steps, MaxTotal-len(s.loss))
 	for range steps {
 		if r.Context().Err() != nil {

@@ -34,6 +34,7 @@ const (
 	MaxElements  = 4096     // elements of one value
 	MaxComputed  = 1 << 20  // elements of all the values an expression computes (broadcasting can make far more than its inputs)
 	MaxGates     = 200      // gates of a graph drawn in the page
+	MaxLayout    = 650      // layout cost of a graph drawn in the page (viz.Graph.LayoutCost): at most 0.3 s, measured in BENCHMARKS.md
 	MaxSessions  = 4        // training sessions kept at once
 	MaxSteps     = 50       // training steps per request
 	MaxTotal     = 20000    // training steps of one session
@@ -41,23 +42,26 @@ const (
 	HandlerLimit = 10 * time.Second
 )
 
-// Handler serves the page and its API.
+// Handler serves the page and its API. Requests share nothing but the
+// table of training sessions, whose lock is held only to find or add a
+// session (each session has a lock of its own for its steps): graphs,
+// layouts, training steps and predictions of different requests run at
+// once.
 type Handler struct {
-	mux *http.ServeMux
-	// mu serialises all graph work: ag's gradient switch and scratch
-	// space are process-wide.
-	mu       sync.Mutex
+	mux      *http.ServeMux
+	mu       sync.Mutex // guards sessions
 	sessions map[string]*session
+	predict  *predictor // nil without a model
 }
 
 // New returns the handler of the page: / and /static/ for the page,
 // POST /api/graph for a graph and its steps, POST /api/train for the
 // training view. Every request is answered within HandlerLimit.
-func New() http.Handler {
-	return http.TimeoutHandler(newHandler(), HandlerLimit, `{"error": "the request took too long"}`)
-}
+func New() http.Handler { return NewWith(Config{}) }
 
-func newHandler() *Handler {
+func newHandler() *Handler { return newHandlerWith(Config{}) }
+
+func newHandlerWith(cfg Config) *Handler {
 	h := &Handler{mux: http.NewServeMux(), sessions: map[string]*session{}}
 	sub, _ := fs.Sub(static, "static")
 	files := http.FileServerFS(sub)
@@ -69,6 +73,7 @@ func newHandler() *Handler {
 	})
 	h.mux.HandleFunc("POST /api/graph", h.graph)
 	h.mux.HandleFunc("POST /api/train", h.train)
+	h.routePredict(cfg)
 	return h
 }
 
@@ -83,9 +88,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Serve serves New() on l with timeouts on every phase of a request, and
 // shuts down gracefully when ctx is done.
-func Serve(ctx context.Context, l net.Listener) error {
+func Serve(ctx context.Context, l net.Listener) error { return ServeWith(ctx, l, Config{}) }
+
+// ServeWith serves NewWith(cfg) on l with timeouts on every phase of a
+// request. When ctx is done it stops accepting connections, lets the
+// requests in flight finish (each is bounded by HandlerLimit) and returns.
+func ServeWith(ctx context.Context, l net.Listener, cfg Config) error {
 	srv := &http.Server{
-		Handler:           New(),
+		Handler:           NewWith(cfg),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      HandlerLimit + 5*time.Second,
@@ -95,7 +105,7 @@ func Serve(ctx context.Context, l net.Listener) error {
 	done := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), HandlerLimit+5*time.Second)
 		defer cancel()
 		done <- srv.Shutdown(sctx)
 	}()
@@ -217,8 +227,6 @@ func (h *Handler) buildGraph(ctx context.Context, req *GraphRequest) (resp *Grap
 			return nil, fmt.Errorf("no value for %s", name)
 		}
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
 			if te, ok := r.(*tensor.Error); ok {
@@ -274,7 +282,9 @@ func (h *Handler) buildGraph(ctx context.Context, req *GraphRequest) (resp *Grap
 		sums := map[*ag.Var]*tensor.Tensor{}
 		ag.Backward(y, ag.KeepGraph(), ag.Trace(func(v ag.Visit) { visits = append(visits, record(v, sums)) }))
 	}
-	g, err := viz.Build(y, &viz.Options{Names: names, MaxGates: MaxGates})
+	// The layout cannot be stopped once it runs: its cost is bounded
+	// before it starts (see viz.Graph.LayoutCost).
+	g, err := viz.Build(y, &viz.Options{Names: names, MaxGates: MaxGates, MaxLayout: MaxLayout})
 	if err != nil {
 		return nil, err
 	}
