@@ -11,7 +11,7 @@
 //	eval   measure a saved model on its test set
 //	predict classify images of digits with a saved model
 //	bench  measure the speed of a kernel or a training step (gemm, train)
-//	serve  a local web page that draws graphs and steps through backprop
+//	serve  a local web page that draws graphs and steps through backprop; with --model, a prediction server
 //	help   print this list, or the usage of one command
 //
 // Run "backprop help <command>" for the usage of a command.
@@ -40,7 +40,7 @@ var commands = []command{
 	{name: "eval", summary: "measure a saved model on its test set", usage: evalUsage, run: runEval},
 	{name: "predict", summary: "classify images of digits with a saved model", usage: predictUsage, run: runPredict},
 	{name: "bench", summary: "measure the speed of a kernel or a training step (gemm, train)", usage: benchUsage, run: runBench},
-	{name: "serve", summary: "a local web page that draws graphs and steps through backprop", usage: serveUsage, run: runServe},
+	{name: "serve", summary: "a local web page that draws graphs and steps through backprop; with --model, a prediction server", usage: serveUsage, run: runServe},
 }
 
 func lookup(name string) *command {
