@@ -146,7 +146,7 @@ func TestLayoutQueue(t *testing.T) {
 			mu.Lock()
 			order = append(order, size)
 			mu.Unlock()
-			engine.release()
+			engine.release(size)
 		})
 	}
 	if err := <-timedOut; !errors.Is(err, context.DeadlineExceeded) {
@@ -161,7 +161,7 @@ func TestLayoutQueue(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	engine.release()
+	engine.release(0)
 	wg.Wait()
 	if fmt.Sprint(order) != "[100 200 300]" {
 		t.Errorf("granted in the order %v, want the smallest first", order)

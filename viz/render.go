@@ -32,18 +32,40 @@ import (
 // the one layout already running, never for a line of large ones. (The
 // WebAssembly code cannot be preempted either: a garbage collection that
 // starts during a layout waits for it to end, and so, for that long,
-// does every goroutine of the process. Bound layouts accordingly.)
+// does every goroutine of the process. A server lays out in other
+// processes instead: see Graph.SVGApart.)
 var (
-	engine layoutQueue
+	engine = layoutQueue{slots: 1}
 	gv     *graphviz.Graphviz // created on first use and kept
 )
 
-// layoutQueue grants the Graphviz instance to one layout at a time, the
-// waiter of the smallest size first.
+// layoutQueue grants layouts up to slots at a time, the waiter of the
+// smallest size first. With heavy > 0, layouts of a size above heavy take
+// at most slots−1 at once, so that one slot is always left for the light
+// ones.
 type layoutQueue struct {
 	mu      sync.Mutex
-	busy    bool
+	slots   int
+	heavy   int
+	busy    int
+	big     int // heavy layouts running
 	waiting []*layoutWaiter
+}
+
+// fits reports whether a layout of the given size may start now.
+func (q *layoutQueue) fits(size int) bool {
+	if q.busy >= q.slots {
+		return false
+	}
+	return q.heavy <= 0 || size <= q.heavy || q.big < q.slots-1
+}
+
+// start counts a layout of the given size as running.
+func (q *layoutQueue) start(size int) {
+	q.busy++
+	if q.heavy > 0 && size > q.heavy {
+		q.big++
+	}
 }
 
 type layoutWaiter struct {
@@ -51,16 +73,15 @@ type layoutWaiter struct {
 	granted chan struct{}
 }
 
-// acquire waits until the instance is free for a layout of size bytes of
-// DOT, or until ctx is done (then it returns ctx's error and holds
-// nothing).
+// acquire waits until a slot is free for a layout of size bytes of DOT,
+// or until ctx is done (then it returns ctx's error and holds nothing).
 func (q *layoutQueue) acquire(ctx context.Context, size int) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	q.mu.Lock()
-	if !q.busy {
-		q.busy = true
+	if q.fits(size) {
+		q.start(size)
 		q.mu.Unlock()
 		return nil
 	}
@@ -79,28 +100,35 @@ func (q *layoutQueue) acquire(ctx context.Context, size int) error {
 		}
 		q.mu.Unlock()
 		// Granted as ctx ended: pass it on.
-		q.release()
+		q.release(size)
 		return ctx.Err()
 	}
 }
 
-// release hands the instance to the smallest waiter, or frees it.
-func (q *layoutQueue) release() {
+// release frees the slot of a layout of the given size and hands slots
+// to the smallest waiters that fit.
+func (q *layoutQueue) release(size int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.waiting) == 0 {
-		q.busy = false
-		return
+	q.busy--
+	if q.heavy > 0 && size > q.heavy {
+		q.big--
 	}
-	best := 0
-	for i, w := range q.waiting {
-		if w.size < q.waiting[best].size {
-			best = i
+	for {
+		best := -1
+		for i, w := range q.waiting {
+			if q.fits(w.size) && (best < 0 || w.size < q.waiting[best].size) {
+				best = i
+			}
 		}
+		if best < 0 {
+			return
+		}
+		w := q.waiting[best]
+		q.waiting = slices.Delete(q.waiting, best, best+1)
+		q.start(w.size)
+		close(w.granted)
 	}
-	w := q.waiting[best]
-	q.waiting = slices.Delete(q.waiting, best, best+1)
-	close(w.granted)
 }
 
 // layout runs Graphviz's dot layout on src and writes it in format. It
@@ -110,7 +138,7 @@ func layout(ctx context.Context, src []byte, format graphviz.Format) ([]byte, er
 	if err := engine.acquire(ctx, len(src)); err != nil {
 		return nil, fmt.Errorf("viz: waiting for Graphviz: %w", err)
 	}
-	defer engine.release()
+	defer engine.release(len(src))
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("viz: waiting for Graphviz: %w", err)
 	}

@@ -75,12 +75,16 @@ func TestCostlyRequestsDoNotStarve(t *testing.T) {
 		return resp.StatusCode, string(b), time.Since(start)
 	}
 	row := "[" + strings.Repeat("0.5,", 783) + "0.5]"
-	batch := `{"inputs": [` + strings.Repeat(row+",", MaxBatch-1) + row + `]}`
-	big := string(largePNG(2048, 2048))
-	// x+1+1+…, 199 gates, layout cost 600, and x+x*x+…+x*x+x, cost 603:
+	rows, side := MaxBatch, 2048 // the largest batch, a 4-megapixel image
+	if raceDetector {
+		rows, side = MaxBatch/8, 512
+	}
+	batch := `{"inputs": [` + strings.Repeat(row+",", rows-1) + row + `]}`
+	big := string(largePNG(side, side))
+	// x+1+1+…, 199 gates, layout cost 600, and x+x*x+…+x*x, cost 995:
 	// the slowest layouts under MaxLayout (see viz's BenchmarkLayout).
 	chain := "x" + strings.Repeat("+1", 199)
-	heavy := "x+x*x" + strings.Repeat("+x*x", 21) + "+x"
+	heavy := "x" + strings.Repeat("+x*x", 30)
 	costly := []struct {
 		name, path, ctype, body string
 		code                    int
@@ -90,7 +94,12 @@ func TestCostlyRequestsDoNotStarve(t *testing.T) {
 		{"fan-out at the limit", "/api/graph", "application/json", `{"expr": "` + heavy + `", "values": {"x": "0.5"}}`, 200},
 		{"50 training steps", "/api/train", "application/json", `{"steps": 50, "hidden": 256}`, 200},
 		{"a full batch", "/v1/predict", "application/json", batch, 200},
-		{"a 2048×2048 image", "/v1/predict", "image/png", big, 200},
+		{"a large image", "/v1/predict", "image/png", big, 200},
+	}
+	// A first graph starts a layout worker (a process), which later
+	// layouts reuse: the measurement is of a server that has drawn once.
+	if code, body, _ := post("/api/graph", "application/json", `{"expr": "x*y", "values": {"x": "1", "y": "2"}}`); code != 200 {
+		t.Fatalf("warming up: %d %s", code, body)
 	}
 	const abuseTime = 4 * time.Second
 	deadline := time.Now().Add(abuseTime)
@@ -122,6 +131,7 @@ func TestCostlyRequestsDoNotStarve(t *testing.T) {
 		{"the model", "GET", "/v1/model", "", "", `"classes":10`},
 	}
 	var worst time.Duration
+	slowest := ""
 	n := 0
 	time.Sleep(200 * time.Millisecond) // let the costly requests start
 	for time.Now().Before(deadline) {
@@ -147,7 +157,9 @@ func TestCostlyRequestsDoNotStarve(t *testing.T) {
 		if d > time.Second {
 			t.Errorf("%s answered in %v, more than a second, beside the costly requests", c.name, d)
 		}
-		worst = max(worst, d)
+		if d > worst {
+			worst, slowest = d, c.name
+		}
 		n++
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -156,10 +168,10 @@ func TestCostlyRequestsDoNotStarve(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	if n < 10 || sent.Load() < int64(len(costly)) {
+	if n < 5 || sent.Load() < int64(len(costly)) {
 		t.Errorf("%d normal and %d costly requests: the test did not run", n, sent.Load())
 	}
-	t.Logf("%d normal requests beside %d costly ones: the slowest answered in %v", n, sent.Load(), worst)
+	t.Logf("%d normal requests beside %d costly ones: the slowest, %s, answered in %v", n, sent.Load(), slowest, worst)
 }
 
 // Shutting down lets the request in flight finish: a client that has
@@ -217,7 +229,7 @@ func TestGracefulShutdown(t *testing.T) {
 // the layout, saying why; one just under it is drawn.
 func TestGraphLayoutLimit(t *testing.T) {
 	code, body := call(t, "POST", "/api/graph", "application/json", `{"expr": "x`+strings.Repeat("^x", 159)+`", "values": {"x": "1.01"}}`)
-	if code != 422 || !strings.Contains(body, "the graph is too tangled to lay out: 25443 nodes with the long wires' bends, more than 650 (x feeds 159 gates)") {
+	if code != 422 || !strings.Contains(body, "the graph is too tangled to lay out: 25443 nodes with the long wires' bends, more than 1000 (x feeds 159 gates)") {
 		t.Errorf("160 powers: %d %s", code, body)
 	}
 	if code, body := call(t, "POST", "/api/graph", "application/json", `{"expr": "x`+strings.Repeat("+1", 199)+`", "values": {"x": "1"}}`); code != 200 {
