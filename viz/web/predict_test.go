@@ -426,3 +426,20 @@ func FuzzPredictRequest(f *testing.F) {
 		}
 	})
 }
+
+// The drawing tab's assets are served and, like the rest of the page,
+// need nothing from outside.
+func TestDrawAssets(t *testing.T) {
+	for path, want := range map[string]string{"/static/draw.js": `fetch("/v1/predict"`, "/static/draw.css": "#draw-canvas", "/": `<script src="/static/draw.js" defer>`} {
+		code, body := send(New(), "GET", path, "", "")
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("GET %s: %d, body lacks %q", path, code, want)
+		}
+	}
+	for _, f := range []string{"draw.js", "draw.css"} {
+		b, _ := static.ReadFile("static/" + f)
+		if strings.Contains(string(b), "http://") || strings.Contains(string(b), "https://") {
+			t.Errorf("%s refers to an outside URL", f)
+		}
+	}
+}
