@@ -87,16 +87,19 @@ type PredictResponse struct {
 
 // ModelInfo is the answer to GET /v1/model.
 type ModelInfo struct {
-	File          string     `json:"file,omitempty"`
-	Architecture  nn.Spec    `json:"architecture"`
-	InputShape    []int      `json:"input_shape"`
-	ImageShape    []int      `json:"image_shape,omitempty"` // [28, 28] for a model of MNIST's images
-	Classes       int        `json:"classes"`
-	Labels        []string   `json:"labels"`
-	Parameters    int64      `json:"parameters"`
-	Preprocessing [2]float64 `json:"preprocessing"` // mean and std
-	Dataset       string     `json:"dataset,omitempty"`
-	Limits        struct {
+	File          string   `json:"file,omitempty"`
+	Architecture  nn.Spec  `json:"architecture"`
+	InputShape    []int    `json:"input_shape"`
+	ImageShape    []int    `json:"image_shape,omitempty"` // [28, 28] for a model of MNIST's images
+	Classes       int      `json:"classes"`
+	Labels        []string `json:"labels"`
+	Parameters    int64    `json:"parameters"`
+	Preprocessing struct {
+		Mean float64 `json:"mean"`
+		Std  float64 `json:"std"`
+	} `json:"preprocessing"` // inputs become (x − mean)/std
+	Dataset string `json:"dataset,omitempty"`
+	Limits  struct {
 		Body      int `json:"max_body_bytes"`
 		Batch     int `json:"max_batch"`
 		Images    int `json:"max_images"`
@@ -110,7 +113,8 @@ func newPredictor(cfg Config) *predictor {
 		slots: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	p.graphs.New = func() any { return ag.NewGraph(ag.NoGrad) }
 	info := ModelInfo{File: cfg.ModelFile, Architecture: m.Arch, InputShape: []int{m.Inputs()}, Classes: m.Classes(),
-		Parameters: m.Arch.NumParams(), Preprocessing: [2]float64{m.Input.Mean, m.Input.Std}}
+		Parameters: m.Arch.NumParams()}
+	info.Preprocessing.Mean, info.Preprocessing.Std = m.Input.Mean, m.Input.Std
 	if p.image {
 		info.ImageShape = []int{mnist.Side, mnist.Side}
 	}

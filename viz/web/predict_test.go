@@ -205,7 +205,7 @@ func TestModelInfoAndHealth(t *testing.T) {
 	}
 	if info.File != "m.safetensors" || info.Architecture.String() != `{"sizes":[784,32,10],"activation":"relu"}` || fmt.Sprint(info.InputShape) != "[784]" ||
 		fmt.Sprint(info.ImageShape) != "[28 28]" || info.Classes != 10 || len(info.Labels) != 10 || info.Labels[3] != "3" ||
-		info.Parameters != 784*32+32+32*10+10 || info.Preprocessing[1] == 1 || info.Dataset != "mnist" || info.Limits.Batch != MaxBatch {
+		info.Parameters != 784*32+32+32*10+10 || info.Preprocessing.Std == 1 || info.Preprocessing.Mean == 0 || info.Dataset != "mnist" || info.Limits.Batch != MaxBatch {
 		t.Errorf("model info %s", body)
 	}
 	if code, body := send(NewWith(Config{Model: spiralModel(t)}), "GET", "/v1/model", "", ""); code != 200 || strings.Contains(body, "image_shape") {
