@@ -42,6 +42,7 @@ func TestServeModel(t *testing.T) {
 	got := make(chan answer, 4)
 	serveListening = func(addr string, stop func()) {
 		go func() {
+			defer close(got) // the client's last answer is in
 			url := "http://" + addr
 			body, ctype := imageForm(t, "../../docs/digit-7.png")
 			resp, err := http.Post(url+"/v1/predict", ctype, body)
@@ -93,7 +94,6 @@ func TestServeModel(t *testing.T) {
 	if code != 0 || errOut.Len() != 0 || !strings.HasPrefix(out.String(), "backprop serve: model "+exampleModel+" (784-32-10 relu, 25450 parameters): POST http://127.0.0.1:") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
 	}
-	close(got)
 	var seen []string
 	for a := range got {
 		seen = append(seen, a.what)

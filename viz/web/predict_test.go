@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"backprop/data/mnist"
 	"backprop/nn"
@@ -441,5 +443,28 @@ func TestDrawAssets(t *testing.T) {
 		if strings.Contains(string(b), "http://") || strings.Contains(string(b), "https://") {
 			t.Errorf("%s refers to an outside URL", f)
 		}
+	}
+}
+
+// When every prediction slot stays taken until a request's deadline, the
+// request is answered 503 "busy" rather than queued without end.
+func TestPredictBusy(t *testing.T) {
+	h := newHandlerWith(Config{Model: mnistModel(t)})
+	for range cap(h.predict.slots) {
+		h.predict.slots <- struct{}{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req := httptest.NewRequestWithContext(ctx, "POST", "/v1/predict", strings.NewReader(string(digit7(t))))
+	req.Header.Set("Content-Type", "image/png")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != 503 || w.Body.String() != `{"error":"the server is busy: try again"}`+"\n" {
+		t.Errorf("all slots taken: %d %s", w.Code, w.Body.String())
+	}
+	<-h.predict.slots
+	code, body := send(h, "POST", "/v1/predict", "image/png", string(digit7(t)))
+	if code != 200 {
+		t.Errorf("a slot free again: %d %s", code, body)
 	}
 }
