@@ -19,7 +19,7 @@ import (
 // library and golang.org/x/sys/cpu.
 var allowed = map[string][]string{
 	"":                  {}, // the root holds only this test
-	"tensor":            {"internal/gemm", "internal/parallel", "internal/kernel"},
+	"tensor":            {"internal/conv", "internal/gemm", "internal/parallel", "internal/kernel"},
 	"ag":                {"tensor"},
 	"gradcheck":         {"ag", "tensor"},
 	"expr":              {"ag", "tensor"},
@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"internal/kernel":   {"golang.org/x/sys/cpu"},
 	"internal/gemm":     {"internal/kernel", "internal/parallel", "golang.org/x/sys/cpu"},
 	"internal/parallel": {},
+	"internal/conv":     {"internal/gemm", "internal/kernel", "internal/parallel"},
 	"viz/web":           {"viz", "expr", "ag", "tensor", "nn", "optim", "data", "train"},
 	"viz":               {"ag", "tensor", "github.com/goccy/go-graphviz", "github.com/fogleman/gg", "github.com/golang/freetype/truetype", "golang.org/x/image/font", "golang.org/x/image/font/gofont/gobold", "golang.org/x/image/font/gofont/goregular"},
 }
