@@ -194,6 +194,7 @@ func BackwardWeight[T Float](g *Geom, dw, dy, x []T, accumulate bool) {
 type bplan[T Float] struct {
 	win    window
 	wide   bool
+	wd     wide
 	n, grp int
 	co     int // output channels per group: the columns of dWᵀ
 	rows   int // rows of dWᵀ per group: (c, ky, kx), or (kx, ky, c) when wide
@@ -250,8 +251,9 @@ func (b *bplan[T]) setup(g *Geom) {
 	mr := b.u.Mr()
 	b.nrows = b.rows
 	if b.wide {
-		b.nrows = b.win.r * b.win.ci
-		b.orows, _ = wideRows(&b.win, 1, 1, size)
+		b.wd = weightWide(&b.win, mr)
+		b.nrows = b.wd.kp
+		b.orows, _ = wideRows(&b.win, b.wd.kp, 1, 1, size)
 	} else {
 		b.nb = max(b.u.Nr(), blockBytes/(b.rows*size)/8*8)
 	}
@@ -298,7 +300,7 @@ func (b *bplan[T]) item(it int) {
 			clear(part[r*b.co : (r+1)*b.co])
 		}
 		if b.wide {
-			for kx := 1; kx < b.win.s; kx++ {
+			for kx := 1; kx < b.wd.taps; kx++ {
 				for r := r0; r < r1; r++ {
 					o := (kx*b.nrows + r) * b.co
 					clear(part[o : o+b.co])
@@ -389,11 +391,11 @@ func (b *bplan[T]) wideImage(sc *scratch[T], part, x, dy []T, r0, r1 int, first 
 	for oy0 := 0; oy0 < w.ho; oy0 += b.orows {
 		nrows := min(b.orows, w.ho-oy0)
 		nq := nrows * wp
-		plane := nq + (w.s-1)*w.dw
+		plane := nq + b.wd.slack
 		sc.col = grow(sc.col, nplp*plane)
 		sc.bp = grow(sc.bp, roundUp(b.co, nr)*nq)
 		u, bp := sc.col, sc.bp
-		planes(u, plane, x, w, oy0, nrows, r0, r1, &sc.xp)
+		planes(u, plane, x, w, b.wd, oy0, nrows, r0, r1, &sc.xp)
 		for pl := range npl {
 			clearShort(u[pl*plane+nq : (pl+1)*plane])
 		}
@@ -405,12 +407,12 @@ func (b *bplan[T]) wideImage(sc *scratch[T], part, x, dy []T, r0, r1 int, first 
 			if first {
 				beta = 0
 			}
-			for kx := range w.s {
+			for kx := range b.wd.taps {
 				pk := part[kx*b.nrows*b.co:]
 				for i := 0; i < npl; i += mr {
 					mb := min(mr, npl-i)
 					for s := 0; s*nr < b.co; s++ {
-						b.u.Tile(kb, u[i*plane+q0+kx*w.dw:], plane, 1, bp[s*nq*nr+q0*nr:], nr, pk[(r0+i)*b.co+s*nr:], b.co, mb, min(nr, b.co-s*nr), 1, beta, sc.tmp)
+						b.u.Tile(kb, u[i*plane+q0+kx*b.wd.shift:], plane, 1, bp[s*nq*nr+q0*nr:], nr, pk[(r0+i)*b.co+s*nr:], b.co, mb, min(nr, b.co-s*nr), 1, beta, sc.tmp)
 					}
 				}
 			}
@@ -438,7 +440,7 @@ func (b *bplan[T]) reduceRow(it int) {
 	base := g*b.rows*b.co + k
 	for t := range dst { // t = (c, ky, kx), w's order
 		r := t
-		if b.wide {
+		if b.wide && !b.wd.full {
 			c, ky, kx := t/rs, t%rs/w.s, t%w.s
 			r = kx*b.nrows + ky*w.ci + c
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"testing"
 	"unsafe"
 
@@ -104,26 +105,36 @@ func TestForward(t *testing.T) {
 }
 
 // eachPath runs f over every micro-kernel (eachMicro), with the choice
-// of the wide scheme left to the code, and then with it forced off and
-// on wherever it applies.
+// of the wide scheme left to the code, and then with it forced off, to
+// its tap mode and to its full mode wherever it applies, each storing
+// its tiles straight into the output or compacting wide rows.
 func eachPath(t *testing.T, f func(t *testing.T)) {
-	for _, wide := range []int{-1, 0, 1} {
-		t.Run(fmt.Sprintf("wide=%d", wide), func(t *testing.T) {
-			testWide = wide
-			defer func() { testWide = -1 }()
-			eachMicro(t, f)
-		})
+	for _, wide := range []int{-1, 0, 1, 2} {
+		for _, direct := range []int{-1, 0, 1} {
+			if wide <= 0 && direct >= 0 {
+				continue
+			}
+			t.Run(fmt.Sprintf("wide=%d/direct=%d", wide, direct), func(t *testing.T) {
+				testWide, testDirect = wide, direct
+				defer func() { testWide, testDirect = -1, -1 }()
+				eachMicro(t, wide == -1 && direct == -1, f)
+			})
+		}
 	}
 }
 
 // eachMicro runs f with every micro-kernel of gemm forced in turn, for
-// the tile edges of each.
-func eachMicro(t *testing.T, f func(t *testing.T)) {
+// the tile edges of each, or, unless all, with the default and the
+// pure-Go one (the smallest tile).
+func eachMicro(t *testing.T, all bool, f func(t *testing.T)) {
 	n := len(gemm.Micros[float32]())
 	if m := len(gemm.Micros[float64]()); m < n {
 		n = m
 	}
 	for i := -1; i < n; i++ {
+		if !all && i >= 0 && gemm.Micros[float32]()[i].Name() != "go" {
+			continue
+		}
 		name := "default"
 		if i >= 0 {
 			name = gemm.Micros[float32]()[i].Name()
@@ -136,23 +147,51 @@ func eachMicro(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
+// A refCase is the inputs of one case and the reference's result with
+// the magnitudes of its terms. Cases are memoised, since every path and
+// micro-kernel runs them: their inputs come from a generator seeded by
+// the operation, the geometry and exactness alone.
+type refCase struct {
+	a, b, c   []float64
+	want, mag []float64
+}
+
+var refMemo sync.Map
+
+func memo(op string, gi int, exact bool, f func(rng *rand.Rand) *refCase) *refCase {
+	key := fmt.Sprint(op, gi, exact)
+	if c, ok := refMemo.Load(key); ok {
+		return c.(*refCase)
+	}
+	seed := uint64(1)
+	if exact {
+		seed = 2
+	}
+	c := f(rand.New(rand.NewPCG(uint64(gi), seed+uint64(len(op))<<8)))
+	refMemo.Store(key, c)
+	return c
+}
+
 func testForward[T Float](t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
 	for gi, g := range geoms() {
 		for _, exact := range []bool{true, false} {
-			x := data(rng, g.inLen(), exact)
-			w := data(rng, g.wLen(), exact)
-			var bias []float64
-			if gi%2 == 0 {
-				bias = data(rng, g.K, exact)
+			rc := memo("forward", gi, exact, func(rng *rand.Rand) *refCase {
+				c := &refCase{a: data(rng, g.inLen(), exact), b: data(rng, g.wLen(), exact)}
+				if gi%2 == 0 {
+					c.c = data(rng, g.K, exact)
+				}
+				c.want, c.mag = refForward(&g, c.a, c.b, c.c)
+				return c
+			})
+			y := make([]T, g.outLen()+3) // garbage to overwrite, and a tail to keep
+			for i := range y {
+				y[i] = T(i%7) - 3.5
 			}
-			want, mag := refForward(&g, x, w, bias)
-			y := conv[T](data(rng, g.outLen()+3, false)) // garbage to overwrite, and a tail to keep
 			tail := y[g.outLen():]
 			tail0 := append([]T(nil), tail...)
-			Forward(&g, y[:g.outLen()], conv[T](x), conv[T](w), conv[T](bias))
-			what := fmt.Sprintf("%T %+v exact=%v bias=%v", y[0], g, exact, bias != nil)
-			near(t, what, y, want, mag, g.C/g.Groups*g.R*g.S, exact)
+			Forward(&g, y[:g.outLen()], conv[T](rc.a), conv[T](rc.b), conv[T](rc.c))
+			what := fmt.Sprintf("%T %+v exact=%v bias=%v", y[0], g, exact, rc.c != nil)
+			near(t, what, y, rc.want, rc.mag, g.C/g.Groups*g.R*g.S, exact)
 			for i := range tail {
 				if tail[i] != tail0[i] {
 					t.Fatalf("%s: wrote past the output", what)
@@ -177,17 +216,21 @@ func TestBackwardData(t *testing.T) {
 }
 
 func testBackwardData[T Float](t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, g := range geoms() {
+	for gi, g := range geoms() {
 		for _, exact := range []bool{true, false} {
-			dy := data(rng, g.outLen(), exact)
-			w := data(rng, g.wLen(), exact)
-			want, mag := refBackwardData(&g, dy, w)
-			dx := conv[T](data(rng, g.inLen()+3, false))
+			rc := memo("data", gi, exact, func(rng *rand.Rand) *refCase {
+				c := &refCase{a: data(rng, g.outLen(), exact), b: data(rng, g.wLen(), exact)}
+				c.want, c.mag = refBackwardData(&g, c.a, c.b)
+				return c
+			})
+			dx := make([]T, g.inLen()+3)
+			for i := range dx {
+				dx[i] = T(i%5) - 2.5
+			}
 			tail0 := append([]T(nil), dx[g.inLen():]...)
-			BackwardData(&g, dx[:g.inLen()], conv[T](dy), conv[T](w))
+			BackwardData(&g, dx[:g.inLen()], conv[T](rc.a), conv[T](rc.b))
 			what := fmt.Sprintf("%T %+v exact=%v", dx[0], g, exact)
-			near(t, what, dx, want, mag, g.K/g.Groups*g.R*g.S, exact)
+			near(t, what, dx, rc.want, rc.mag, g.K/g.Groups*g.R*g.S, exact)
 			for i, v := range dx[g.inLen():] {
 				if v != tail0[i] {
 					t.Fatalf("%s: wrote past dx", what)
@@ -205,26 +248,26 @@ func TestBackwardWeight(t *testing.T) {
 }
 
 func testBackwardWeight[T Float](t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
 	for gi, g := range geoms() {
 		for _, exact := range []bool{true, false} {
-			dy := data(rng, g.outLen(), exact)
-			x := data(rng, g.inLen(), exact)
-			want, mag := refBackwardWeight(&g, dy, x)
 			acc := gi%2 == 1
-			dw0 := data(rng, g.wLen()+3, exact)
-			if acc {
-				for i := range want {
-					want[i] += dw0[i]
-					mag[i] += abs(dw0[i])
+			rc := memo("weight", gi, exact, func(rng *rand.Rand) *refCase {
+				c := &refCase{a: data(rng, g.outLen(), exact), b: data(rng, g.inLen(), exact), c: data(rng, g.wLen()+3, exact)}
+				c.want, c.mag = refBackwardWeight(&g, c.a, c.b)
+				if acc {
+					for i := range c.want {
+						c.want[i] += c.c[i]
+						c.mag[i] += abs(c.c[i])
+					}
 				}
-			}
-			dw := conv[T](dw0)
-			BackwardWeight(&g, dw[:g.wLen()], conv[T](dy), conv[T](x), acc)
+				return c
+			})
+			dw := conv[T](rc.c)
+			BackwardWeight(&g, dw[:g.wLen()], conv[T](rc.a), conv[T](rc.b), acc)
 			what := fmt.Sprintf("%T %+v exact=%v accumulate=%v", dw[0], g, exact, acc)
-			near(t, what, dw, want, mag, g.N*g.OutH()*g.OutW()+1, exact)
+			near(t, what, dw, rc.want, rc.mag, g.N*g.OutH()*g.OutW()+1, exact)
 			for i, v := range dw[g.wLen():] {
-				if v != T(dw0[g.wLen()+i]) {
+				if v != T(rc.c[g.wLen()+i]) {
 					t.Fatalf("%s: wrote past dw", what)
 				}
 			}

@@ -63,6 +63,10 @@ func (u Micro[T]) Mr() int { return u.kr.mr }
 // Nr returns the columns of the kernel's tile.
 func (u Micro[T]) Nr() int { return u.kr.nr }
 
+// Partial reports whether the kernel stores partial tiles itself, under
+// masks; Tile stores those of the others by way of a buffer.
+func (u Micro[T]) Partial() bool { return u.kr.edges }
+
 // Kc returns the depth of a step of the kernel that keeps an Mr×Kc block
 // of A in a quarter of the L1 cache (see blockSizes).
 func (u Micro[T]) Kc() int { return u.kr.kc }
