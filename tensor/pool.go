@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"unsafe"
 
 	"backprop/internal/kernel"
 )
@@ -142,16 +143,42 @@ func maxPlane[T Float](g *pool, y []T, idx []int32, x []T) {
 			ir := idx[oy*g.ow : (oy+1)*g.ow]
 			for ox := range yr {
 				i := 2*oy*g.w + 2*ox
-				m, mi := r0[2*ox], i
-				if v := r0[2*ox+1]; v > m || v != v {
-					m, mi = v, i+1
+				a, b, c, d := r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1]
+				if a != a || b != b || c != c || d != d {
+					// Rare: the last NaN wins.
+					m, mi := a, i
+					if b != b || b > m {
+						m, mi = b, i+1
+					}
+					if c != c || c > m {
+						m, mi = c, i+g.w
+					}
+					if d != d || d > m {
+						m, mi = d, i+g.w+1
+					}
+					yr[ox], ir[ox] = m, int32(mi)
+					continue
 				}
-				if v := r1[2*ox]; v > m || v != v {
-					m, mi = v, i+g.w
+				// The first maximum, by arithmetic on order keys: the
+				// branches of compares would mispredict half the time on
+				// random data.
+				km, mi := orderKey(a), i
+				if unsafe.Sizeof(a) == 4 {
+					km, mi = later32(km, mi, orderKey(b), i+1)
+					km, mi = later32(km, mi, orderKey(c), i+g.w)
+					_, mi = later32(km, mi, orderKey(d), i+g.w+1)
+				} else {
+					if k := orderKey(b); k > km {
+						km, mi = k, i+1
+					}
+					if k := orderKey(c); k > km {
+						km, mi = k, i+g.w
+					}
+					if k := orderKey(d); k > km {
+						mi = i + g.w + 1
+					}
 				}
-				if v := r1[2*ox+1]; v > m || v != v {
-					m, mi = v, i+g.w+1
-				}
+				m := x[mi]
 				yr[ox], ir[ox] = m, int32(mi)
 			}
 		}
@@ -181,6 +208,37 @@ func maxPlane[T Float](g *pool, y []T, idx []int32, x []T) {
 			y[oy*g.ow+ox], idx[oy*g.ow+ox] = m, int32(mi)
 		}
 	}
+}
+
+// orderKey maps a float that is not NaN to an integer of the same order,
+// −0 and +0 to the same key: the bits, with those of a negative number
+// but its sign flipped (so that more negative is smaller), shifted by one
+// so that −0 meets +0.
+func orderKey[T Float](v T) int64 {
+	if unsafe.Sizeof(v) == 4 {
+		return key32(*(*uint32)(unsafe.Pointer(&v)))
+	}
+	return key64(*(*uint64)(unsafe.Pointer(&v)))
+}
+
+// later32 returns (k, j) if k > km and (km, mi) otherwise, without a
+// branch, for the keys of float32s (below 2³¹ in magnitude, so that
+// km − k does not overflow).
+func later32(km int64, mi int, k int64, j int) (int64, int) {
+	s := (km - k) >> 63 // −1 if k > km, else 0
+	return km ^ (km^k)&s, mi ^ (mi^j)&int(s)
+}
+
+func key32(b uint32) int64 {
+	k := int32(b)
+	k ^= k >> 31 & 0x7fffffff
+	return int64(k + (k >> 31 & 1))
+}
+
+func key64(b uint64) int64 {
+	k := int64(b)
+	k ^= k >> 63 & 0x7fffffffffffffff
+	return k + (k >> 63 & 1)
 }
 
 // MaxPool2dBackwardTo sets dx, of the input's shape [N, C, H, W], to the
