@@ -20,6 +20,7 @@ import (
 var layers = [][]string{
 	{"internal/parallel", "internal/kernel", "internal/memory"},
 	{"internal/gemm"},
+	{"internal/conv"},
 	{"tensor"},
 	{"ag", "data"},
 	{"gradcheck", "expr", "nn", "optim", "data/mnist"},
@@ -41,7 +42,8 @@ var allowed = map[string][]string{
 	"internal/memory":   {},
 	"internal/kernel":   {"golang.org/x/sys/cpu"},
 	"internal/gemm":     {"internal/parallel", "golang.org/x/sys/cpu"},
-	"tensor":            {"internal/gemm", "internal/kernel"},
+	"internal/conv":     {"internal/gemm", "internal/kernel", "internal/parallel"},
+	"tensor":            {"internal/conv", "internal/gemm", "internal/kernel", "internal/parallel"},
 	"ag":                {"tensor"},
 	"data":              {"tensor", "internal/memory"},
 	"gradcheck":         {"ag", "tensor"},

@@ -15,7 +15,7 @@ import (
 
 const benchSynopsis = "backprop bench gemm --n N [--m M] [--k K] [--dtype float32|float64] [--threads T] [--transA] [--transB] [--time D] [--json] [--max-memory SIZE]"
 
-const benchUsage = "usage: " + benchSynopsis + "\n       " + benchTrainSynopsis + `
+const benchUsage = "usage: " + benchSynopsis + "\n       " + benchConvSynopsis + "\n       " + benchTrainSynopsis + `
 
 Bench gemm measures the matrix product C = op(A)·op(B) of an M×K and a
 K×N matrix, through tensor.MatMulTo and its packed, multi-core GEMM, and
@@ -46,7 +46,9 @@ Example:
 
 	backprop bench gemm --n 512 --dtype float32 --threads 2 --json
 
-Bench train times a training step; see "backprop bench train --help".
+Bench conv measures a convolution layer's forward pass and gradients;
+see "backprop bench conv --help". Bench train times a training step; see
+"backprop bench train --help".
 `
 
 // benchResult is the JSON output of bench gemm.
@@ -73,13 +75,15 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "gemm":
 		return runBenchGemm(args[1:], stdout, stderr)
+	case "conv":
+		return runBenchConv(args[1:], stdout, stderr)
 	case "train":
 		return runBenchTrain(args[1:], stdout, stderr)
 	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "backprop bench: unknown benchmark %q (want gemm or train)\n", args[0])
+	fmt.Fprintf(stderr, "backprop bench: unknown benchmark %q (want gemm, conv or train)\n", args[0])
 	return 2
 }
 

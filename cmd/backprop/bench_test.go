@@ -57,7 +57,7 @@ func TestBenchErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench"}, "backprop bench: missing benchmark; usage: " + benchSynopsis + "\n"},
-		{[]string{"bench", "conv"}, "backprop bench: unknown benchmark \"conv\" (want gemm or train)\n"},
+		{[]string{"bench", "conv2d"}, "backprop bench: unknown benchmark \"conv2d\" (want gemm, conv or train)\n"},
 		{[]string{"bench", "gemm"}, "backprop bench gemm: --n must be positive\n"},
 		{[]string{"bench", "gemm", "--n", "-3"}, "backprop bench gemm: --n must be positive\n"},
 		{[]string{"bench", "gemm", "--n", "4", "--m", "-1"}, "backprop bench gemm: --m and --k must be positive\n"},
