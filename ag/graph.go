@@ -310,7 +310,9 @@ func newGate[T any](g *Graph) *T {
 // a chunk lives while any of its gates does).
 var sharedGates sync.Map // typeKey → *sharedGatePool[T]
 
-type sharedGatePool[T any] struct{ cur atomic.Pointer[sharedGateChunk[T]] }
+type sharedGatePool[T any] struct {
+	cur atomic.Pointer[sharedGateChunk[T]]
+}
 
 type sharedGateChunk[T any] struct {
 	next  atomic.Int64
