@@ -453,11 +453,12 @@ func parseHex(s string) (uint32, bool) {
 	return v, true
 }
 
-// Load copies the tensors of st into m's parameters, matching them by
-// name; every parameter must be present with its shape, and st must hold
-// nothing else. Values are converted to the parameters' dtype.
+// Load copies the tensors of st into m's parameters and buffers (see
+// StateDict), matching them by name; every one must be present with its
+// shape, and st must hold nothing else. Values are converted to the
+// model's dtypes.
 func (st *State) Load(m Module) error {
-	ps := m.Parameters()
+	ps := StateDict(m)
 	shapes := make([]ParamShape, len(ps))
 	for i, p := range ps {
 		shapes[i] = ParamShape{p.Name, p.Var.Value.Shape()}
