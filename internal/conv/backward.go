@@ -430,6 +430,9 @@ func (b *bplan[T]) item(it int) {
 // past co. With wide rows of wp columns (wp > 0), position q of the block
 // is column q mod wp of output row q div wp, and zero past wo.
 func packDyT[T Float](bp, dy []T, co, p, p0, np, nr, wp, wo int) {
+	if wp == 0 {
+		wp, wo = np, np // one row of the block's positions
+	}
 	sl := ceilDiv(co, nr)
 	for s := range sl {
 		dst := bp[s*np*nr : (s+1)*np*nr]
@@ -437,14 +440,27 @@ func packDyT[T Float](bp, dy []T, co, p, p0, np, nr, wp, wo int) {
 		if jn < nr {
 			clear(dst)
 		}
-		for j := range jn {
-			src := dy[(s*nr+j)*p:][:p]
-			if wp == 0 {
-				for q, v := range src[p0 : p0+np] {
-					dst[q*nr+j] = v
+		// Four channels at a time, so that each pass writes four
+		// adjacent elements of every row of the sliver.
+		j := 0
+		for ; j+4 <= jn; j += 4 {
+			c := (s*nr + j) * p
+			r0, r1, r2, r3 := dy[c:c+p], dy[c+p:c+2*p], dy[c+2*p:c+3*p], dy[c+3*p:c+4*p]
+			for q := 0; q < np; q += wp {
+				o := p0 + q/wp*wo
+				a0, a1, a2, a3 := r0[o:o+wo], r1[o:o+wo], r2[o:o+wo], r3[o:o+wo]
+				for x := range a0 {
+					d := dst[(q+x)*nr+j : (q+x)*nr+j+4 : (q+x)*nr+j+4]
+					d[0], d[1], d[2], d[3] = a0[x], a1[x], a2[x], a3[x]
 				}
-				continue
+				for x := wo; x < wp; x++ {
+					d := dst[(q+x)*nr+j : (q+x)*nr+j+4 : (q+x)*nr+j+4]
+					d[0], d[1], d[2], d[3] = 0, 0, 0, 0
+				}
 			}
+		}
+		for ; j < jn; j++ {
+			src := dy[(s*nr+j)*p:][:p]
 			for q := 0; q < np; q += wp {
 				o := p0 + q/wp*wo
 				for x, v := range src[o : o+wo] {
