@@ -133,6 +133,32 @@ func TestBatchNormGradients(t *testing.T) {
 	}
 }
 
+func TestBatchNormEvalGradients(t *testing.T) {
+	rng := newRNG(47)
+	dt := tensor.Float64
+	for _, shape := range bnShapes {
+		c := shape[1]
+		x := randT(rng, dt, -2, 3, shape...)
+		g, b := randT(rng, dt, 0.5, 1.5, c), randT(rng, dt, -1, 1, c)
+		rm, rv := randT(rng, dt, -1, 1, c), randT(rng, dt, 0.5, 2, c)
+		r := randT(rng, dt, -1, 1, shape...)
+		f := func() *tensor.Tensor {
+			return tensor.BatchNormEvalTo(tensor.Zeros(dt, shape...), x, g, b, rm, rv, tensor.NormEps)
+		}
+		dx, dg, db := tensor.Zeros(dt, shape...), tensor.Zeros(dt, c), tensor.Zeros(dt, c)
+		tensor.BatchNormEvalBackwardTo(dx, dg, db, r, x, g, rm, rv, tensor.NormEps, false)
+		name := fmt.Sprint(shape)
+		checkGrad(t, name+" dx", dx, numGrad(f, x, r, 1e-3), 1e-7)
+		checkGrad(t, name+" dgamma", dg, numGrad(f, g, r, 1e-3), 1e-7)
+		checkGrad(t, name+" dbeta", db, numGrad(f, b, r, 1e-3), 1e-7)
+		dg2, db2, dx2 := dg.Clone(), db.Clone(), r.Clone()
+		tensor.BatchNormEvalBackwardTo(dx2, dg2, db2, dx2, x, g, rm, rv, tensor.NormEps, true)
+		checkVals(t, name+" dx in place", dx2, shape, dx.Values(), 1e-12)
+		checkVals(t, name+" dgamma accumulated", dg2, []int{c}, tensor.Scale(dg, 2).Values(), 1e-12)
+		checkVals(t, name+" dbeta accumulated", db2, []int{c}, tensor.Scale(db, 2).Values(), 1e-12)
+	}
+}
+
 var lnCases = []struct {
 	shape []int
 	d     int
