@@ -39,7 +39,7 @@ type batchNormGate struct {
 	training        bool
 	momentum, eps   float64
 	x, gamma        *tensor.Tensor
-	mean, invstd    *tensor.Tensor // [C]: the statistics the output used
+	mean, invstd    *tensor.Tensor // [C]: the statistics the output used (in evaluation: the mean and variance)
 	grads3
 }
 
@@ -59,12 +59,10 @@ func (g *batchNormGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 		g.mean, g.invstd = tensor.NewLike(x, c), tensor.NewLike(x, c)
 		return tensor.BatchNormTrainTo(y, g.mean, g.invstd, x, g.gamma, beta, g.runMean, g.runVar, g.momentum, g.eps)
 	}
-	// Evaluation: the statistics are the running ones, kept for the
-	// backward pass as mean and 1/√(var + ε).
+	// Evaluation: the statistics are the running ones, copied for the
+	// backward pass (mean, and the variance in invstd's place).
 	g.mean = tensor.CopyTo(tensor.NewLike(x, c), g.runMean)
-	g.invstd = tensor.NewLike(x, c)
-	tensor.AddScalarTo(g.invstd, tensor.CopyTo(g.invstd, g.runVar), g.eps)
-	tensor.DivFromScalarTo(g.invstd, 1, tensor.SqrtTo(g.invstd, g.invstd))
+	g.invstd = tensor.CopyTo(tensor.NewLike(x, c), g.runVar)
 	return tensor.BatchNormEvalTo(y, x, g.gamma, beta, g.runMean, g.runVar, g.eps)
 }
 
@@ -79,49 +77,11 @@ func (g *batchNormGate) backwardAcc(dy *tensor.Tensor, need []bool, acc []*tenso
 	if g.training {
 		tensor.BatchNormBackwardTo(dx, dgamma, dbeta, dy, g.x, g.mean, g.invstd, g.gamma, accumulate)
 	} else {
-		g.evalBackward(dx, dgamma, dbeta, dy, accumulate)
+		tensor.BatchNormEvalBackwardTo(dx, dgamma, dbeta, dy, g.x, g.gamma, g.mean, g.invstd, g.eps, accumulate)
 	}
 	return g.grads(dx, dgamma, dbeta)[:len(need)]
 }
 
 func (*batchNormGate) Info() Info {
 	return Info{"batchNorm", "batch norm", "batch norm: the gradient is centred and decorrelated from x̂ per channel (one fused pass)"}
-}
-
-// evalBackward is the backward pass of batch normalisation with fixed
-// statistics: an affine map per channel.
-func (g *batchNormGate) evalBackward(dx, dgamma, dbeta, dy *tensor.Tensor, accumulate bool) {
-	shape := make([]int, g.x.Dims()) // [1 C 1 …]: a channel's vector broadcast over the rest
-	for i := range shape {
-		shape[i] = 1
-	}
-	c := g.x.Dim(1)
-	shape[1] = c
-	axes := []int{0}
-	for i := 2; i < g.x.Dims(); i++ {
-		axes = append(axes, i)
-	}
-	invstd := g.invstd.Reshape(shape...)
-	if dx != nil {
-		scale := invstd
-		if g.gamma != nil {
-			scale = tensor.Mul(invstd, g.gamma.Reshape(shape...))
-		}
-		tensor.MulTo(dx, dy, scale)
-	}
-	add := func(dst, v *tensor.Tensor) {
-		if accumulate {
-			tensor.AddTo(dst, dst, v)
-		} else {
-			tensor.CopyTo(dst, v)
-		}
-	}
-	if dgamma != nil {
-		xhat := tensor.Sub(g.x, g.mean.Reshape(shape...))
-		tensor.MulTo(xhat, xhat, invstd)
-		add(dgamma, tensor.Sum(tensor.MulTo(xhat, xhat, dy), false, axes...))
-	}
-	if dbeta != nil {
-		add(dbeta, tensor.Sum(dy, false, axes...))
-	}
 }

@@ -51,6 +51,7 @@ func TestImageOpsAllocateNothing(t *testing.T) {
 			"BatchNormTrainTo":       func() { tensor.BatchNormTrainTo(xn, m, is, x, c8, c8b, rm, rv, 0.1, 1e-5) },
 			"BatchNormEvalTo":        func() { tensor.BatchNormEvalTo(xn, x, c8, c8b, rm, rv, 1e-5) },
 			"BatchNormBackwardTo":    func() { tensor.BatchNormBackwardTo(dx, c8b, c8b, xn, x, m, is, c8, true) },
+			"BatchNormEvalBackTo":    func() { tensor.BatchNormEvalBackwardTo(dx, c8b, c8b, xn, x, c8, rm, rv, 1e-5, true) },
 			"LayerNormTo":            func() { tensor.LayerNormTo(xn, rmean, ris, x, rows, nil, 144, 1e-5) },
 			"LayerNormBackwardTo":    func() { tensor.LayerNormBackwardTo(dx, dg, dbt, xn, x, rmean, ris, rows, 144, true) },
 			"GroupNormTo":            func() { tensor.GroupNormTo(xn, gm, gis, x, c8, c8b, 2, 1e-5) },

@@ -398,6 +398,92 @@ func bnBackwardChannels[T Float](p *pass[T], lo, hi int) {
 	putRun(tmp)
 }
 
+// BatchNormEvalBackwardTo computes the gradients of BatchNormEvalTo given
+// dy and its input x: with the running statistics fixed, the
+// normalisation is affine per channel, so
+//
+//	dx = dy·γ/√(runVar + ε),  dγ = Σ dy·x̂,  dβ = Σ dy,  x̂ = (x − runMean)/√(runVar + ε)
+//
+// Each of dx, dgamma and dbeta may be nil; dgamma and dbeta are added to
+// when accumulate is set. gamma may be nil (γ = 1). dx may be dy. It
+// allocates nothing.
+func BatchNormEvalBackwardTo(dx, dgamma, dbeta, dy, x, gamma, runMean, runVar *Tensor, eps float64, accumulate bool) *Tensor {
+	const op = "BatchNormEvalBackward"
+	n, c, l := bnLayout(op, x)
+	if !SameShape(dy.shape, x.shape) || dy.dtype != x.dtype {
+		panicf(op, "gradient %v %v, input %v %v", dy.dtype, dy.shape, x.dtype, x.shape)
+	}
+	if dx != nil {
+		checkDst(op, dx, x.dtype, x.shape)
+		if dx.n > 0 && dx.data == x.data {
+			panicf(op, "dx shares storage with x")
+		}
+	}
+	checkVec(op, "gamma", gamma, x.dtype, c, true)
+	checkVec(op, "running mean", runMean, x.dtype, c, false)
+	checkVec(op, "running var", runVar, x.dtype, c, false)
+	checkVec(op, "dgamma", dgamma, x.dtype, c, true)
+	checkVec(op, "dbeta", dbeta, x.dtype, c, true)
+	if x.dtype == Float32 {
+		bnEvalBackward[float32](dx, dgamma, dbeta, dy, x, gamma, runMean, runVar, n, c, l, eps, accumulate)
+	} else {
+		bnEvalBackward[float64](dx, dgamma, dbeta, dy, x, gamma, runMean, runVar, n, c, l, eps, accumulate)
+	}
+	return dx
+}
+
+func bnEvalBackward[T Float](dx, dgamma, dbeta, dy, x, gamma, runMean, runVar *Tensor, n, c, l int, eps float64, acc bool) {
+	p := newPass[T](c, channelChunk(n*l), bodyBnEvalBackwardChannels)
+	p.a, p.b, p.c, p.d, p.e = vec[T](dx), data[T](dy), data[T](x), data[T](runMean), data[T](runVar)
+	p.f, p.g, p.h = vec[T](gamma), vec[T](dgamma), vec[T](dbeta)
+	p.ints = [4]int{n, c, l}
+	p.fl[1] = eps
+	p.flag = acc
+	p.do()
+}
+
+func bnEvalBackwardChannels[T Float](p *pass[T], lo, hi int) {
+	n, c, l := p.ints[0], p.ints[1], p.ints[2]
+	dx, dy, x := p.a, p.b, p.c
+	tmp := getRun[T](l)
+	for ch := lo; ch < hi; ch++ {
+		mu := p.d[ch]
+		is := 1 / math.Sqrt(float64(p.e[ch])+p.fl[1])
+		if p.g != nil || p.h != nil {
+			var sdy, sdx float64
+			for i := range n {
+				o := (i*c + ch) * l
+				sdy += runSum(dy[o : o+l])
+				_, d := runDev(x[o:o+l], dy[o:o+l], mu, *tmp)
+				sdx += d
+			}
+			if p.g != nil {
+				if p.flag {
+					p.g[ch] += T(sdx * is)
+				} else {
+					p.g[ch] = T(sdx * is)
+				}
+			}
+			if p.h != nil {
+				if p.flag {
+					p.h[ch] += T(sdy)
+				} else {
+					p.h[ch] = T(sdy)
+				}
+			}
+		}
+		if dx == nil {
+			continue
+		}
+		g, _ := affine(p.f, nil, ch)
+		for i := range n {
+			o := (i*c + ch) * l
+			runAffine(dx[o:o+l], dy[o:o+l], T(g*is), 0)
+		}
+	}
+	putRun(tmp)
+}
+
 // runScaleShift sets dst = dst⊙g + b, where g or b may be nil.
 func runScaleShift[T Float](dst, g, b []T) {
 	if f, ok := any(dst).([]float32); ok && len(f) >= longRun {

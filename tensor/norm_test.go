@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 
 	"backprop/tensor"
@@ -130,6 +131,32 @@ func TestBatchNormGradients(t *testing.T) {
 		fn()
 		dxn := tensor.BatchNormBackwardTo(tensor.Zeros(dt, shape...), nil, nil, r, x, mean, invstd, nil, false)
 		checkGrad(t, name+" dx without gamma", dxn, numGrad(fn, x, r, 1e-5), 1e-6)
+	}
+}
+
+func TestBatchNormEvalGradients(t *testing.T) {
+	rng := newRNG(47)
+	dt := tensor.Float64
+	for _, shape := range bnShapes {
+		c := shape[1]
+		x := randT(rng, dt, -2, 3, shape...)
+		g, b := randT(rng, dt, 0.5, 1.5, c), randT(rng, dt, -1, 1, c)
+		rm, rv := randT(rng, dt, -1, 1, c), randT(rng, dt, 0.5, 2, c)
+		r := randT(rng, dt, -1, 1, shape...)
+		f := func() *tensor.Tensor {
+			return tensor.BatchNormEvalTo(tensor.Zeros(dt, shape...), x, g, b, rm, rv, tensor.NormEps)
+		}
+		dx, dg, db := tensor.Zeros(dt, shape...), tensor.Zeros(dt, c), tensor.Zeros(dt, c)
+		tensor.BatchNormEvalBackwardTo(dx, dg, db, r, x, g, rm, rv, tensor.NormEps, false)
+		name := fmt.Sprint(shape)
+		checkGrad(t, name+" dx", dx, numGrad(f, x, r, 1e-3), 1e-7)
+		checkGrad(t, name+" dgamma", dg, numGrad(f, g, r, 1e-3), 1e-7)
+		checkGrad(t, name+" dbeta", db, numGrad(f, b, r, 1e-3), 1e-7)
+		dg2, db2, dx2 := dg.Clone(), db.Clone(), r.Clone()
+		tensor.BatchNormEvalBackwardTo(dx2, dg2, db2, dx2, x, g, rm, rv, tensor.NormEps, true)
+		checkVals(t, name+" dx in place", dx2, shape, dx.Values(), 1e-12)
+		checkVals(t, name+" dgamma accumulated", dg2, []int{c}, tensor.Scale(dg, 2).Values(), 1e-12)
+		checkVals(t, name+" dbeta accumulated", db2, []int{c}, tensor.Scale(db, 2).Values(), 1e-12)
 	}
 }
 
@@ -290,4 +317,47 @@ func TestNormPanics(t *testing.T) {
 	mustPanic(t, func() { tensor.LayerNormTo(x, tensor.Zeros(f, 4), tensor.Zeros(f, 12), x, nil, nil, 5, 1e-5) }, "LayerNorm", "mean shape [4], want [12]")
 	mustPanic(t, func() { tensor.GroupNormTo(x, v3, v3, x, nil, nil, 2, 1e-5) }, "GroupNorm", "2 groups do not divide 3")
 	mustPanic(t, func() { tensor.GroupNormTo(x, v3, v3, x, nil, nil, 3, 1e-5) }, "GroupNorm", "mean shape [3], want [12]")
+}
+
+// TestImageOpsWorkers checks that pooling and normalisation give the same
+// bits on one core and on two.
+func TestImageOpsWorkers(t *testing.T) {
+	rng := newRNG(48)
+	f := tensor.Float32
+	x, dy := randT(rng, f, -2, 3, 6, 16, 10, 10), randT(rng, f, -1, 1, 6, 16, 10, 10)
+	g, b := randT(rng, f, 0.5, 1.5, 16), randT(rng, f, -1, 1, 16)
+	run := func() []*tensor.Tensor {
+		var out []*tensor.Tensor
+		m, is, rm, rv := tensor.Zeros(f, 16), tensor.Zeros(f, 16), tensor.Zeros(f, 16), tensor.Ones(f, 16)
+		y := tensor.BatchNormTrainTo(tensor.ZerosLike(x), m, is, x, g, b, rm, rv, 0.1, 1e-5)
+		dx, dg, db := tensor.ZerosLike(x), tensor.Zeros(f, 16), tensor.Zeros(f, 16)
+		tensor.BatchNormBackwardTo(dx, dg, db, dy, x, m, is, g, false)
+		out = append(out, y, m, is, rm, rv, dx, dg, db)
+		lm, lis := tensor.Zeros(f, 96), tensor.Zeros(f, 96)
+		lg := randT(newRNG(1), f, 0.5, 1.5, 100)
+		y = tensor.LayerNormTo(tensor.ZerosLike(x), lm, lis, x, lg, nil, 100, 1e-5)
+		ldx, ldg, ldb := tensor.ZerosLike(x), tensor.Zeros(f, 100), tensor.Zeros(f, 100)
+		tensor.LayerNormBackwardTo(ldx, ldg, ldb, dy, x, lm, lis, lg, 100, false)
+		out = append(out, y, ldx, ldg, ldb)
+		gm, gis := tensor.Zeros(f, 24), tensor.Zeros(f, 24)
+		y = tensor.GroupNormTo(tensor.ZerosLike(x), gm, gis, x, g, b, 4, 1e-5)
+		gdx, gdg, gdb := tensor.ZerosLike(x), tensor.Zeros(f, 16), tensor.Zeros(f, 16)
+		tensor.GroupNormBackwardTo(gdx, gdg, gdb, dy, x, gm, gis, g, 4, false)
+		out = append(out, y, gdx, gdg, gdb)
+		p := tensor.PoolParams{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}
+		py, idx := tensor.MaxPool2d(x, p)
+		out = append(out, py, tensor.MaxPool2dBackwardTo(tensor.ZerosLike(x), py, idx), tensor.AvgPool2d(x, p), tensor.GlobalAvgPool2d(x))
+		return out
+	}
+	var res [2][]*tensor.Tensor
+	for i, procs := range []int{1, 2} {
+		old := runtime.GOMAXPROCS(procs)
+		res[i] = run()
+		runtime.GOMAXPROCS(old)
+	}
+	for j := range res[0] {
+		if !tensor.Equal(res[0][j], res[1][j]) {
+			t.Errorf("output %d differs between 1 and 2 cores", j)
+		}
+	}
 }

@@ -56,6 +56,7 @@ type body uint8
 const (
 	bodyBnTrainChannels body = iota
 	bodyBnEvalChannels
+	bodyBnEvalBackwardChannels
 	bodyBnBackwardChannels
 	bodyLnForwardRows
 	bodyLnParamGradCols
@@ -76,6 +77,8 @@ func (p *pass[T]) run(i int) {
 		bnTrainChannels(p, lo, hi)
 	case bodyBnEvalChannels:
 		bnEvalChannels(p, lo, hi)
+	case bodyBnEvalBackwardChannels:
+		bnEvalBackwardChannels(p, lo, hi)
 	case bodyBnBackwardChannels:
 		bnBackwardChannels(p, lo, hi)
 	case bodyLnForwardRows:

@@ -17,13 +17,15 @@ import (
 // and the (oy, ox, ky, kx) with oy·sh − ph + ky·dh = iy and ox·sw − pw +
 // kx·dw = ix: the transposed convolution. At stride 1 it is the forward
 // convolution of dy, padded by d·(r−1) − p, with the kernel flipped and
-// its channels swapped; at larger strides the product dcol = Wᵀ·dy is
-// folded back onto dx (col2im). dx is N×C×H×W, dy N×K×OutH×OutW; dx must
-// not overlap dy or w.
+// its channels swapped, or the product dcol = Wᵀ·dy on wide rows folded
+// back onto dx by one vector add per row of the unfolding, whichever
+// computes fewer dropped and padding products; at larger strides dcol is
+// folded back element by element (col2im). dx is N×C×H×W, dy
+// N×K×OutH×OutW; dx must not overlap dy or w.
 func BackwardData[T Float](g *Geom, dx, dy, w []T) {
 	g.mustCheck("BackwardData", [2]int{len(dx), g.inLen()}, [2]int{len(dy), g.outLen()}, [2]int{len(w), g.wLen()})
 	cg, kg := g.C/g.Groups, g.K/g.Groups
-	if g.StrideH == 1 && g.StrideW == 1 {
+	if g.StrideH == 1 && g.StrideW == 1 && !wideFold(g) {
 		win := window{ci: kg, hi: g.OutH(), wi: g.OutW(), r: g.R, s: g.S, sh: 1, sw: 1,
 			ph: g.DilH*(g.R-1) - g.PadH, pw: g.DilW*(g.S-1) - g.PadW, dh: g.DilH, dw: g.DilW,
 			ho: g.H, wo: g.W}
@@ -57,8 +59,38 @@ type dplan[T Float] struct {
 	ap      []T // W_gᵀ packed: [group][piece][sliver][kb][mr]
 	nb      int
 	dy, dx  []T
-	task    func(int)
+	// wide: stride 1, dcol on the wide rows of dx padded, orows rows of
+	// dy per block, folded by vector adds.
+	wide  bool
+	orows int
+	task  func(int)
 }
+
+// wideFold reports whether the data gradient at stride 1 is computed as
+// dcol = Wᵀ·dy on wide rows folded back by vector adds rather than as the
+// forward convolution of the padded dy. The second computes every output
+// position over every tap, the padding of dy included, on rows
+// W + (s−1)·dw wide: H·W/(OH·OW) · (W + (s−1)·dw)/W products for each one
+// of the gradient. The first computes (W + 2·pw)/OW of them, and its
+// folds cost about as much as 3 of the K products of a dcol element.
+// It needs two images or groups at least, being parallel over them.
+func wideFold(g *Geom) bool {
+	if g.StrideH != 1 || g.StrideW != 1 || g.N*g.Groups < 2 {
+		return false
+	}
+	if testFold >= 0 {
+		return testFold == 1
+	}
+	oh, ow := float64(g.OutH()), float64(g.OutW())
+	h, w := float64(g.H), float64(g.W)
+	conv := h * w / (oh * ow) * (w + float64((g.S-1)*g.DilW)) / w
+	fold := float64(g.W+2*g.PadW)/ow + 3/float64(g.K/g.Groups)
+	return fold < conv
+}
+
+// testFold, when not negative, overrides wideFold where it applies: 0
+// never, 1 always (tests).
+var testFold = -1
 
 var dplanPools [2]sync.Pool
 
@@ -89,7 +121,13 @@ func (d *dplan[T]) setup(g *Geom) {
 	d.slivers = ceilDiv(d.kg, d.u.Mr())
 	d.ap = grow(d.ap, d.grp*d.slivers*d.u.Mr()*d.co)
 	var z T
-	d.nb = max(d.u.Nr(), blockBytes/(d.kg*int(sizeof(z)))/d.u.Nr()*d.u.Nr())
+	size := int(sizeof(z))
+	d.nb = max(d.u.Nr(), blockBytes/(d.kg*size)/d.u.Nr()*d.u.Nr())
+	d.wide = wideFold(g)
+	if d.wide {
+		wp := d.win.wi + 2*d.win.pw
+		d.orows = min(d.win.ho, max(1, blockBytes/(d.kg*wp*size)))
+	}
 }
 
 // pack packs W_gᵀ, kg×co, element (t, i) = w[g·co + i][t].
@@ -134,6 +172,11 @@ func (d *dplan[T]) item(ng int) {
 	sc := getScratch[T]()
 	sc.tmp = grow(sc.tmp, mr*nr)
 	apg := d.ap[g*d.slivers*mr*d.co:]
+	if d.wide {
+		d.wideItem(sc, apg, dx, dy)
+		putScratch(sc)
+		return
+	}
 	for p0 := 0; p0 < d.p; p0 += d.nb {
 		np := min(d.nb, d.p-p0)
 		ld := roundUp(np, nr)
@@ -163,6 +206,77 @@ func (d *dplan[T]) item(ng int) {
 		fold(dx, col, ld, &d.win, 0, d.kg, p0, np)
 	}
 	putScratch(sc)
+}
+
+// wideItem computes dx of one image and group at stride 1: for blocks of
+// rows of dy taken on wide rows (wp = W + 2·pw, zero past OW), dcol =
+// Wᵀ·dy, each of whose rows t = (c, ky, kx) is then added, as one run, to
+// channel c of dx padded at the shift ky·dh·wp + kx·dw; dx is cropped
+// out of the padded planes at the end. The dropped columns of dcol are
+// zero, so their adds past the row change nothing.
+func (d *dplan[T]) wideItem(sc *scratch[T], apg, dx, dy []T) {
+	w := &d.win
+	mr, nr := d.u.Mr(), d.u.Nr()
+	wp, hp := w.wi+2*w.pw, w.hi+2*w.ph
+	planeP := hp*wp + (w.s-1)*w.dw + nr // the dropped columns fold past the plane
+	sc.xp = grow(sc.xp, w.ci*planeP)
+	xp := sc.xp
+	clear(xp)
+	rs := w.r * w.s
+	for oy0 := 0; oy0 < w.ho; oy0 += d.orows {
+		nrows := min(d.orows, w.ho-oy0)
+		nq := nrows * wp
+		ld := roundUp(nq, nr)
+		sc.bp = grow(sc.bp, d.co*ld)
+		sc.col = grow(sc.col, d.kg*ld)
+		bp, col := sc.bp, sc.col
+		for k := range d.co {
+			row := bp[k*ld : (k+1)*ld]
+			for r := range nrows {
+				src := dy[k*d.p+(oy0+r)*w.wo : k*d.p+(oy0+r+1)*w.wo]
+				copyShort(row[r*wp:r*wp+w.wo], src)
+				clearShort(row[r*wp+w.wo : (r+1)*wp])
+			}
+			clearShort(row[nq:])
+		}
+		for pi := range d.nk {
+			pc, pe := pi*d.co/d.nk, (pi+1)*d.co/d.nk
+			kb := pe - pc
+			var beta T
+			if pi > 0 {
+				beta = 1
+			}
+			for s := range d.slivers {
+				a := apg[pc*d.slivers*mr+s*kb*mr:][:kb*mr]
+				mb := min(mr, d.kg-s*mr)
+				for j := 0; j < nq; j += nr {
+					d.u.Tile(kb, a, 1, mr, bp[pc*ld+j:], ld, col[s*mr*ld+j:], ld, mb, min(nr, nq-j), 1, beta, sc.tmp)
+				}
+			}
+		}
+		for t := range d.kg {
+			c, k := t/rs, t%rs
+			o := c*planeP + (oy0+k/w.s*w.dh)*wp + k%w.s*w.dw
+			addRun(xp[o:o+nq], col[t*ld:t*ld+nq])
+		}
+	}
+	for c := range w.ci {
+		for iy := range w.hi {
+			o := c*planeP + (iy+w.ph)*wp + w.pw
+			copyShort(dx[(c*w.hi+iy)*w.wi:(c*w.hi+iy+1)*w.wi], xp[o:o+w.wi])
+		}
+	}
+}
+
+// addRun sets dst += src, through the float32 kernel where it applies.
+func addRun[T Float](dst, src []T) {
+	if f, ok := any(dst).([]float32); ok {
+		kernel.Add(f, f, any(src).([]float32))
+		return
+	}
+	for i, v := range src {
+		dst[i] += v
+	}
 }
 
 // BackwardWeight sets dw, or adds to it when accumulate is set, the
@@ -316,6 +430,9 @@ func (b *bplan[T]) item(it int) {
 // past co. With wide rows of wp columns (wp > 0), position q of the block
 // is column q mod wp of output row q div wp, and zero past wo.
 func packDyT[T Float](bp, dy []T, co, p, p0, np, nr, wp, wo int) {
+	if wp == 0 {
+		wp, wo = np, np // one row of the block's positions
+	}
 	sl := ceilDiv(co, nr)
 	for s := range sl {
 		dst := bp[s*np*nr : (s+1)*np*nr]
@@ -323,14 +440,27 @@ func packDyT[T Float](bp, dy []T, co, p, p0, np, nr, wp, wo int) {
 		if jn < nr {
 			clear(dst)
 		}
-		for j := range jn {
-			src := dy[(s*nr+j)*p:][:p]
-			if wp == 0 {
-				for q, v := range src[p0 : p0+np] {
-					dst[q*nr+j] = v
+		// Four channels at a time, so that each pass writes four
+		// adjacent elements of every row of the sliver.
+		j := 0
+		for ; j+4 <= jn; j += 4 {
+			c := (s*nr + j) * p
+			r0, r1, r2, r3 := dy[c:c+p], dy[c+p:c+2*p], dy[c+2*p:c+3*p], dy[c+3*p:c+4*p]
+			for q := 0; q < np; q += wp {
+				o := p0 + q/wp*wo
+				a0, a1, a2, a3 := r0[o:o+wo], r1[o:o+wo], r2[o:o+wo], r3[o:o+wo]
+				for x := range a0 {
+					d := dst[(q+x)*nr+j : (q+x)*nr+j+4 : (q+x)*nr+j+4]
+					d[0], d[1], d[2], d[3] = a0[x], a1[x], a2[x], a3[x]
 				}
-				continue
+				for x := wo; x < wp; x++ {
+					d := dst[(q+x)*nr+j : (q+x)*nr+j+4 : (q+x)*nr+j+4]
+					d[0], d[1], d[2], d[3] = 0, 0, 0, 0
+				}
 			}
+		}
+		for ; j < jn; j++ {
+			src := dy[(s*nr+j)*p:][:p]
 			for q := 0; q < np; q += wp {
 				o := p0 + q/wp*wo
 				for x, v := range src[o : o+wo] {

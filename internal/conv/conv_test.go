@@ -42,6 +42,7 @@ func geoms() []Geom {
 		G(1, 6, 10, 40, 7, 3, 2, 1, 1, 2, 1, 2, 3, 1),
 		G(2, 16, 9, 33, 8, 3, 3, 1, 1, 1, 0, 1, 1, 2),
 		G(1, 128, 5, 20, 9, 3, 3, 1, 1, 0, 0, 1, 1, 1),
+		G(2, 4, 11, 13, 6, 3, 3, 1, 1, 1, 2, 2, 3, 2), // dilated and grouped at stride 1, batch 2
 	}
 }
 
@@ -213,6 +214,16 @@ func TestBackwardData(t *testing.T) {
 		testBackwardData[float32](t)
 		testBackwardData[float64](t)
 	})
+	for _, fold := range []int{0, 1} {
+		t.Run(fmt.Sprintf("fold=%d", fold), func(t *testing.T) {
+			testFold = fold
+			defer func() { testFold = -1 }()
+			eachMicro(t, true, func(t *testing.T) {
+				testBackwardData[float32](t)
+				testBackwardData[float64](t)
+			})
+		})
+	}
 }
 
 func testBackwardData[T Float](t *testing.T) {
