@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
-	"strings"
 
 	"backprop/internal/memory"
 	"backprop/nn"
@@ -89,11 +88,11 @@ func LoadModel(path string, limit ...nn.MaxMemory) (*nn.Sequential, Meta, error)
 	if _, ok := st.Metadata[keyPosition]; ok {
 		// A checkpoint: its optimizer state is not part of the model.
 		for _, n := range st.Names {
-			if strings.HasPrefix(n, optPrefix) {
+			if runTensor(n) {
 				delete(st.Tensors, n)
 			}
 		}
-		st.Names = slices.DeleteFunc(st.Names, func(n string) bool { return strings.HasPrefix(n, optPrefix) })
+		st.Names = slices.DeleteFunc(st.Names, runTensor)
 	}
 	if err := checkSpec(st, meta.Spec, path, limitOf(limit)); err != nil {
 		return nil, meta, err
