@@ -326,7 +326,9 @@ func (c *Checkpoint) Restore(m nn.Module, opt optim.Optimizer) error {
 // runTensor reports whether the tensor named n in a checkpoint belongs
 // to the run (the optimizer's state, the best weights) rather than to the
 // model.
-func runTensor(n string) bool { return strings.HasPrefix(n, optPrefix) || strings.HasPrefix(n, bestPrefix) }
+func runTensor(n string) bool {
+	return strings.HasPrefix(n, optPrefix) || strings.HasPrefix(n, bestPrefix)
+}
 
 // Finite reports whether every parameter of m is finite (no NaN or ±Inf).
 func Finite(m nn.Module) bool {
