@@ -158,8 +158,9 @@ func (c *Confusion) Report() (classes []ClassReport, macro ClassReport) {
 }
 
 // confusionGrid is a Confusion as a grid for a heat map: cell (col j,
-// row i) is the fraction of true class K−1−i predicted as j, so that the
-// first class is the top row.
+// row i) is the square root of the fraction of true class K−1−i
+// predicted as j, so that the first class is the top row and a few
+// mistakes still show.
 type confusionGrid struct{ c *Confusion }
 
 func (g confusionGrid) Dims() (c, r int) { return g.c.Classes(), g.c.Classes() }
@@ -167,7 +168,7 @@ func (g confusionGrid) X(c int) float64  { return float64(c) }
 func (g confusionGrid) Y(r int) float64  { return float64(r) }
 func (g confusionGrid) Z(c, r int) float64 {
 	k := g.c.Classes() - 1 - r
-	return ratio(g.c.Counts[k][c], g.c.Support(k))
+	return math.Sqrt(ratio(g.c.Counts[k][c], g.c.Support(k)))
 }
 
 // shades is a palette from white to dark blue.
@@ -185,8 +186,9 @@ func blues(n int) shades {
 }
 
 // ConfusionPlot draws c as a heat map, a row per true class and a column
-// per predicted class, each cell shaded by the fraction of its row and
-// labelled with its count.
+// per predicted class, each cell shaded by the fraction of its row (on a
+// square-root scale, so that rare mistakes show) and labelled with its
+// count.
 func ConfusionPlot(c *Confusion) *plot.Plot {
 	k := c.Classes()
 	p := newPlot(fmt.Sprintf("Confusion matrix (%d examples, accuracy %.2f%%)", c.Total(), 100*c.Accuracy()), "predicted class", "true class")
@@ -200,7 +202,7 @@ func ConfusionPlot(c *Confusion) *plot.Plot {
 		for j := range k {
 			xys.XYs = append(xys.XYs, plotter.XY{X: float64(j), Y: float64(k - 1 - i)})
 			xys.Labels = append(xys.Labels, strconv.Itoa(c.Counts[i][j]))
-			dark = append(dark, confusionGrid{c}.Z(j, k-1-i) > 0.5)
+			dark = append(dark, confusionGrid{c}.Z(j, k-1-i) > 0.7)
 		}
 	}
 	labels, _ := plotter.NewLabels(xys)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -155,25 +156,25 @@ var epochTicks = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
 })
 
 // stepCurve returns the loss of every step of h at its position in
-// epochs (step i of an epoch of n at e−1 + (i+1)/n), with its
-// exponentially smoothed version (debiased, as TensorBoard smooths),
-// whose time constant is about a thirtieth of the run.
+// epochs (step i of an epoch of n at e−1 + (i+1)/n), with its smoothed
+// version: the mean over a centred window of about a thirtieth of the run
+// (narrower at the ends), which follows the curve without the lag of an
+// exponential average.
 func stepCurve(h History) (raw, smooth plotter.XYs) {
-	total := 0
-	for _, e := range h {
-		total += len(e.StepLoss)
-	}
-	beta := max(0, min(0.98, 1-30/float64(max(total, 1))))
-	var s, w float64
 	for _, e := range h {
 		n := float64(len(e.StepLoss))
 		for i, l := range e.StepLoss {
-			x := float64(e.Epoch-1) + float64(i+1)/n
-			s = beta*s + (1-beta)*l
-			w = beta*w + (1 - beta)
-			raw = append(raw, plotter.XY{X: x, Y: l})
-			smooth = append(smooth, plotter.XY{X: x, Y: s / w})
+			raw = append(raw, plotter.XY{X: float64(e.Epoch-1) + float64(i+1)/n, Y: l})
 		}
+	}
+	half := len(raw) / 60
+	sum := make([]float64, len(raw)+1) // prefix sums
+	for i, p := range raw {
+		sum[i+1] = sum[i] + p.Y
+	}
+	for i, p := range raw {
+		w := min(half, i, len(raw)-1-i)
+		smooth = append(smooth, plotter.XY{X: p.X, Y: (sum[i+w+1] - sum[i-w]) / float64(2*w+1)})
 	}
 	return raw, smooth
 }
@@ -206,8 +207,45 @@ func LossPlot(h History) *plot.Plot {
 		p.Y.Max = p.Y.Min + 1
 	}
 	p.Y.Max *= 1.05
+	// A loss that falls by more than a factor of 20, as MNIST's does in
+	// its first hundred steps, is read on a log scale.
+	lo := math.Inf(1)
+	for _, q := range raw {
+		lo = math.Min(lo, q.Y)
+	}
+	for _, e := range h {
+		if e.ValLoss > 0 {
+			lo = math.Min(lo, e.ValLoss)
+		}
+	}
+	if lo > 0 && p.Y.Max/lo > 20 {
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks
+		p.Y.Min, p.Y.Max = lo/1.2, p.Y.Max*1.2
+		p.Y.Label.Text += " (log scale)"
+	}
 	return p
 }
+
+// logTicks marks the powers of ten of a log axis with their values, and
+// 2× and 5× them with theirs when the axis spans less than three decades.
+var logTicks = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	few := math.Log10(hi/lo) < 3
+	for d := math.Floor(math.Log10(lo)); d <= math.Ceil(math.Log10(hi)); d++ {
+		for _, m := range []float64{1, 2, 3, 4, 5, 6, 7, 8, 9} {
+			v := m * math.Pow(10, d)
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || few && (m == 2 || m == 5) {
+				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+			ts = append(ts, t)
+		}
+	}
+	return ts
+})
 
 // AccuracyPlot plots the training accuracy of every epoch (over its
 // batches, as the weights changed) and the validation accuracy at its

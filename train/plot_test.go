@@ -95,6 +95,21 @@ func TestCurvesLabelsAndTicks(t *testing.T) {
 			t.Errorf("tick %q is not round", s)
 		}
 	}
+	// A loss that falls a hundredfold is drawn on a log scale, ticked at
+	// powers of ten.
+	steep := history(3, 100)
+	for i := range steep {
+		for j := range steep[i].StepLoss {
+			steep[i].StepLoss[j] = 3 * math.Pow(0.01, float64(i*100+j)/300)
+		}
+	}
+	texts = svgTexts(t, LossPlot(steep))
+	savePlots(t, "loss-log.png", LossPlot(steep))
+	for _, want := range []string{"cross-entropy loss (log scale)", "0.1", "1"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("log-scale loss: no text %q in %q", want, texts)
+		}
+	}
 	// One epoch is a curve of its steps, not a point.
 	if raw, smooth := stepCurve(history(1, 50)); len(raw) != 50 || len(smooth) != 50 || raw[49].X != 1 || raw[0].X != 0.02 {
 		t.Errorf("the steps of one epoch: %d points from x=%v to %v", len(raw), raw[0].X, raw[len(raw)-1].X)
