@@ -53,7 +53,7 @@ var allowed = map[string][]string{
 	"train": {"data", "nn", "optim", "ag", "tensor", "internal/memory", "internal/atomicfile",
 		"gonum.org/v1/plot", "gonum.org/v1/plot/plotter", "gonum.org/v1/plot/vg", "gonum.org/v1/plot/vg/draw",
 		"gonum.org/v1/plot/vg/vgimg", "gonum.org/v1/plot/vg/vgsvg"},
-	"viz":          {"ag", "tensor", "github.com/goccy/go-graphviz", "github.com/fogleman/gg", "github.com/golang/freetype/truetype", "golang.org/x/image/font", "golang.org/x/image/font/gofont/gobold", "golang.org/x/image/font/gofont/goregular"},
+	"viz":          {"ag", "expr", "tensor", "github.com/goccy/go-graphviz", "github.com/fogleman/gg", "github.com/golang/freetype/truetype", "golang.org/x/image/font", "golang.org/x/image/font/gofont/gobold", "golang.org/x/image/font/gofont/goregular"},
 	"viz/web":      {"viz", "expr", "ag", "tensor", "nn", "optim", "data", "train"},
 	"cmd/backprop": {"viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "internal/memory", "internal/atomicfile", "github.com/schollz/progressbar/v3"},
 	"interop":      {},
