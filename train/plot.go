@@ -158,7 +158,7 @@ var epochTicks = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
 // stepCurve returns the loss of every step of h at its position in
 // epochs (step i of an epoch of n at e−1 + (i+1)/n), with its smoothed
 // version: the mean over a centred window of about a thirtieth of the run
-// (narrower at the ends), which follows the curve without the lag of an
+// (cut short at the ends), which follows the curve without the lag of an
 // exponential average.
 func stepCurve(h History) (raw, smooth plotter.XYs) {
 	for _, e := range h {
@@ -173,8 +173,8 @@ func stepCurve(h History) (raw, smooth plotter.XYs) {
 		sum[i+1] = sum[i] + p.Y
 	}
 	for i, p := range raw {
-		w := min(half, i, len(raw)-1-i)
-		smooth = append(smooth, plotter.XY{X: p.X, Y: (sum[i+w+1] - sum[i-w]) / float64(2*w+1)})
+		a, b := max(0, i-half), min(len(raw)-1, i+half)
+		smooth = append(smooth, plotter.XY{X: p.X, Y: (sum[b+1] - sum[a]) / float64(b-a+1)})
 	}
 	return raw, smooth
 }
@@ -209,8 +209,9 @@ func LossPlot(h History) *plot.Plot {
 	p.Y.Max *= 1.05
 	// A loss that falls by more than a factor of 20, as MNIST's does in
 	// its first hundred steps, is read on a log scale.
+	// The smoothed curve decides: single steps may dip far lower.
 	lo := math.Inf(1)
-	for _, q := range raw {
+	for _, q := range smooth {
 		lo = math.Min(lo, q.Y)
 	}
 	for _, e := range h {
@@ -221,7 +222,7 @@ func LossPlot(h History) *plot.Plot {
 	if lo > 0 && p.Y.Max/lo > 20 {
 		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks
 		p.Y.Min, p.Y.Max = lo/1.2, p.Y.Max*1.2
-		p.Y.Label.Text += " (log scale)"
+		p.Y.Label.Text = "loss (log scale)" // a longer label would not fit beside the axis
 	}
 	return p
 }

@@ -105,7 +105,7 @@ func TestCurvesLabelsAndTicks(t *testing.T) {
 	}
 	texts = svgTexts(t, LossPlot(steep))
 	savePlots(t, "loss-log.png", LossPlot(steep))
-	for _, want := range []string{"cross-entropy loss (log scale)", "0.1", "1"} {
+	for _, want := range []string{"loss (log scale)", "0.1", "1"} {
 		if !slices.Contains(texts, want) {
 			t.Errorf("log-scale loss: no text %q in %q", want, texts)
 		}
