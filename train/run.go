@@ -47,14 +47,24 @@ func (c *Checkpoints) LastGood() (step int, ok bool) { return c.good, c.good >= 
 
 func (c *Checkpoints) next() string { return c.Path() + ".next" }
 
+// CheckpointError is an error saving into the folder of Checkpoints.
+type CheckpointError struct {
+	Dir string
+	Err error
+}
+
+func (e *CheckpointError) Error() string { return fmt.Sprintf("checkpoint %s: %v", e.Dir, e.Err) }
+
+func (e *CheckpointError) Unwrap() error { return e.Err }
+
 // save writes the state of m and the optimizer at p to path.
 func (c *Checkpoints) save(path string, m nn.Module, cfg *Config, p *Position) error {
 	if !Finite(m) {
-		return errors.New("the weights are no longer finite")
+		return &CheckpointError{c.Dir, errors.New("the weights are no longer finite")}
 	}
 	err := WriteCheckpoint(path, m, cfg.Optimizer, &Checkpoint{Meta: c.Meta, Position: p, Extra: c.Extra})
 	if err != nil {
-		return fmt.Errorf("checkpoint %s: %v", c.Dir, err)
+		return &CheckpointError{c.Dir, err}
 	}
 	return nil
 }
@@ -65,7 +75,7 @@ func (c *Checkpoints) commit() error {
 		return nil
 	}
 	if err := atomicfile.Rename(c.next(), c.Path()); err != nil {
-		return fmt.Errorf("checkpoint %s: %v", c.Dir, err)
+		return &CheckpointError{c.Dir, err}
 	}
 	c.good, c.pending = c.pending, -1
 	return nil

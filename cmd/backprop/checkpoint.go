@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"backprop/ag"
@@ -181,8 +180,10 @@ func trainError(o *trainOptions, ck *train.Checkpoints, err error) error {
 			}
 		}
 		return &exitError{exitDiverged, fmt.Sprintf("%v; try a lower learning rate, such as --lr %g%s", ae, lower, lastGood(path, step))}
-	case ck != nil && strings.HasPrefix(err.Error(), "checkpoint "):
-		return flagError("checkpoint-dir", o.checkpointDir, "%v", strings.TrimPrefix(err.Error(), "checkpoint "+o.checkpointDir+": "))
+	}
+	var ce *train.CheckpointError
+	if errors.As(err, &ce) {
+		return flagError("checkpoint-dir", o.checkpointDir, "%v", ce.Err)
 	}
 	return flagError("resume", o.resume, "%v", err)
 }

@@ -271,3 +271,15 @@ func TestTrainDefaultModel(t *testing.T) {
 		t.Errorf("eval: exit %d, %q", code, stdout)
 	}
 }
+
+// A checkpoint that cannot be written stops the run with one line naming
+// --checkpoint-dir.
+func TestTrainCheckpointUnwritable(t *testing.T) {
+	ck := filepath.Join(t.TempDir(), "ck")
+	os.MkdirAll(filepath.Join(ck, train.CheckpointFile), 0o755) // a folder where the file goes
+	code, stdout, stderr := runArgs("train", "--dataset", "spiral", "--epochs", "1", "--model", "none", "--checkpoint-dir", ck)
+	last := lastLine(stderr)
+	if code != 2 || stdout != "" || !strings.HasPrefix(last, "backprop train: --checkpoint-dir "+ck+": rename ") || strings.Count(stderr, "\n") != 3 {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
