@@ -238,6 +238,11 @@ func ReadSafetensors(r io.Reader, name string, limit ...MaxMemory) (*State, erro
 		return fail(int64(n), "truncated header length")
 	}
 	hlen := binary.LittleEndian.Uint64(lenBuf[:])
+	if (hlen > MaxHeader || size >= 0 && int64(hlen) > size-8) && isText(lenBuf[:]) {
+		// A header length of eight printable characters: some text file,
+		// such as a README given for a model.
+		return fail(0, "not a safetensors file: it starts with the text %q, not a header length", lenBuf[:])
+	}
 	if hlen > MaxHeader {
 		return fail(0, "header length %d exceeds %d", hlen, MaxHeader)
 	}
@@ -501,3 +506,15 @@ func (st *State) holds(ps []ParamShape, who string) error {
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// isText reports whether b is printable ASCII text (tabs and line breaks
+// included), as the start of a text file is and the little-endian length
+// of a safetensors header, whose high bytes are zero, never is.
+func isText(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
-	"strings"
 
 	"backprop/internal/memory"
 	"backprop/nn"
@@ -32,6 +31,9 @@ type DataInfo struct {
 	Points  int    `json:"points,omitempty"`
 	Classes int    `json:"classes,omitempty"`
 	Seed    uint64 `json:"seed,omitempty"`
+	// Names names the classes, where the data set has names (see
+	// mnist.ClassNames); nil for their numbers.
+	Names []string `json:"names,omitempty"`
 }
 
 type prep struct {
@@ -89,11 +91,11 @@ func LoadModel(path string, limit ...nn.MaxMemory) (*nn.Sequential, Meta, error)
 	if _, ok := st.Metadata[keyPosition]; ok {
 		// A checkpoint: its optimizer state is not part of the model.
 		for _, n := range st.Names {
-			if strings.HasPrefix(n, optPrefix) {
+			if runTensor(n) {
 				delete(st.Tensors, n)
 			}
 		}
-		st.Names = slices.DeleteFunc(st.Names, func(n string) bool { return strings.HasPrefix(n, optPrefix) })
+		st.Names = slices.DeleteFunc(st.Names, runTensor)
 	}
 	if err := checkSpec(st, meta.Spec, path, limitOf(limit)); err != nil {
 		return nil, meta, err
@@ -154,10 +156,13 @@ func parseMeta(md map[string]string, path string) (Meta, error) {
 // check reports whether the data set d can be what a network of spec was
 // trained on.
 func (d DataInfo) check(spec nn.Spec) error {
+	out := spec.Sizes[len(spec.Sizes)-1]
+	if d.Names != nil && len(d.Names) != out {
+		return fmt.Errorf("%d class names, but the architecture has %d outputs", len(d.Names), out)
+	}
 	if d.Name != "spiral" {
 		return nil
 	}
-	out := spec.Sizes[len(spec.Sizes)-1]
 	switch {
 	case d.Points <= 0 || d.Classes <= 0:
 		return fmt.Errorf("a spiral of %d points in %d classes", d.Points, d.Classes)

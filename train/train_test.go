@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"backprop/ag"
@@ -57,7 +58,7 @@ func TestSaveLoadModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if meta2.Mean != 0.5 || meta2.Std != 2 || meta2.Data != meta.Data || meta2.Spec.String() != spec.String() {
+	if meta2.Mean != 0.5 || meta2.Std != 2 || !reflect.DeepEqual(meta2.Data, meta.Data) || meta2.Spec.String() != spec.String() {
 		t.Errorf("meta %+v, want %+v", meta2, meta)
 	}
 	x := ag.Const(tensor.Randn(rng, tensor.Float32, 2, 6))
@@ -92,16 +93,16 @@ func TestPlot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := 800
+		want := 960 // two panels of 480 × 360
 		if b != nil {
-			want = 1200
+			want = 1440
 		}
-		if img.Bounds().Dx() != want || img.Bounds().Dy() != 320 {
+		if img.Bounds().Dx() != want || img.Bounds().Dy() != 360 {
 			t.Errorf("image %v", img.Bounds())
 		}
 		blue := 0
-		for y := 0; y < 320; y++ {
-			for x := 0; x < 800; x++ {
+		for y := 0; y < 360; y++ {
+			for x := 0; x < 960; x++ {
 				if r, g, bb, _ := img.At(x, y).RGBA(); r>>8 == 31 && g>>8 == 119 && bb>>8 == 180 {
 					blue++
 				}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -93,7 +92,6 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fs := flag.NewFlagSet("bench gemm", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	n := fs.Int("n", 0, "columns of C")
 	m := fs.Int("m", 0, "rows of C")
 	k := fs.Int("k", 0, "inner dimension")
@@ -104,15 +102,12 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 	minTime := fs.Duration("time", time.Second, "minimum measuring time")
 	jsonOut := fs.Bool("json", false, "print one JSON object")
 	maxMemory := addMaxMemory(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, benchUsage)
-			return 0
-		}
-		return fail("%v", err)
+	pos, code, done := parseCommandFlags(fs, args, benchUsage, stdout, stderr)
+	if done {
+		return code
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
+	if len(pos) > 0 {
+		return fail("unexpected argument %q", pos[0])
 	}
 	if *n <= 0 {
 		return fail("--n must be positive")
