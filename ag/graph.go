@@ -1,6 +1,7 @@
 package ag
 
 import (
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -280,10 +281,14 @@ func typeKey[T any]() unsafe.Pointer {
 //
 //go:noinline
 func newGate[T any](g *Graph) *T {
-	if g == nil {
-		return new(T)
-	}
 	key := typeKey[T]()
+	if g == nil {
+		p, ok := sharedGates.Load(key)
+		if !ok {
+			p, _ = sharedGates.LoadOrStore(key, new(sharedGatePool[T]))
+		}
+		return p.(*sharedGatePool[T]).get()
+	}
 	if g.last < len(g.pools) && g.pools[g.last].key == key {
 		return g.pools[g.last].pool.(*gatePool[T]).get()
 	}
@@ -297,6 +302,33 @@ func newGate[T any](g *Graph) *T {
 	g.pools = append(g.pools, gatePoolRef{key, p})
 	g.last = len(g.pools) - 1
 	return p.get()
+}
+
+// Gates of no graph come from chunks shared by all goroutines, one list
+// per gate type, so that a gate costs an atomic add rather than an
+// allocation (the garbage collector sees one object per gateChunk gates;
+// a chunk lives while any of its gates does).
+var sharedGates sync.Map // typeKey → *sharedGatePool[T]
+
+type sharedGatePool[T any] struct {
+	cur atomic.Pointer[sharedGateChunk[T]]
+}
+
+type sharedGateChunk[T any] struct {
+	next  atomic.Int64
+	gates [gateChunk]T
+}
+
+func (p *sharedGatePool[T]) get() *T {
+	for {
+		c := p.cur.Load()
+		if c != nil {
+			if i := c.next.Add(1) - 1; i < gateChunk {
+				return &c.gates[i]
+			}
+		}
+		p.cur.CompareAndSwap(c, new(sharedGateChunk[T]))
+	}
 }
 
 // arenaOf returns g's arena, nil for a nil Graph.

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -144,5 +145,22 @@ func TestBytes(t *testing.T) {
 	}
 	if got := Bytes(1<<62, 2); got != math.MaxInt64 {
 		t.Errorf("Bytes(2⁶², 2) = %d, want math.MaxInt64", got)
+	}
+}
+
+func TestSpiralSplitsAndSpread(t *testing.T) {
+	tr, val := SpiralSplit(5, SpiralTrain, 10, 3), SpiralSplit(5, SpiralVal, 10, 3)
+	if tr.Len() != 30 || tr.Classes != 3 || tr.X.At(7, 0) == val.X.At(7, 0) {
+		t.Errorf("splits: %d examples, %d classes, train and validation share point 7: %v", tr.Len(), tr.Classes, tr.X.At(7, 0) == val.X.At(7, 0))
+	}
+	if again := SpiralSplit(5, SpiralTrain, 10, 3); again.X.At(7, 0) != tr.X.At(7, 0) {
+		t.Error("the same seed and split gave another sample")
+	}
+	s := tr.Spread(6)
+	if s.Len() != 6 || fmt.Sprint(s.Y) != "[0 0 1 1 2 2]" || s.X.At(1, 0) != tr.X.At(5, 0) {
+		t.Errorf("Spread(6): labels %v", s.Y)
+	}
+	if tr.Spread(100).Len() != 30 {
+		t.Error("Spread beyond the length does not keep every example")
 	}
 }

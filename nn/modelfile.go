@@ -27,16 +27,27 @@ import (
 // Model keeps in Extra. A file without "format_version" is of version 1
 // (files written before it was recorded, and by interop/pytorch_mlp.py);
 // one without "preprocessing" has none. Tensors whose names begin with
-// OptimizerPrefix are the state of an optimizer saved beside the model (a
-// training checkpoint) and are not part of the model.
+// OptimizerPrefix or BestPrefix are the state of a training run saved
+// beside the model in a checkpoint (the optimizer's, the best weights so
+// far) and are not part of the model.
 
 // FormatVersion is the version of the model files this package writes,
 // and the newest it reads.
 const FormatVersion = 1
 
-// OptimizerPrefix begins the names of the tensors of an optimizer's state
-// that a checkpoint holds beside the model's parameters.
-const OptimizerPrefix = "optimizer."
+// The prefixes of the names of the tensors of a training run that a
+// checkpoint holds beside the model's parameters: the optimizer's state
+// and the best weights so far.
+const (
+	OptimizerPrefix = "optimizer."
+	BestPrefix      = "best."
+)
+
+// runState reports whether the tensor named n is a training run's, not
+// the model's.
+func runState(n string) bool {
+	return strings.HasPrefix(n, OptimizerPrefix) || strings.HasPrefix(n, BestPrefix)
+}
 
 // The metadata keys of a model file.
 const (
@@ -164,13 +175,13 @@ func ReadModel(r io.Reader, name string, limit ...MaxMemory) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
-	// The optimizer's state in a checkpoint is not the model's.
+	// The state of a training run in a checkpoint is not the model's.
 	for _, n := range st.Names {
-		if strings.HasPrefix(n, OptimizerPrefix) {
+		if runState(n) {
 			delete(st.Tensors, n)
 		}
 	}
-	st.Names = slices.DeleteFunc(st.Names, func(n string) bool { return strings.HasPrefix(n, OptimizerPrefix) })
+	st.Names = slices.DeleteFunc(st.Names, runState)
 	// The tensors read and the network built from them.
 	what := fmt.Sprintf("architecture %s: a network of %d parameters", d.Arch, d.Arch.NumParams())
 	if err := memory.Check(what, memory.Mul(8, d.Arch.NumParams()), limitOf(limit)); err != nil {

@@ -238,6 +238,11 @@ func ReadSafetensors(r io.Reader, name string, limit ...MaxMemory) (*State, erro
 		return fail(int64(n), "truncated header length")
 	}
 	hlen := binary.LittleEndian.Uint64(lenBuf[:])
+	if (hlen > MaxHeader || size >= 0 && int64(hlen) > size-8) && isText(lenBuf[:]) {
+		// A header length of eight printable characters: some text file,
+		// such as a README given for a model.
+		return fail(0, "not a safetensors file: it starts with the text %q, not a header length", lenBuf[:])
+	}
 	if hlen > MaxHeader {
 		return fail(0, "header length %d exceeds %d", hlen, MaxHeader)
 	}
@@ -453,11 +458,12 @@ func parseHex(s string) (uint32, bool) {
 	return v, true
 }
 
-// Load copies the tensors of st into m's parameters, matching them by
-// name; every parameter must be present with its shape, and st must hold
-// nothing else. Values are converted to the parameters' dtype.
+// Load copies the tensors of st into m's parameters and buffers (see
+// StateDict), matching them by name; every one must be present with its
+// shape, and st must hold nothing else. Values are converted to the
+// model's dtypes.
 func (st *State) Load(m Module) error {
-	ps := m.Parameters()
+	ps := StateDict(m)
 	shapes := make([]ParamShape, len(ps))
 	for i, p := range ps {
 		shapes[i] = ParamShape{p.Name, p.Var.Value.Shape()}
@@ -500,3 +506,15 @@ func (st *State) holds(ps []ParamShape, who string) error {
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// isText reports whether b is printable ASCII text (tabs and line breaks
+// included), as the start of a text file is and the little-endian length
+// of a safetensors header, whose high bytes are zero, never is.
+func isText(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}

@@ -253,3 +253,12 @@ func TestSafetensorsNoHugeAllocation(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A text file given as a model is named as such, not read as a header
+// length of eight characters.
+func TestSafetensorsText(t *testing.T) {
+	_, err := ReadSafetensors(strings.NewReader("# backprop\n\nAutomatic differentiation"), "README.md")
+	if want := `safetensors: README.md: offset 0: not a safetensors file: it starts with the text "# backpr", not a header length`; err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}

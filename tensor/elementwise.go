@@ -154,6 +154,16 @@ func SubFromScalarTo(dst *Tensor, s float64, a *Tensor) *Tensor {
 	return unary("SubFromScalar", dst, a, func(x float64) float64 { return s - x })
 }
 
+// DivFromScalarTo sets dst = s / a.
+func DivFromScalarTo(dst *Tensor, s float64, a *Tensor) *Tensor {
+	if s32, ok := asFloat32(s); ok && a.dtype == Float32 {
+		checkDst("DivFromScalar", dst, a.dtype, a.shape)
+		kernel.DivFromScalar(dst.s32(), a.s32(), s32)
+		return dst
+	}
+	return unary("DivFromScalar", dst, a, func(x float64) float64 { return s / x })
+}
+
 // PowScalarTo sets dst = aᵖ element-wise.
 func PowScalarTo(dst, a *Tensor, p float64) *Tensor {
 	return unary("PowScalar", dst, a, func(x float64) float64 { return math.Pow(x, p) })

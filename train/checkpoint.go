@@ -33,6 +33,10 @@ type DataInfo struct {
 	Points  int    `json:"points,omitempty"`
 	Classes int    `json:"classes,omitempty"`
 	Seed    uint64 `json:"seed,omitempty"`
+	// Names names the classes, where the data set has names (see
+	// mnist.ClassNames); nil for their numbers. SaveModel also stores
+	// them as the model's labels (nn.Description.Labels).
+	Names []string `json:"names,omitempty"`
 }
 
 // keyDataset is the metadata key of the DataInfo.
@@ -67,7 +71,7 @@ func modelOf(m nn.Module, meta Meta) (*nn.Model, error) {
 		}
 		model, err = nn.NewModel(v.Net, v.Input, v.Labels)
 	case *nn.Sequential:
-		model, err = nn.NewModel(v, in, nil)
+		model, err = nn.NewModel(v, in, meta.Data.Names)
 	default:
 		_, err = nn.Describe(m)
 	}
@@ -140,10 +144,13 @@ func parseMeta(md map[string]string, path string) (Meta, error) {
 // check reports whether the data set d can be what a network of spec was
 // trained on.
 func (d DataInfo) check(spec nn.Spec) error {
+	out := spec.Sizes[len(spec.Sizes)-1]
+	if d.Names != nil && len(d.Names) != out {
+		return fmt.Errorf("%d class names, but the architecture has %d outputs", len(d.Names), out)
+	}
 	if d.Name != "spiral" {
 		return nil
 	}
-	out := spec.Sizes[len(spec.Sizes)-1]
 	switch {
 	case d.Points <= 0 || d.Classes <= 0:
 		return fmt.Errorf("a spiral of %d points in %d classes", d.Points, d.Classes)

@@ -57,6 +57,21 @@ type Config struct {
 	// evaluation; the Progress it receives can produce the Position to
 	// save. Returning true stops Run, which returns ErrStopped.
 	Checkpoint func(Progress) (stop bool)
+
+	// Checkpoints, if not nil, makes Run save the run into a folder and
+	// keep the last good checkpoint there (see Checkpoints).
+	Checkpoints *Checkpoints
+	// Stop, if not nil, is asked after every step whether to stop, as on
+	// Ctrl-C: Run then saves a checkpoint (with Checkpoints) and returns
+	// a *StoppedError.
+	Stop func() bool
+	// Patience, when positive, stops training once the validation loss
+	// has not improved for Patience epochs and leaves the model with the
+	// weights of the best epoch, as Keras' EarlyStopping with
+	// restore_best_weights does; it needs a validation set. A checkpoint
+	// carries the best weights, so that a resumed run stops where an
+	// uninterrupted one would.
+	Patience int
 }
 
 // RandState is a random source whose state can be saved and restored.
@@ -76,6 +91,10 @@ type DivergedError struct {
 	Epoch, Step int // the epoch (from 1) and the step (from 1, across epochs) that failed
 	Loss, LR    float64
 	Position    *Position
+	// LastGood is the checkpoint of Config.Checkpoints to resume from,
+	// made after step LastGoodStep, or "" when none was saved.
+	LastGood     string
+	LastGoodStep int
 }
 
 func (e *DivergedError) Error() string {
@@ -97,11 +116,14 @@ type Progress struct {
 func (p Progress) Position() *Position { return p.position() }
 
 // Step reports the progress of an epoch: the running mean loss and
-// accuracy on the training batches seen so far.
+// accuracy on the training batches seen so far, and the loss and
+// learning rate of the step itself.
 type Step struct {
 	Epoch, Step, Steps int // Epoch and Step count from 1
+	Total              int // the steps done in all epochs, this one included
 	Samples            int // examples seen in this epoch
 	Loss, Accuracy     float64
+	BatchLoss, LR      float64 // the step's own loss and learning rate
 	SamplesPerSecond   float64
 }
 
@@ -115,6 +137,8 @@ type Epoch struct {
 	LR                   float64
 	Seconds              float64
 	SamplesPerSecond     float64
+	// StepLoss holds the loss of every step of the epoch, in order.
+	StepLoss []float64
 }
 
 // History is the list of epochs of a Fit.
@@ -135,7 +159,7 @@ func Fit(m nn.Module, train, val *data.Dataset, cfg Config) History {
 // cfg.Checkpoint, given back as cfg.Resume with the model and optimizer
 // restored, continues the run so that, on the same number of threads, it
 // ends with the same weights, bit for bit, as a run never interrupted.
-func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
+func fit(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 	if cfg.Epochs <= 0 || cfg.Batch <= 0 || cfg.Optimizer == nil {
 		panic(fmt.Sprintf("train: Fit: %d epochs of batch %d with optimizer %v", cfg.Epochs, cfg.Batch, cfg.Optimizer))
 	}
@@ -150,6 +174,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 	step, first := 0, 1
 	var sumLoss float64
 	var correct, seen, k int
+	var stepLoss []float64
 	if r := cfg.Resume; r != nil {
 		if err := r.check(ld, cfg); err != nil {
 			return nil, err
@@ -165,9 +190,10 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 		hist = slices.Clone(r.History)
 		step, first, k = r.Step, r.Epoch, r.Batch
 		sumLoss, correct, seen = r.SumLoss, r.Correct, r.Seen
+		stepLoss = slices.Clone(r.StepLoss)
 		if len(hist) == r.Epoch { // that epoch is complete, evaluation included
 			first++
-			k, sumLoss, correct, seen = 0, 0, 0, 0
+			k, sumLoss, correct, seen, stepLoss = 0, 0, 0, 0, nil
 			if first <= cfg.Epochs {
 				ld.Reset()
 			}
@@ -179,7 +205,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 	position := func(e int) *Position {
 		perm, _ := ld.Order()
 		p := &Position{Epoch: e, Batch: k, Batches: ld.Batches(), Step: step, Perm: perm,
-			SumLoss: sumLoss, Correct: correct, Seen: seen, History: slices.Clone(hist)}
+			SumLoss: sumLoss, Correct: correct, Seen: seen, History: slices.Clone(hist), StepLoss: slices.Clone(stepLoss)}
 		if cfg.Source != nil {
 			p.Rand, _ = cfg.Source.MarshalBinary()
 		}
@@ -199,7 +225,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 		m.SetTraining(true)
 		if e > first {
 			ld.Reset()
-			k, sumLoss, correct, seen = 0, 0, 0, 0
+			k, sumLoss, correct, seen, stepLoss = 0, 0, 0, 0, nil
 		}
 		start := time.Now()
 		seen0 := seen
@@ -253,9 +279,10 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			sumLoss += l * float64(n)
 			correct += Correct(logits.Value, y)
 			seen += n
+			stepLoss = append(stepLoss, l)
 			if cfg.OnStep != nil {
-				cfg.OnStep(Step{Epoch: e, Step: k, Steps: ld.Batches(), Samples: seen,
-					Loss: sumLoss / float64(seen), Accuracy: float64(correct) / float64(seen),
+				cfg.OnStep(Step{Epoch: e, Step: k, Steps: ld.Batches(), Total: step, Samples: seen,
+					Loss: sumLoss / float64(seen), Accuracy: float64(correct) / float64(seen), BatchLoss: l, LR: lr,
 					SamplesPerSecond: float64(seen-seen0) / time.Since(start).Seconds()})
 			}
 			if cfg.Checkpoint != nil {
@@ -269,7 +296,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 		secs := time.Since(start).Seconds()
 		ep := Epoch{Epoch: e, Loss: sumLoss / float64(seen), Accuracy: float64(correct) / float64(seen),
 			ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: cfg.Optimizer.LR(),
-			Seconds: secs, SamplesPerSecond: float64(seen-seen0) / secs}
+			Seconds: secs, SamplesPerSecond: float64(seen-seen0) / secs, StepLoss: slices.Clone(stepLoss)}
 		if val != nil && val.Len() > 0 {
 			ep.ValLoss, ep.ValAccuracy = Evaluate(m, val, EvalBatch)
 		}

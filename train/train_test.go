@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func TestSaveLoadModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m2.Input.Mean != 0.5 || m2.Input.Std != 2 || d != meta.Data || m2.Arch.String() != `{"sizes":[6,5,4,3],"activation":"elu"}` {
+	if m2.Input.Mean != 0.5 || m2.Input.Std != 2 || !reflect.DeepEqual(d, meta.Data) || m2.Arch.String() != `{"sizes":[6,5,4,3],"activation":"elu"}` {
 		t.Errorf("loaded %+v, data %+v; want %+v", m2.Description, d, meta)
 	}
 	// The loaded model standardises its raw inputs itself.
@@ -145,16 +146,16 @@ func TestPlot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := 800
+		want := 960 // two panels of 480 × 360
 		if b != nil {
-			want = 1200
+			want = 1440
 		}
-		if img.Bounds().Dx() != want || img.Bounds().Dy() != 320 {
+		if img.Bounds().Dx() != want || img.Bounds().Dy() != 360 {
 			t.Errorf("image %v", img.Bounds())
 		}
 		blue := 0
-		for y := 0; y < 320; y++ {
-			for x := 0; x < 800; x++ {
+		for y := 0; y < 360; y++ {
+			for x := 0; x < 960; x++ {
 				if r, g, bb, _ := img.At(x, y).RGBA(); r>>8 == 31 && g>>8 == 119 && bb>>8 == 180 {
 					blue++
 				}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"backprop/ag"
+	"backprop/expr"
 	"backprop/tensor"
 )
 
@@ -190,8 +191,11 @@ func Symbol(g ag.Gate) string { return ag.Describe(g).Symbol }
 func Pattern(g ag.Gate) string { return ag.Describe(g).Pattern }
 
 // Format writes a value for a label: a one-element tensor as its number
-// with four significant digits, a larger one as its shape with its mean,
-// minimum and maximum, such as "2×3 μ=0.5 [-1, 2]". A nil tensor is "".
+// with four significant digits, a small one (a vector of up to 4
+// elements or a matrix of up to 4×4) as its elements in nested lists,
+// such as "[[1, 2], [3, 4]]", and a larger one as its shape with its
+// mean, minimum and maximum, such as "5×3 μ=0.5 [-1, 2]". A nil tensor
+// is "".
 func Format(t *tensor.Tensor) string {
 	if t == nil {
 		return ""
@@ -200,6 +204,9 @@ func Format(t *tensor.Tensor) string {
 		return Number(t.Item())
 	}
 	shape := t.Shape()
+	if small(shape) {
+		return expr.Nested(t.As(tensor.Float64), Number)
+	}
 	dims := make([]string, len(shape))
 	for i, d := range shape {
 		dims[i] = strconv.Itoa(d)
@@ -217,6 +224,20 @@ func Format(t *tensor.Tensor) string {
 	}
 	return fmt.Sprintf("%s μ=%s [%s, %s]", strings.Join(dims, "×"),
 		Number(sum/float64(w.Len())), Number(lo), Number(hi))
+}
+
+// small reports whether a tensor of shape is shown element by element:
+// at most two axes of at most 4 each.
+func small(shape []int) bool {
+	if len(shape) > 2 {
+		return false
+	}
+	for _, d := range shape {
+		if d > 4 || d == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Number writes v with four significant digits and no trailing zeros:

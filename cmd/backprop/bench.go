@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,7 +14,7 @@ import (
 
 const benchSynopsis = "backprop bench gemm --n N [--m M] [--k K] [--dtype float32|float64] [--threads T] [--transA] [--transB] [--time D] [--json] [--max-memory SIZE]"
 
-const benchUsage = "usage: " + benchSynopsis + "\n       " + benchTrainSynopsis + `
+const benchUsage = "usage: " + benchSynopsis + "\n       " + benchConvSynopsis + "\n       " + benchTrainSynopsis + `
 
 Bench gemm measures the matrix product C = op(A)·op(B) of an M×K and a
 K×N matrix, through tensor.MatMulTo and its packed, multi-core GEMM, and
@@ -46,7 +45,9 @@ Example:
 
 	backprop bench gemm --n 512 --dtype float32 --threads 2 --json
 
-Bench train times a training step; see "backprop bench train --help".
+Bench conv measures a convolution layer's forward pass and gradients;
+see "backprop bench conv --help". Bench train times a training step; see
+"backprop bench train --help".
 `
 
 // benchResult is the JSON output of bench gemm.
@@ -73,13 +74,15 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "gemm":
 		return runBenchGemm(args[1:], stdout, stderr)
+	case "conv":
+		return runBenchConv(args[1:], stdout, stderr)
 	case "train":
 		return runBenchTrain(args[1:], stdout, stderr)
 	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "backprop bench: unknown benchmark %q (want gemm or train)\n", args[0])
+	fmt.Fprintf(stderr, "backprop bench: unknown benchmark %q (want gemm, conv or train)\n", args[0])
 	return 2
 }
 
@@ -89,7 +92,6 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fs := flag.NewFlagSet("bench gemm", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	n := fs.Int("n", 0, "columns of C")
 	m := fs.Int("m", 0, "rows of C")
 	k := fs.Int("k", 0, "inner dimension")
@@ -100,15 +102,12 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 	minTime := fs.Duration("time", time.Second, "minimum measuring time")
 	jsonOut := fs.Bool("json", false, "print one JSON object")
 	maxMemory := addMaxMemory(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, benchUsage)
-			return 0
-		}
-		return fail("%v", err)
+	pos, code, done := parseCommandFlags(fs, args, benchUsage, stdout, stderr)
+	if done {
+		return code
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
+	if len(pos) > 0 {
+		return fail("unexpected argument %q", pos[0])
 	}
 	if *n <= 0 {
 		return fail("--n must be positive")

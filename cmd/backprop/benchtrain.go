@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -76,7 +75,6 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fs := flag.NewFlagSet("bench train", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	batch := fs.Int("batch", 64, "batch size")
 	threads := fs.Int("threads", runtime.NumCPU(), "cores to use")
 	hiddenText := fs.String("hidden", "512,256", "hidden widths")
@@ -84,15 +82,12 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	minTime := fs.Duration("time", 2*time.Second, "minimum measuring time")
 	jsonOut := fs.Bool("json", false, "print one JSON object")
 	maxMemory := addMaxMemory(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, benchTrainUsage)
-			return 0
-		}
-		return fail("%v", err)
+	pos, code, done := parseCommandFlags(fs, args, benchTrainUsage, stdout, stderr)
+	if done {
+		return code
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
+	if len(pos) > 0 {
+		return fail("unexpected argument %q", pos[0])
 	}
 	if *batch <= 0 || *batch > 1<<16 {
 		return fail("--batch must be in [1, 65536]")
@@ -113,7 +108,7 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	if !*tiny {
 		spec := nn.Spec{Sizes: append(append([]int{784}, hidden...), 10)}
 		what := fmt.Sprintf("a batch of %d random images", *batch)
-		err := checkTraining(maxMemory.budget(), spec, "sgd", *batch, [2]string{"hidden", *hiddenText}, [2]string{"batch", fmt.Sprint(*batch)},
+		err := checkTraining(maxMemory.budget(), spec, "sgd", optim.Slots("sgd"), *batch, [2]string{"hidden", *hiddenText}, [2]string{"batch", fmt.Sprint(*batch)},
 			what, data.Bytes(*batch, 784))
 		if err != nil {
 			return fail("%v", err)

@@ -59,7 +59,7 @@ func TestSizesFromOutside(t *testing.T) {
 	if code, _, stderr := runArgs("train", "--dataset", "spiral", "--points", "20", "--hidden", "4", "--epochs", "2", "--model", "none", "--checkpoint-dir", ck); code != 0 {
 		t.Fatalf("training: %s", stderr)
 	}
-	b, err := os.ReadFile(filepath.Join(ck, checkpointFile))
+	b, err := os.ReadFile(filepath.Join(ck, train.CheckpointFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSizesFromOutside(t *testing.T) {
 	bad := bytes.Clone(b)
 	bad[at] ^= 1 // '2' → '3'
 	os.Mkdir(flipped, 0o755)
-	if err := os.WriteFile(filepath.Join(flipped, checkpointFile), bad, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(flipped, train.CheckpointFile), bad, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// Values of grad that broadcast to 30000×60000.
@@ -113,16 +113,16 @@ func TestSizesFromOutside(t *testing.T) {
 		{[]string{"grad", "sum(x*y)", "x=" + x, "y=" + y}, `backprop grad: the value at column 6 is 30000×60000: evaluating "sum(x*y)" and its gradient needs 40.2 GiB, limit *` + avail},
 		{[]string{"grad", "--max-memory", "1GiB", "sum(x*y)", "x=" + x, "y=" + y}, `backprop grad: the value at column 6 is 30000×60000: evaluating "sum(x*y)" and its gradient needs 40.2 GiB, limit 1.00 GiB`},
 		{[]string{"grad", "--check", "--dtype", "float32", "--max-memory", "1GiB", "sum(x*y)", "x=" + x, "y=" + y}, `backprop grad: the value at column 6 is 30000×60000: evaluating "sum(x*y)" and its gradient needs 46.9 GiB, limit 1.00 GiB`},
-		{[]string{"train", "--resume", flipped}, "backprop train: --resume " + flipped + ": safetensors: " + filepath.Join(flipped, checkpointFile) + ": offset 8: the header does not match its checksum: crc32c:*, the metadata says crc32c:* (the file is corrupt)"},
+		{[]string{"train", "--resume", flipped}, "backprop train: --resume " + flipped + ": safetensors: " + filepath.Join(flipped, train.CheckpointFile) + ": offset 8: the header does not match its checksum: crc32c:*, the metadata says crc32c:* (the file is corrupt)"},
 		{[]string{"train", "--data", bomb, "--max-memory", "256MiB"}, "backprop train: --data " + bomb + ": 20000 training and 10 test images of 2500 pixels needs 382 MiB, limit 256 MiB"},
 		{[]string{"train", "--hidden", "2000000"}, "backprop train: --hidden 2000000: width 2000000 is more than 1048576"},
 		{[]string{"train", "--dataset", "spiral", "--classes", "100000000"}, "backprop train: --classes 100000000: width 100000000 is more than 1048576"},
 		{[]string{"train", "--batch", "100000000", "--max-memory", "1GiB"}, "backprop train: --batch 100000000: training 784-512-256-10 relu with adam on batches of 100000000 needs 1.42 TiB, limit 1.00 GiB"},
 		{[]string{"train", "--max-memory", "100MB"}, "backprop train: --max-memory 100MB: 60000 training and 10000 test images of 784 pixels needs 391 MiB, limit 95.4 MiB"},
-		{[]string{"train", "--max-memory", "2XB"}, `backprop train: invalid value "2XB" for flag -max-memory: unknown unit "XB" (want B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)`},
-		{[]string{"eval", "--max-memory", "0", "--model", huge}, `backprop eval: invalid value "0" for flag -max-memory: must be at least 1 byte`},
-		{[]string{"grad", "--max-memory", "-1GB", "x", "x=1"}, `backprop grad: invalid value "-1GB" for flag -max-memory: want a size such as 2GB, 512MiB or 1.5G`},
-		{[]string{"bench", "gemm", "--n", "8", "--max-memory", "lots"}, `backprop bench gemm: invalid value "lots" for flag -max-memory: want a size such as 2GB, 512MiB or 1.5G`},
+		{[]string{"train", "--max-memory", "2XB"}, `backprop train: --max-memory 2XB: unknown unit "XB" (want B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)`},
+		{[]string{"eval", "--max-memory", "0", "--model", huge}, `backprop eval: --max-memory 0: must be at least 1 byte`},
+		{[]string{"grad", "--max-memory", "-1GB", "x", "x=1"}, `backprop grad: --max-memory -1GB: want a size such as 2GB, 512MiB or 1.5G`},
+		{[]string{"bench", "gemm", "--n", "8", "--max-memory", "lots"}, `backprop bench gemm: --max-memory lots: want a size such as 2GB, 512MiB or 1.5G`},
 	} {
 		var code int
 		var stdout, stderr string
@@ -145,7 +145,7 @@ func TestSizesFromOutside(t *testing.T) {
 	// checksum covers the data only, too.
 	old := j("old")
 	os.Mkdir(old, 0o755)
-	if err := os.WriteFile(filepath.Join(old, checkpointFile), oldChecksum(t, b), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(old, train.CheckpointFile), oldChecksum(t, b), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []string{ck, old} {

@@ -60,10 +60,6 @@ func checkWidths(name, value string, widths ...int) error {
 	return nil
 }
 
-// optimizerSlots is the number of state tensors per parameter of each
-// optimizer of --optimizer.
-var optimizerSlots = map[string]int{"adam": 2, "adamw": 2, "rmsprop": 1, "sgd": 1, "nesterov": 1}
-
 // trainingNeed is what training spec needs, split so that a refusal can
 // blame the flag whose part is the largest.
 type trainingNeed struct {
@@ -76,17 +72,17 @@ func needToTrain(spec nn.Spec, batch, slots int) trainingNeed {
 	return trainingNeed{total: total, step: total - min(total, train.TrainingMemory(spec, 1, slots))}
 }
 
-// checkTraining weighs training spec with the optimizer named opt on
-// batches of batch examples, and the data sets (dataNeed, described by
+// checkTraining weighs training spec with the optimizer named opt, which
+// keeps slots copies of the parameters, on batches of batch examples, and the data sets (dataNeed, described by
 // dataWhat and set by dataFlag), against the budget. A refusal names the
 // flag that asks the most: dataFlag where the data alone is too much,
 // --batch where the activations of a batch are most of the need, and
 // otherwise netFlag (--hidden, or --classes).
-func checkTraining(b memory.Budget, spec nn.Spec, opt string, batch int, netFlag, dataFlag [2]string, dataWhat string, dataNeed int64) error {
+func checkTraining(b memory.Budget, spec nn.Spec, opt string, slots, batch int, netFlag, dataFlag [2]string, dataWhat string, dataNeed int64) error {
 	if err := b.Check(dataWhat, dataNeed); err != nil {
 		return flagError(dataFlag[0], dataFlag[1], "%v", err)
 	}
-	need := needToTrain(spec, batch, optimizerSlots[opt])
+	need := needToTrain(spec, batch, slots)
 	what := fmt.Sprintf("training %s with %s on batches of %d", archString(spec), opt, batch)
 	blame := netFlag
 	if need.step > need.total/2 {

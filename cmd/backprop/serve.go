@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -65,20 +64,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), serveUsage) }
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	model := fs.String("model", "", "model file")
 	maxMemory := addMaxMemory(fs)
-	if err := parseFlags(fs, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return 0
-		}
-		return fail("%v", err)
+	pos, code, done := parseCommandFlags(fs, args, serveUsage, stdout, stderr)
+	if done {
+		return code
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q; usage: %s", fs.Arg(0), serveSynopsis)
+	if len(pos) > 0 {
+		return fail("unexpected argument %q; usage: %s", pos[0], serveSynopsis)
 	}
 	var cfg web.Config
 	if *model != "" {

@@ -124,7 +124,7 @@ func TestServeModelErrors(t *testing.T) {
 		{[]string{"serve", "--model", filepath.Join(dir, "none")}, "backprop serve: open " + filepath.Join(dir, "none") + ": no such file or directory\n"},
 		{[]string{"serve", "--model", junk}, "backprop serve: safetensors: " + junk + ": offset 4: truncated header length\n"},
 		{[]string{"serve", "--model", exampleModel, "--max-memory", "10KB"}, "backprop serve: safetensors: " + exampleModel + ": offset 8: header: reading 4 tensors of 99.4 KiB needs "},
-		{[]string{"serve", "--max-memory", "lots"}, "backprop serve: invalid value \"lots\" for flag -max-memory: "},
+		{[]string{"serve", "--max-memory", "lots"}, "backprop serve: --max-memory lots: want a size such as 2GB, 512MiB or 1.5G\n"},
 	} {
 		code, stdout, stderr := runArgs(c.args...)
 		if code != 2 || stdout != "" || !strings.HasPrefix(stderr, c.want) || strings.Count(stderr, "\n") != 1 {

@@ -175,13 +175,16 @@ type Step struct {
 	Node string `json:"node"` // the gate's ID
 	// Forward: the output's value. Backward: the upstream gradient
 	// ∂L/∂out, and for each input the local gradient ∂out/∂in (the
-	// gate's backward pass applied to ones), the product sent back, and
-	// the input's gradient summed so far.
-	Value     string   `json:"value,omitempty"`
-	Upstream  string   `json:"upstream,omitempty"`
-	Local     []string `json:"local,omitempty"`
-	Product   []string `json:"product,omitempty"`
-	GradSoFar []string `json:"grad_so_far,omitempty"`
+	// gate's backward pass applied to ones), the product sent back, the
+	// input's gradient summed before this step ("" for the first
+	// contribution; where a value fans out, the later ones add to it)
+	// and summed so far.
+	Value      string   `json:"value,omitempty"`
+	Upstream   string   `json:"upstream,omitempty"`
+	Local      []string `json:"local,omitempty"`
+	Product    []string `json:"product,omitempty"`
+	GradBefore []string `json:"grad_before,omitempty"`
+	GradSoFar  []string `json:"grad_so_far,omitempty"`
 }
 
 // GraphResponse is the answer to POST /api/graph.
@@ -325,9 +328,9 @@ func gradOf(v *ag.Var) *tensor.Tensor {
 // A visit is what the page shows of one gate of the backward pass, as the
 // engine reported it (ag.Trace).
 type visit struct {
-	v                         *ag.Var
-	upstream                  string
-	local, product, gradSoFar []string
+	v                                     *ag.Var
+	upstream                              string
+	local, product, gradBefore, gradSoFar []string
 }
 
 // record formats a gate the engine has just run backward: the upstream
@@ -339,8 +342,10 @@ func record(v ag.Visit, sums map[*ag.Var]*tensor.Tensor) visit {
 	r := visit{v: v.Var, upstream: viz.Format(v.Var.Grad)}
 	for i, in := range v.Var.Inputs() {
 		var p *tensor.Tensor
+		before := ""
 		if i < len(v.Grads) && v.Grads[i] != nil {
 			p = v.Grads[i]
+			before = viz.Format(sums[in])
 			if sums[in] == nil {
 				sums[in] = p.Clone()
 			} else {
@@ -348,6 +353,7 @@ func record(v ag.Visit, sums map[*ag.Var]*tensor.Tensor) visit {
 			}
 		}
 		r.product = append(r.product, viz.Format(p))
+		r.gradBefore = append(r.gradBefore, before)
 		sofar := sums[in]
 		if p == nil {
 			sofar = nil
@@ -378,7 +384,7 @@ func steps(g *viz.Graph, visits []visit) []Step {
 	}
 	for _, v := range visits {
 		out = append(out, Step{Pass: "backward", Node: id[v.v], Upstream: v.upstream,
-			Local: v.local, Product: v.product, GradSoFar: v.gradSoFar})
+			Local: v.local, Product: v.product, GradBefore: v.gradBefore, GradSoFar: v.gradSoFar})
 	}
 	return out
 }
