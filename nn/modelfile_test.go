@@ -167,7 +167,8 @@ func TestModelFileMetadataErrors(t *testing.T) {
 	}
 	// A checkpoint's optimizer state is not part of the model.
 	ps := MLP(Spec{Sizes: []int{2, 3, 2}}, rand.New(rand.NewPCG(1, 1))).Parameters()
-	ps = append(ps, Parameter{OptimizerPrefix + "0", ag.Const(tensor.New(tensor.Float32, 7))})
+	ps = append(ps, Parameter{OptimizerPrefix + "0", ag.Const(tensor.New(tensor.Float32, 7))},
+		Parameter{BestPrefix + "0", ag.Const(tensor.New(tensor.Float32, 3, 2))})
 	var b bytes.Buffer
 	WriteSafetensors(&b, ps, map[string]string{"architecture": arch})
 	if m, err := ReadModel(&b, "ck"); err != nil || len(m.Parameters()) != 4 {

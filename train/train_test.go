@@ -86,6 +86,27 @@ func TestSaveLoadModel(t *testing.T) {
 	}
 }
 
+// The class names a data set records are the model file's labels.
+func TestSaveModelClassNames(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	names := []string{"T-shirt/top", "Trouser", "Pullover"}
+	m := nn.MLP(nn.Spec{Sizes: []int{4, 5, 3}}, rand.New(rand.NewPCG(1, 1)))
+	if err := SaveModel(path, m, Meta{Data: DataInfo{Name: "mnist", Names: names}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := nn.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := DataOf(got)
+	if err != nil || !reflect.DeepEqual(got.Labels, names) || got.Label(1) != "Trouser" || !reflect.DeepEqual(d.Names, names) {
+		t.Errorf("labels %q, data %+v, %v", got.Labels, d, err)
+	}
+	if err := SaveModel(path, m, Meta{Data: DataInfo{Names: names[:2]}}); err == nil || !strings.Contains(err.Error(), "labels: 2 names for 3 classes") {
+		t.Errorf("two names for three classes: %v", err)
+	}
+}
+
 // The architecture a file records is the model's own: a Tanh network is
 // saved as tanh and loads computing the same function; a Meta that claims
 // another architecture is refused instead of being written.
