@@ -123,10 +123,6 @@ func (a *Arch) String() string {
 	return strings.Join(words, " ")
 }
 
-// Len returns the number of layers of a as written (Build may add an
-// Unflatten before them).
-func (a *Arch) Len() int { return len(a.layers) }
-
 // String returns the canonical words of the layer, such as
 // "conv(32,3,pad=1)".
 func (l *archLayer) String() string {
