@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -62,7 +63,7 @@ func (p *Plan) Arch() *Arch { return p.arch }
 
 // Out returns the shape of an example of the network's output, such as
 // [10].
-func (p *Plan) Out() []int { return p.Layers[len(p.Layers)-1].Out }
+func (p *Plan) Out() []int { return slices.Clone(p.Layers[len(p.Layers)-1].Out) }
 
 // NumParams returns the number of values of the network's parameters
 // (its buffers not counted), saturating at math.MaxInt64.
@@ -219,7 +220,7 @@ func plan(a *Arch, in, shape []int) (*Plan, error) {
 		for j := range bufs {
 			bufs[j].Name = prefix + bufs[j].Name
 		}
-		p.Layers = append(p.Layers, LayerPlan{Words: l.String(), Col: l.col, In: shape, Out: out, Params: ps, Buffers: bufs, FLOPs: flops})
+		p.Layers = append(p.Layers, LayerPlan{Words: l.String(), Col: l.col, In: slices.Clone(shape), Out: out, Params: ps, Buffers: bufs, FLOPs: flops})
 		shape = out
 	}
 	return p, nil
@@ -238,6 +239,10 @@ func plan(a *Arch, in, shape []int) (*Plan, error) {
 // For the text of a Spec (Spec.Arch) and examples of Spec.Sizes[0]
 // values, Build makes exactly what MLP makes, with the same draws from
 // rng.
+//
+// Build allocates what the plan says, however large: for text from
+// outside (a flag, a model file), weigh the Plan's NumParams and
+// Activations against the memory first.
 func (a *Arch) Build(in []int, rng *rand.Rand) (*Sequential, error) {
 	p, err := a.Plan(in)
 	if err != nil {
@@ -362,23 +367,11 @@ func sameTensors(i int, words, what string, have, want []ParamShape) error {
 		return &ArchError{Layer: i, Msg: fmt.Sprintf("%s: the layer has %d %ss, its words make %d", words, len(have), what, len(want))}
 	}
 	for j := range have {
-		if prefix+have[j].Name != want[j].Name || !sameInts(have[j].Shape, want[j].Shape) {
+		if prefix+have[j].Name != want[j].Name || !slices.Equal(have[j].Shape, want[j].Shape) {
 			return &ArchError{Layer: i, Msg: fmt.Sprintf("%s: the layer has %s %s%v, its words make %s%v", words, what, prefix+have[j].Name, have[j].Shape, want[j].Name, want[j].Shape)}
 		}
 	}
 	return nil
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Describe returns the canonical text of the model m for examples of the
