@@ -131,7 +131,7 @@ var archCases = []struct {
 	{"relu dropout(0.1) conv(3,3) flatten linear(2)", mnistShape},
 	{"linear(16) relu linear(10)", mnistShape},
 	{"flatten linear(4) unflatten(1,2,2) conv(2,1)", []int{1, 4, 4}},
-	{"mlp", mnistShape}, {"lenet5", mnistShape}, {"mnistcnn", mnistShape},
+	{"mlp", mnistShape}, {"lenet5", mnistShape}, {"mnistcnn", mnistShape}, {"fast", mnistShape},
 	{"mlp", []int{784}},
 }
 
@@ -393,7 +393,7 @@ func TestArchInit(t *testing.T) {
 }
 
 func TestPresets(t *testing.T) {
-	want := map[string]int64{"mlp": 535818, "lenet5": 61706, "mnistcnn": 1199882}
+	want := map[string]int64{"mlp": 535818, "lenet5": 61706, "mnistcnn": 1199882, "fast": 73762}
 	if names := PresetNames(); len(names) != len(want) {
 		t.Errorf("presets %v, want %d", names, len(want))
 	}

@@ -174,7 +174,7 @@ var layerKinds = []*layerKind{
 	}},
 	{word: "dropout", params: []param{
 		{name: "p", typ: pFloat, pos: true, def: fl(0.5), check: floatIn(0, 1, true)},
-	}, plan: planDropout, build: func(l *archLayer, _ []int, rng *rand.Rand, _ Init) Module {
+	}, plan: planSame, build: func(l *archLayer, _ []int, rng *rand.Rand, _ Init) Module {
 		return NewDropout(l.get("p").f, rng)
 	}},
 	{word: "batchnorm", wants: wantImage, params: []param{
@@ -329,10 +329,6 @@ func buildLinear(l *archLayer, in []int, rng *rand.Rand, init Init) Module {
 }
 
 func planSame(_ *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int64, string) {
-	return append([]int(nil), in...), nil, nil, 0, ""
-}
-
-func planDropout(_ *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int64, string) {
 	return append([]int(nil), in...), nil, nil, 0, ""
 }
 

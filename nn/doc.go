@@ -26,8 +26,8 @@
 //
 //	conv(32,3) relu conv(64,3) relu maxpool(2) dropout(0.25) flatten linear(128) relu dropout(0.5) linear(10)
 //
-// ParseArch reads it (or the name of a preset: mlp, lenet5, mnistcnn),
-// Arch.Plan works out every layer's shapes and parameters for the
+// ParseArch reads it (or the name of a preset: mlp, lenet5, mnistcnn,
+// fast), Arch.Plan works out every layer's shapes and parameters for the
 // shape of an example ([1 28 28] for MNIST, [784] for the same flat, [2]
 // for the spiral) without allocating, and Build makes the network.
 // PlanOf and Describe go the other way, from a built model to its
