@@ -14,6 +14,19 @@ type Dataset struct {
 	X       *tensor.Tensor
 	Y       []int
 	Classes int
+	// Shape is the shape of one example when its D values are more than
+	// a vector, such as [1 28 28] for MNIST's images (channels, height,
+	// width: D is the product); nil for flat examples. See ExampleShape.
+	Shape []int
+}
+
+// ExampleShape returns the shape of one example: Shape, or [D] for flat
+// examples. It is what an architecture is planned for (nn.Arch.Plan).
+func (ds *Dataset) ExampleShape() []int {
+	if ds.Shape != nil {
+		return append([]int(nil), ds.Shape...)
+	}
+	return []int{ds.Features()}
 }
 
 // New returns a Dataset of x ([N, D]) and labels y, checking that they
@@ -42,14 +55,14 @@ func (ds *Dataset) Len() int { return len(ds.Y) }
 func (ds *Dataset) Features() int { return ds.X.Dim(1) }
 
 // Subset returns a new Dataset holding copies of the examples idx, in that
-// order.
+// order, with the same Classes and Shape.
 func (ds *Dataset) Subset(idx []int) *Dataset {
 	x := tensor.IndexSelect(ds.X, 0, idx)
 	y := make([]int, len(idx))
 	for i, j := range idx {
 		y[i] = ds.Y[j]
 	}
-	return &Dataset{X: x, Y: y, Classes: ds.Classes}
+	return &Dataset{X: x, Y: y, Classes: ds.Classes, Shape: ds.Shape}
 }
 
 // Head returns a copy of the first n examples (all of them if n exceeds

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"backprop/data"
+	"backprop/tensor"
 )
 
 // Walking the spiral data set in shuffled mini-batches after holding out a
@@ -25,4 +26,26 @@ func ExampleLoader() {
 	// [32 2] 32
 	// [24 2] 24
 	// validation: 30
+}
+
+// Augmenting a batch of 3×3 images: each is shifted by up to one pixel
+// in each direction, zero filled, and flipped half the time; the draws
+// come from the seeded source alone.
+func ExampleAugmenter() {
+	x := tensor.FromSlice([]float32{
+		1, 2, 3,
+		4, 5, 6,
+		7, 8, 9,
+	}, 1, 9)
+	a := data.NewAugmenter([]int{1, 3, 3}, 1, true, rand.New(rand.NewPCG(1, 2)))
+	for range 3 {
+		b := x.Clone()
+		a.Apply(b)
+		v := b.Values()
+		fmt.Println(v[0:3], v[3:6], v[6:9])
+	}
+	// Output:
+	// [0 0 0] [1 2 3] [4 5 6]
+	// [0 0 0] [2 3 0] [5 6 0]
+	// [3 2 1] [6 5 4] [9 8 7]
 }

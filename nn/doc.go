@@ -31,6 +31,53 @@
 // user-defined gates (ag.Apply with a type implementing ag.Gate), each
 // checked against numerical gradients in this package's tests.
 //
+// # Architectures
+//
+// A Sequential has a text form, the architecture language that the
+// command line's --arch flag and the model files use:
+//
+//	conv(32,3) relu conv(64,3) relu maxpool(2) dropout(0.25) flatten linear(128) relu dropout(0.5) linear(10)
+//
+// ParseArch reads it (or the name of a preset: mlp, lenet5, mnistcnn,
+// fast), Arch.Plan works out every layer's shapes and parameters for the
+// shape of an example ([1 28 28] for MNIST, [784] for the same flat, [2]
+// for the spiral) without allocating, and Build makes the network.
+// PlanOf and Describe go the other way, from a built model to its
+// canonical text, so that what a model file says of its architecture is
+// derived from the model. Plan.String is a summary of the layers with
+// their output shapes and parameter counts.
+//
+// The grammar:
+//
+//	arch   = preset | layer { layer }
+//	layer  = word [ "(" [ arg { "," arg } ] ")" ]
+//	arg    = value | name "=" value          (positional arguments first)
+//	value  = ["-"] number | size | "true" | "false"
+//	size   = integer ("x" | "×") integer      (height × width: 5x3)
+//
+// The layers, with their positional arguments and their options (and
+// defaults); a size is an integer n (n×n) or h×w:
+//
+//	conv(out, k, stride=1, pad=0, dilation=1, groups=1, bias=true)   Conv2d
+//	maxpool(k, stride=k, pad=0, dilation=1)                         MaxPool2d
+//	avgpool(k, stride=k, pad=0, count_pad=true)                     AvgPool2d (count_pad=false: ExcludePad)
+//	gap                                                             GlobalAvgPool2d, [C H W] to [C]
+//	flatten                                                         Flatten
+//	unflatten(d1, d2, …)                                            Unflatten
+//	linear(out, bias=true)                                          Linear
+//	relu  tanh  sigmoid                                             ReLU, Tanh, Sigmoid
+//	leakyrelu(slope=0.01)  elu(alpha=1)  maxout(k=2)                LeakyReLU, ELUModule, MaxoutModule
+//	dropout(p=0.5)                                                  Dropout
+//	batchnorm(momentum=0.1, eps=1e-5, affine=true)                  BatchNorm, 1-d or 2-d by the input's rank
+//	layernorm(axes=0, eps=1e-5, affine=true)                        LayerNorm over the last axes (0: all) of an example
+//	groupnorm(g, eps=1e-5, affine=true)                             GroupNorm of g groups
+//
+// Input sizes (channels, features) come from the layer before. Networks
+// take flat examples [N, D], as data sets hold them; when the first layer
+// that cares wants images, Build puts an Unflatten to the example's shape
+// in front. Errors name the column: a word or argument that does not
+// parse, or a layer that does not fit its input, with the shapes.
+//
 // # Concurrency
 //
 // Inference is safe from many goroutines at once on one model: put the

@@ -16,7 +16,7 @@ type Linear struct {
 	stateless
 	In, Out int
 	Weight  *ag.Var // [Out, In]
-	Bias    *ag.Var // [Out]
+	Bias    *ag.Var // [Out], or nil for a layer without bias (PyTorch's bias=False)
 }
 
 // NewLinear returns a Float32 Linear layer whose weights init draws from
@@ -42,6 +42,9 @@ func NewLinear(rng *rand.Rand, in, out int, init Init) *Linear {
 // A batch of shape [N, In] goes through the fused gate ag.Linear; other
 // shapes through ag.MatMulT and ag.Add.
 func (l *Linear) Forward(x *ag.Var) *ag.Var {
+	if l.Bias == nil {
+		return ag.MatMulT(x, l.Weight, false, true)
+	}
 	if x.Value.Dims() == 2 {
 		return ag.Linear(x, l.Weight, l.Bias)
 	}
@@ -50,10 +53,16 @@ func (l *Linear) Forward(x *ag.Var) *ag.Var {
 
 // forwardReLU returns max(x·Wᵀ + b, 0) with the bias and activation fused.
 func (l *Linear) forwardReLU(x *ag.Var) *ag.Var {
+	if l.Bias == nil {
+		return ag.ReLU(ag.MatMulT(x, l.Weight, false, true))
+	}
 	return ag.BiasReLU(ag.MatMulT(x, l.Weight, false, true), l.Bias)
 }
 
-// Parameters returns "weight" and "bias".
+// Parameters returns "weight" and, with a bias, "bias".
 func (l *Linear) Parameters() []Parameter {
+	if l.Bias == nil {
+		return []Parameter{{"weight", l.Weight}}
+	}
 	return []Parameter{{"weight", l.Weight}, {"bias", l.Bias}}
 }

@@ -227,3 +227,30 @@ func TestSpecErrors(t *testing.T) {
 		}
 	}
 }
+
+// A Linear layer without bias computes x·Wᵀ, alone and fused with a
+// following ReLU, and has the parameter "weight" only.
+func TestLinearWithoutBias(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	l := NewLinear(rng, 3, 2, nil)
+	l.Bias = nil
+	x := tensor.Randn(rng, tensor.Float32, 4, 3)
+	want := tensor.MatMul(x, l.Weight.Value, false, true)
+	if got := l.Forward(ag.Const(x)).Value; !tensor.AllClose(got, want, 0, 0) {
+		t.Errorf("Forward %v, want %v", got.Values(), want.Values())
+	}
+	s := NewSequential(l, ReLU{})
+	y := s.Forward(ag.Const(x))
+	for i, v := range want.Values() {
+		if got := y.Value.Flat(i); got != max(v, 0) {
+			t.Errorf("fused with ReLU: element %d is %v, want %v", i, got, max(v, 0))
+		}
+	}
+	ag.Backward(ag.Sum(y, false))
+	if l.Weight.Grad == nil {
+		t.Error("no gradient for the weight")
+	}
+	if ps := s.Parameters(); len(ps) != 1 || ps[0].Name != "0.weight" {
+		t.Errorf("parameters %v", ps)
+	}
+}

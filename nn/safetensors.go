@@ -483,6 +483,11 @@ func (st *State) Load(m Module) error {
 // is built. s must pass Check.
 func (st *State) Fits(s Spec) error { return st.holds(s.Params(), "the architecture") }
 
+// FitsPlan reports whether st holds exactly the parameters and buffers
+// of the network p builds, with their shapes, as Load will want them:
+// Fits for any architecture (see Arch.Plan).
+func (st *State) FitsPlan(p *Plan) error { return st.holds(p.StateDict(), "the architecture") }
+
 // holds reports whether st holds exactly the tensors ps, by name and
 // shape; who names what wants them, in errors.
 func (st *State) holds(ps []ParamShape, who string) error {

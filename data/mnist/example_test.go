@@ -75,3 +75,14 @@ func ExampleFromImage() {
 	// rows 7 to 26, centre of mass (14, 14)
 	// no digit in the image: it is all one shade
 }
+
+// The names of the classes, as predictions print them.
+func ExampleClassNames() {
+	names, _ := mnist.ClassNames("fashion")
+	fmt.Println(len(names), names[0], names[9])
+	digits, _ := mnist.ClassNames("mnist")
+	fmt.Println(digits[7])
+	// Output:
+	// 10 T-shirt/top Ankle boot
+	// 7
+}

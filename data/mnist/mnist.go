@@ -107,7 +107,8 @@ func Stat(dir, set string) (images, pixels int, err error) {
 	return dims[0], dims[1] * dims[2], nil
 }
 
-// LoadSet reads one set of a folder, "train" or "t10k", as a Dataset. The
+// LoadSet reads one set of a folder, "train" or "t10k", as a Dataset of
+// flat examples whose Shape is [1, rows, cols] (one channel). The
 // memory it needs, from the dimensions in the headers of its files, is
 // weighed against the limit (the optional MaxMemory; the memory available
 // without it) before any data is read.
@@ -137,7 +138,7 @@ func LoadSet(dir, set string, limit ...MaxMemory) (*data.Dataset, error) {
 	if len(y) == 0 {
 		return nil, fmt.Errorf("mnist: %s: no images", ipath)
 	}
-	return &data.Dataset{X: x, Y: y, Classes: Classes}, nil
+	return &data.Dataset{X: x, Y: y, Classes: Classes, Shape: []int{1, imgs.Dims[1], imgs.Dims[2]}}, nil
 }
 
 // checkSet weighs what LoadSet(dir, set) holds at most against the limit:
