@@ -83,7 +83,7 @@ func TestTorchModelLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, err := train.DataOf(m)
-	if err != nil || m.Arch.String() != `{"sizes":[784,32,10],"activation":"relu"}` || m.Input != (nn.Standardization{Std: 1}) || d.Name != "mnist" {
+	if err != nil || m.Arch != "linear(32) relu linear(10)" || m.Input != (nn.Standardization{Std: 1}) || d.Name != "mnist" {
 		t.Errorf("metadata %+v, data %+v, %v", m.Description, d, err)
 	}
 	var names []string

@@ -426,6 +426,16 @@ var presets = []struct{ name, text string }{
 	{"fast", "conv(8,5,bias=false) batchnorm relu maxpool(2) conv(32,5,bias=false) batchnorm relu maxpool(2) flatten linear(128,bias=false) batchnorm relu linear(10)"},
 }
 
+// Plan returns the plan of MLP(s): its Arch text planned for examples of
+// s.Sizes[0] values. s must pass Check.
+func (s Spec) Plan() (*Plan, error) {
+	a, err := ParseArch(s.Arch())
+	if err != nil {
+		return nil, err
+	}
+	return a.Plan([]int{s.Sizes[0]})
+}
+
 // Preset returns the text of the named architecture: "mlp" (784-512-256-10
 // with ReLU, the command line's default), "lenet5" (LeNet-5 with ReLU and
 // max pooling), "mnistcnn" (the CNN of PyTorch's MNIST example) or

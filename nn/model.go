@@ -32,25 +32,39 @@ type Model struct {
 // Description is what a model file says about its model besides the
 // weights: enough to build the network again and to use it.
 type Description struct {
-	// Arch is the architecture (Build makes the network from it).
-	Arch Spec
+	// Arch is the architecture in the text of ParseArch, derived from the
+	// network (see Describe), such as "linear(512) relu linear(10)" or
+	// "unflatten(1,28,28) conv(32,3) relu … linear(10)".
+	Arch string
+	// Shape is the shape of one example the network was planned for, such
+	// as [784] or [1 28 28]; the network takes them flat, [N, D].
+	Shape []int
 	// Input is applied to every input before the network.
 	Input Standardization
 	// Labels names the classes, in order; nil means "0", "1", "2" ….
 	Labels []string
+	// plan is Arch planned for Shape, set by check.
+	plan *Plan
 }
 
 // NewModel returns net with the preprocessing in and the class names
 // labels (nil for "0", "1" …) as a Model whose description is derived
-// from net itself (see Describe). It does not change net's mode: Forward
-// and Predict use the network as it is (train.Fit leaves it in evaluation
-// mode; Load returns it so).
-func NewModel(net *Sequential, in Standardization, labels []string) (*Model, error) {
-	arch, err := Describe(net)
+// from net itself (see Describe) for examples of the shape shape (nil:
+// the shape the network's first layer says, see InputShape). It does not
+// change net's mode: Forward and Predict use the network as it is
+// (train.Fit leaves it in evaluation mode; Load returns it so).
+func NewModel(net *Sequential, shape []int, in Standardization, labels []string) (*Model, error) {
+	if shape == nil {
+		var ok bool
+		if shape, ok = InputShape(net); !ok {
+			return nil, fmt.Errorf("nn: NewModel: the shape of an example is not known from the network's first layer: give it")
+		}
+	}
+	arch, err := Describe(net, shape)
 	if err != nil {
 		return nil, err
 	}
-	d := Description{Arch: arch, Input: in, Labels: labels}
+	d := Description{Arch: arch, Shape: append([]int(nil), shape...), Input: in, Labels: labels}
 	if d, err = d.check(); err != nil {
 		return nil, fmt.Errorf("nn: NewModel: %v", err)
 	}
@@ -63,10 +77,16 @@ const MaxLabel = 64
 // check returns d with its preprocessing normalised (see
 // Standardization), or an error if it cannot describe a model.
 func (d Description) check() (Description, error) {
-	if err := d.Arch.Check(); err != nil {
-		return d, err
+	a, err := ParseArch(d.Arch)
+	if err != nil {
+		return d, fmt.Errorf("architecture: %v", err)
 	}
-	var err error
+	if d.plan, err = a.Plan(d.Shape); err != nil {
+		return d, fmt.Errorf("architecture %s for examples %v: %v", d.Arch, d.Shape, err)
+	}
+	if out := d.plan.Out(); len(out) != 1 {
+		return d, fmt.Errorf("architecture %s: its output %v is not a vector of classes", d.Arch, out)
+	}
 	if d.Input, err = d.Input.normal(); err != nil {
 		return d, err
 	}
@@ -83,11 +103,39 @@ func (d Description) check() (Description, error) {
 	return d, nil
 }
 
-// Inputs returns the number of features of one example.
-func (d Description) Inputs() int { return d.Arch.Sizes[0] }
+// Plan returns the architecture planned for examples of d.Shape: the
+// layers with their shapes and parameter counts. d must be checked (as
+// NewModel and ReadDescription return it).
+func (d Description) Plan() *Plan { return d.plan }
+
+// Inputs returns the number of features of one (flat) example.
+func (d Description) Inputs() int {
+	n := 1
+	for _, s := range d.Shape {
+		n *= s
+	}
+	return n
+}
 
 // Classes returns the number of outputs.
-func (d Description) Classes() int { return d.Arch.Sizes[len(d.Arch.Sizes)-1] }
+func (d Description) Classes() int { return d.plan.Out()[0] }
+
+// InputShape returns the shape of an example that the network's first
+// layer says: an Unflatten's shape, or a Linear layer's [In]; ok is false
+// when the first layer does not say (a convolution of flat inputs cannot
+// be).
+func InputShape(net *Sequential) (shape []int, ok bool) {
+	if len(net.Layers) == 0 {
+		return nil, false
+	}
+	switch l := net.Layers[0].(type) {
+	case Unflatten:
+		return append([]int(nil), l.Shape...), true
+	case *Linear:
+		return []int{l.In}, true
+	}
+	return nil, false
+}
 
 // Label returns the name of class k.
 func (d Description) Label(k int) string {
@@ -110,6 +158,10 @@ func (m *Model) Forward(x *ag.Var) *ag.Var {
 
 // Parameters returns the network's parameters, under its names.
 func (m *Model) Parameters() []Parameter { return m.Net.Parameters() }
+
+// Buffers returns the network's buffers (running statistics), under its
+// names.
+func (m *Model) Buffers() []Buffer { return Buffers(m.Net) }
 
 // SetTraining sets the network's mode.
 func (m *Model) SetTraining(on bool) { m.Net.SetTraining(on) }

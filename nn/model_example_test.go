@@ -69,5 +69,5 @@ func ExampleLoad() {
 	p := m.Predict(x) // softmax(network((x − mean)/std)), one row per image
 	best := tensor.ArgMax(p, 1)[0]
 	fmt.Printf("%s: class %s, inputs standardised with mean %.4f, std %.4f\n", m.Arch, m.Label(best), m.Input.Mean, m.Input.Std)
-	// Output: {"sizes":[784,32,10],"activation":"relu"}: class 7, inputs standardised with mean 0.1307, std 0.3081
+	// Output: linear(32) relu linear(10): class 7, inputs standardised with mean 0.1307, std 0.3081
 }

@@ -17,23 +17,29 @@ import (
 // network's parameters under their PyTorch state_dict names and, in its
 // metadata, the model's Description:
 //
-//	"format_version"  "1": the version of this layout (FormatVersion)
-//	"architecture"    the Spec as JSON, e.g. {"sizes":[784,512,256,10],"activation":"relu"}
+//	"format_version"  "2": the version of this layout (FormatVersion)
+//	"architecture"    the layers in the text of ParseArch, derived from the network, e.g.
+//	                  "linear(512) relu linear(256) relu linear(10)"
+//	"input_shape"     the shape of one example as JSON, e.g. [784] or [1,28,28]
 //	"preprocessing"   {"mean": m, "std": s}: inputs become (x − m)/s before the network
 //	"labels"          optionally, the names of the classes as a JSON list
 //	"format"          "pt", as PyTorch's safetensors files say
 //
 // besides entries of other packages, such as train's "dataset", which a
-// Model keeps in Extra. A file without "format_version" is of version 1
-// (files written before it was recorded, and by interop/pytorch_mlp.py);
-// one without "preprocessing" has none. Tensors whose names begin with
+// Model keeps in Extra; the tensors are the network's parameters and
+// buffers (StateDict). Files of version 1 — and files without
+// "format_version", written before it was recorded and by
+// interop/pytorch_mlp.py — hold an MLP's Spec as JSON under
+// "architecture", e.g. {"sizes":[784,512,256,10],"activation":"relu"}, and
+// no "input_shape"; they are read as the same network (Spec.Arch). A file
+// without "preprocessing" has none. Tensors whose names begin with
 // OptimizerPrefix or BestPrefix are the state of a training run saved
 // beside the model in a checkpoint (the optimizer's, the best weights so
 // far) and are not part of the model.
 
 // FormatVersion is the version of the model files this package writes,
 // and the newest it reads.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // The prefixes of the names of the tensors of a training run that a
 // checkpoint holds beside the model's parameters: the optimizer's state
@@ -53,6 +59,7 @@ func runState(n string) bool {
 const (
 	keyVersion       = "format_version"
 	keyArchitecture  = "architecture"
+	keyShape         = "input_shape"
 	keyPreprocessing = "preprocessing"
 	keyLabels        = "labels"
 	keyFormat        = "format"
@@ -67,9 +74,11 @@ type prepJSON struct {
 // valid (as NewModel and ReadDescription return it).
 func (d Description) Metadata() map[string]string {
 	p, _ := json.Marshal(prepJSON{d.Input.Mean, d.Input.Std})
+	shape, _ := json.Marshal(d.Shape)
 	md := map[string]string{
 		keyVersion:       strconv.Itoa(FormatVersion),
-		keyArchitecture:  d.Arch.String(),
+		keyArchitecture:  d.Arch,
+		keyShape:         string(shape),
 		keyPreprocessing: string(p),
 		keyFormat:        "pt",
 	}
@@ -85,22 +94,36 @@ func (d Description) Metadata() map[string]string {
 // a version it does not know, is refused with an error that says so.
 func ReadDescription(md map[string]string) (Description, error) {
 	var d Description
+	version := 1
 	if v, ok := md[keyVersion]; ok {
 		n, err := strconv.Atoi(v)
 		switch {
 		case err == nil && n > FormatVersion:
 			return d, fmt.Errorf("model format version %d is newer than this program reads (%d): update backprop to read it", n, FormatVersion)
-		case err != nil || n != FormatVersion:
-			return d, fmt.Errorf("unknown model format version %q (this program reads version %d)", v, FormatVersion)
+		case err != nil || n < 1:
+			return d, fmt.Errorf("unknown model format version %q (this program reads versions 1 to %d)", v, FormatVersion)
 		}
+		version = n
 	}
 	arch, ok := md[keyArchitecture]
 	if !ok {
 		return d, fmt.Errorf("no %q in the metadata: not a model file", keyArchitecture)
 	}
-	var err error
-	if d.Arch, err = ParseSpec(arch); err != nil {
-		return d, err
+	if version == 1 {
+		spec, err := ParseSpec(arch)
+		if err != nil {
+			return d, err
+		}
+		d.Arch, d.Shape = spec.Arch(), []int{spec.Sizes[0]}
+	} else {
+		d.Arch = arch
+		s, ok := md[keyShape]
+		if !ok {
+			return d, fmt.Errorf("no %q in the metadata of a version %d model file", keyShape, version)
+		}
+		if err := json.Unmarshal([]byte(s), &d.Shape); err != nil || len(d.Shape) == 0 {
+			return d, fmt.Errorf("%s: want a JSON list of sizes, got %.80q", keyShape, s)
+		}
 	}
 	if s, ok := md[keyPreprocessing]; ok {
 		var p prepJSON
@@ -123,11 +146,11 @@ func ReadDescription(md map[string]string) (Description, error) {
 // Description and the metadata entries extra (which may not use the
 // model's keys). train.SaveModel writes one atomically to a path.
 func WriteModel(w io.Writer, m *Model, extra map[string]string) error {
-	arch, err := Describe(m.Net)
+	arch, err := Describe(m.Net, m.Shape)
 	if err != nil {
 		return err
 	}
-	if arch.String() != m.Arch.String() {
+	if arch != m.Arch {
 		return fmt.Errorf("nn: WriteModel: the model's Arch %s is not its network's, %s", m.Arch, arch)
 	}
 	d, err := m.Description.check()
@@ -141,7 +164,7 @@ func WriteModel(w io.Writer, m *Model, extra map[string]string) error {
 		}
 		md[k] = v
 	}
-	return WriteSafetensors(w, m.Parameters(), md)
+	return WriteSafetensors(w, StateDict(m.Net), md)
 }
 
 // Load reads the model file at path (see ReadModel).
@@ -183,18 +206,17 @@ func ReadModel(r io.Reader, name string, limit ...MaxMemory) (*Model, error) {
 	}
 	st.Names = slices.DeleteFunc(st.Names, runState)
 	// The tensors read and the network built from them.
-	what := fmt.Sprintf("architecture %s: a network of %d parameters", d.Arch, d.Arch.NumParams())
-	if err := memory.Check(what, memory.Mul(8, d.Arch.NumParams()), limitOf(limit)); err != nil {
+	p := d.Plan()
+	n := memory.Add(p.NumParams(), p.NumBuffers())
+	what := fmt.Sprintf("architecture %s: a network of %d parameters", d.Arch, p.NumParams())
+	if err := memory.Check(what, memory.Mul(8, n), limitOf(limit)); err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
-	if err := st.Fits(d.Arch); err != nil {
+	if err := st.FitsPlan(p); err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	// The initial weights are overwritten: any seed will do.
-	net, err := Build(d.Arch, rand.New(rand.NewPCG(0, 0)))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
-	}
+	net := p.Build(rand.New(rand.NewPCG(0, 0)))
 	if err := st.Load(net); err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}

@@ -15,16 +15,27 @@ import (
 //
 //	"dataset"  {"name": "mnist"} or {"name":"spiral","points":N,"classes":K,"seed":S}
 //
-// Spec is derived from the model when a model or checkpoint is written,
+// Arch is derived from the model when a model or checkpoint is written,
 // never taken from the caller: SaveModel and WriteCheckpoint refuse a
-// Meta whose Spec, when set, is not the model's. ReadCheckpoint fills it
-// from the file. Mean and Std are the standardisation of the inputs (both
-// 0: none).
+// Meta whose Arch, or Spec (an MLP's, as the command line's --hidden
+// gives it), when set, is not the model's. Shape is the shape of
+// one example (such as [784] or [1 28 28]; nil: what the network's first
+// layer says, see nn.InputShape). ReadCheckpoint fills both from the
+// file. Mean and Std are the standardisation of the inputs (both 0:
+// none).
 type Meta struct {
+	Arch      string
 	Spec      nn.Spec
+	Shape     []int
 	Mean, Std float64
 	Data      DataInfo
+	plan      *nn.Plan // the architecture planned, for a Meta read from a file
 }
+
+// Plan returns the architecture of a Meta read from a file (ReadCheckpoint)
+// planned for its Shape: its layers, shapes and parameter counts; nil for
+// a Meta made by the caller.
+func (meta Meta) Plan() *nn.Plan { return meta.plan }
 
 // DataInfo names the data set a model was trained on, with what is needed
 // to generate it again for the spiral.
@@ -69,17 +80,20 @@ func modelOf(m nn.Module, meta Meta) (*nn.Model, error) {
 		if in != (nn.Standardization{}) && in != v.Input {
 			return nil, fmt.Errorf("train: the Meta's standardisation (mean %v, std %v) is not the model's (mean %v, std %v)", in.Mean, in.Std, v.Input.Mean, v.Input.Std)
 		}
-		model, err = nn.NewModel(v.Net, v.Input, v.Labels)
+		model, err = nn.NewModel(v.Net, v.Shape, v.Input, v.Labels)
 	case *nn.Sequential:
-		model, err = nn.NewModel(v, in, meta.Data.Names)
+		model, err = nn.NewModel(v, meta.Shape, in, meta.Data.Names)
 	default:
-		_, err = nn.Describe(m)
+		err = fmt.Errorf("train: a %T cannot be described; a model file holds a Sequential", m)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if len(meta.Spec.Sizes) > 0 && meta.Spec.Normal().String() != model.Arch.String() {
-		return nil, fmt.Errorf("train: the Meta's architecture %s is not the model's, %s (a saved model is described by the model itself; leave Meta.Spec empty)", meta.Spec, model.Arch)
+	if len(meta.Spec.Sizes) > 0 && meta.Arch == "" {
+		meta.Arch = meta.Spec.Arch()
+	}
+	if meta.Arch != "" && meta.Arch != model.Arch {
+		return nil, fmt.Errorf("train: the Meta's architecture %s is not the model's, %s (a saved model is described by the model itself; leave Meta.Arch and Meta.Spec empty)", meta.Arch, model.Arch)
 	}
 	return model, nil
 }
@@ -102,20 +116,20 @@ func DataOf(m *nn.Model) (DataInfo, error) {
 	if err := json.Unmarshal([]byte(s), &d); err != nil {
 		return d, fmt.Errorf("dataset: %v", err)
 	}
-	if err := d.check(m.Arch); err != nil {
+	if err := d.check(m.Classes()); err != nil {
 		return d, fmt.Errorf("dataset: %v", err)
 	}
 	return d, nil
 }
 
-// checkSpec reports whether the network of spec fits the limit and the
-// tensors of st, which come from the file path.
-func checkSpec(st *nn.State, spec nn.Spec, path string, limit int64) error {
-	what := fmt.Sprintf("architecture %s: a network of %d parameters", spec, spec.NumParams())
-	if err := memory.Check(what, loadMemory(spec), limit); err != nil {
+// checkPlan reports whether the network of the plan p fits the limit and
+// the tensors of st, which come from the file path.
+func checkPlan(st *nn.State, p *nn.Plan, path string, limit int64) error {
+	what := fmt.Sprintf("architecture %s: a network of %d parameters", p.Arch(), p.NumParams())
+	if err := memory.Check(what, loadMemory(p), limit); err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
-	if err := st.Fits(spec); err != nil {
+	if err := st.FitsPlan(p); err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
 	return nil
@@ -129,22 +143,22 @@ func parseMeta(md map[string]string, path string) (Meta, error) {
 	if err != nil {
 		return meta, fmt.Errorf("%s: %v", path, err)
 	}
-	meta.Spec, meta.Mean, meta.Std = d.Arch, d.Input.Mean, d.Input.Std
+	meta.Arch, meta.Shape, meta.Mean, meta.Std = d.Arch, d.Shape, d.Input.Mean, d.Input.Std
+	meta.plan = d.Plan()
 	if s, ok := md[keyDataset]; ok {
 		if err := json.Unmarshal([]byte(s), &meta.Data); err != nil {
 			return meta, fmt.Errorf("%s: dataset: %v", path, err)
 		}
-		if err := meta.Data.check(meta.Spec); err != nil {
+		if err := meta.Data.check(d.Classes()); err != nil {
 			return meta, fmt.Errorf("%s: dataset: %v", path, err)
 		}
 	}
 	return meta, nil
 }
 
-// check reports whether the data set d can be what a network of spec was
-// trained on.
-func (d DataInfo) check(spec nn.Spec) error {
-	out := spec.Sizes[len(spec.Sizes)-1]
+// check reports whether the data set d can be what a network of out
+// classes was trained on.
+func (d DataInfo) check(out int) error {
 	if d.Names != nil && len(d.Names) != out {
 		return fmt.Errorf("%d class names, but the architecture has %d outputs", len(d.Names), out)
 	}

@@ -200,7 +200,7 @@ func WriteCheckpoint(path string, m nn.Module, opt optim.Optimizer, c *Checkpoin
 		x, _ := json.Marshal(c.Extra)
 		md[keyExtra] = string(x)
 	}
-	ps := m.Parameters()
+	ps := nn.StateDict(m)
 	for i, t := range so.StateTensors() {
 		ps = append(ps, nn.Parameter{Name: optPrefix + strconv.Itoa(i), Var: ag.Const(t)})
 	}
@@ -243,7 +243,7 @@ func readCheckpoint(r io.Reader, path string, limit int64) (*Checkpoint, error) 
 			model.Tensors[n] = st.Tensors[n]
 		}
 	}
-	if err := checkSpec(model, c.Meta.Spec, path, limit); err != nil {
+	if err := checkPlan(model, c.Meta.plan, path, limit); err != nil {
 		return nil, err
 	}
 	s, ok := st.Metadata[keyPosition]
@@ -304,7 +304,7 @@ func (c *Checkpoint) Restore(m nn.Module, opt optim.Optimizer) error {
 		return fmt.Errorf("%s: %v", c.path, err)
 	}
 	if b := c.Position.Best; b != nil {
-		ps := m.Parameters()
+		ps := nn.StateDict(m)
 		if len(b.Weights) != len(ps) {
 			return fmt.Errorf("%s: %d best weights for a model of %d tensors", c.path, len(b.Weights), len(ps))
 		}

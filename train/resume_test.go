@@ -94,8 +94,8 @@ func TestResumeExact(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if c.Extra["k"] != "v" || c.Meta.Spec.String() != spec.String() {
-					t.Errorf("extra %v, spec %v", c.Extra, c.Meta.Spec)
+				if c.Extra["k"] != "v" || c.Meta.Arch != spec.Arch() {
+					t.Errorf("extra %v, architecture %v", c.Extra, c.Meta.Arch)
 				}
 				ds, m2, opt2, src2, rng2, _ := setup(optName, 99) // other weights and random state
 				if err := c.Restore(m2, opt2); err != nil {

@@ -108,7 +108,11 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	if !*tiny {
 		spec := nn.Spec{Sizes: append(append([]int{784}, hidden...), 10)}
 		what := fmt.Sprintf("a batch of %d random images", *batch)
-		err := checkTraining(maxMemory.budget(), spec, "sgd", optim.Slots("sgd"), *batch, [2]string{"hidden", *hiddenText}, [2]string{"batch", fmt.Sprint(*batch)},
+		p, err := spec.Plan()
+		if err != nil {
+			return fail("--hidden %s: %v", *hiddenText, err)
+		}
+		err = checkTraining(maxMemory.budget(), p, archString(spec), "sgd", optim.Slots("sgd"), *batch, [2]string{"hidden", *hiddenText}, [2]string{"batch", fmt.Sprint(*batch)},
 			what, data.Bytes(*batch, 784))
 		if err != nil {
 			return fail("%v", err)

@@ -112,9 +112,9 @@ func restoreCheckpoint(o *trainOptions, ck *train.Checkpoint, model *nn.Sequenti
 	if ck == nil {
 		return nil
 	}
-	if ck.Meta.Spec.String() != spec.String() {
+	if ck.Meta.Arch != spec.Arch() {
 		return flagError("resume", o.resume, "the checkpoint's network is %s, the flags ask for %s",
-			archString(ck.Meta.Spec), archString(spec))
+			ck.Meta.Arch, spec.Arch())
 	}
 	if n := len(ck.Position.Perm); n != tr.Len() {
 		return flagError("resume", o.resume, "the checkpoint was made with %d training examples, the flags give %d", n, tr.Len())

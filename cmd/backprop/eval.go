@@ -103,7 +103,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		// The points come from the file: weigh them before making them.
 		d := info
 		n := memory.Mul(int64(d.Points), int64(d.Classes))
-		need := memory.Add(data.Bytes(int(min(n, 1<<62)), 2), train.InferenceMemory(m.Arch, int(min(n, train.EvalBatch))))
+		need := memory.Add(data.Bytes(int(min(n, 1<<62)), 2), train.InferenceMemory(m.Plan(), int(min(n, train.EvalBatch))))
 		what := fmt.Sprintf("the spiral test set of %d×%d points", d.Classes, d.Points)
 		if err := maxMemory.budget().Check(what, need); err != nil {
 			return fail("%s: dataset: %v", *model, err)

@@ -92,10 +92,10 @@ func TestSizesFromOutside(t *testing.T) {
 		args []string
 		want string // * stands for any text
 	}{
-		{[]string{"eval", "--model", huge}, "backprop eval: " + huge + `: architecture {"sizes":[784,1048576,1048576,10],"activation":"relu"}: a network of 1100346294282 parameters needs 8.01 TiB, limit *` + avail},
-		{[]string{"eval", "--model", huge, "--max-memory", "1GiB"}, "backprop eval: " + huge + `: architecture {"sizes":[784,1048576,1048576,10],"activation":"relu"}: a network of 1100346294282 parameters needs 8.01 TiB, limit 1.00 GiB`},
-		{[]string{"predict", "--model", huge, img}, "backprop predict: " + huge + `: architecture {"sizes":[784,1048576,1048576,10],"activation":"relu"}: a network of 1100346294282 parameters needs 8.01 TiB, limit *` + avail},
-		{[]string{"predict", "--max-memory", "1GiB", "--model", huge, img}, "backprop predict: " + huge + `: architecture {"sizes":[784,1048576,1048576,10],"activation":"relu"}: a network of 1100346294282 parameters needs 8.01 TiB, limit 1.00 GiB`},
+		{[]string{"eval", "--model", huge}, "backprop eval: " + huge + `: architecture linear(1048576) relu linear(1048576) relu linear(10): a network of 1100346294282 parameters needs 8.01 TiB, limit *` + avail},
+		{[]string{"eval", "--model", huge, "--max-memory", "1GiB"}, "backprop eval: " + huge + `: architecture linear(1048576) relu linear(1048576) relu linear(10): a network of 1100346294282 parameters needs 8.01 TiB, limit 1.00 GiB`},
+		{[]string{"predict", "--model", huge, img}, "backprop predict: " + huge + `: architecture linear(1048576) relu linear(1048576) relu linear(10): a network of 1100346294282 parameters needs 8.01 TiB, limit *` + avail},
+		{[]string{"predict", "--max-memory", "1GiB", "--model", huge, img}, "backprop predict: " + huge + `: architecture linear(1048576) relu linear(1048576) relu linear(10): a network of 1100346294282 parameters needs 8.01 TiB, limit 1.00 GiB`},
 		{[]string{"eval", "--model", points}, "backprop eval: " + points + ": dataset: the spiral test set of 3×100000000 points needs 4.47 GiB, limit *" + avail},
 		{[]string{"eval", "--model", points, "--max-memory", "1GiB"}, "backprop eval: " + points + ": dataset: the spiral test set of 3×100000000 points needs 4.47 GiB, limit 1.00 GiB"},
 		{[]string{"train", "--hidden", "100000,100000"}, "backprop train: --hidden 100000,100000: training 784-100000-100000-10 relu with adam on batches of 128 needs 265 GiB, limit *" + avail},

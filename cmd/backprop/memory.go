@@ -67,23 +67,24 @@ type trainingNeed struct {
 	step  int64 // of which what grows with the batch
 }
 
-func needToTrain(spec nn.Spec, batch, slots int) trainingNeed {
-	total := train.TrainingMemory(spec, batch, slots)
-	return trainingNeed{total: total, step: total - min(total, train.TrainingMemory(spec, 1, slots))}
+func needToTrain(p *nn.Plan, batch, slots int) trainingNeed {
+	total := train.TrainingMemory(p, batch, slots)
+	return trainingNeed{total: total, step: total - min(total, train.TrainingMemory(p, 1, slots))}
 }
 
-// checkTraining weighs training spec with the optimizer named opt, which
+// checkTraining weighs training the network of the plan p (called label)
+// with the optimizer named opt, which
 // keeps slots copies of the parameters, on batches of batch examples, and the data sets (dataNeed, described by
 // dataWhat and set by dataFlag), against the budget. A refusal names the
 // flag that asks the most: dataFlag where the data alone is too much,
 // --batch where the activations of a batch are most of the need, and
 // otherwise netFlag (--hidden, or --classes).
-func checkTraining(b memory.Budget, spec nn.Spec, opt string, slots, batch int, netFlag, dataFlag [2]string, dataWhat string, dataNeed int64) error {
+func checkTraining(b memory.Budget, p *nn.Plan, label, opt string, slots, batch int, netFlag, dataFlag [2]string, dataWhat string, dataNeed int64) error {
 	if err := b.Check(dataWhat, dataNeed); err != nil {
 		return flagError(dataFlag[0], dataFlag[1], "%v", err)
 	}
-	need := needToTrain(spec, batch, slots)
-	what := fmt.Sprintf("training %s with %s on batches of %d", archString(spec), opt, batch)
+	need := needToTrain(p, batch, slots)
+	what := fmt.Sprintf("training %s with %s on batches of %d", label, opt, batch)
 	blame := netFlag
 	if need.step > need.total/2 {
 		blame = [2]string{"batch", fmt.Sprint(batch)}

@@ -90,7 +90,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	if m := cfg.Model; m != nil {
 		fmt.Fprintf(stdout, "backprop serve: model %s (%s, %d parameters): POST http://%s/v1/predict\n",
-			*model, archString(m.Arch), m.Arch.NumParams(), l.Addr())
+			*model, m.Arch, m.Plan().NumParams(), l.Addr())
 	}
 	fmt.Fprintf(stdout, "backprop serve: open http://%s/ (Ctrl-C stops)\n", l.Addr())
 	if serveListening != nil {

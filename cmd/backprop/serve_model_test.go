@@ -91,7 +91,7 @@ func TestServeModel(t *testing.T) {
 	defer func() { serveListening = nil }()
 	var out, errOut bytes.Buffer
 	code := run([]string{"serve", "--addr", "127.0.0.1:0", "--model", exampleModel}, &out, &errOut)
-	if code != 0 || errOut.Len() != 0 || !strings.HasPrefix(out.String(), "backprop serve: model "+exampleModel+" (784-32-10 relu, 25450 parameters): POST http://127.0.0.1:") {
+	if code != 0 || errOut.Len() != 0 || !strings.HasPrefix(out.String(), "backprop serve: model "+exampleModel+" (linear(32) relu linear(10), 25450 parameters): POST http://127.0.0.1:") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
 	}
 	var seen []string
@@ -103,7 +103,7 @@ func TestServeModel(t *testing.T) {
 				t.Errorf("%s: %d %s", a.what, a.code, a.body)
 			}
 		case a.what == "model":
-			if a.code != 200 || !strings.Contains(a.body, `"architecture":{"sizes":[784,32,10],"activation":"relu"}`) || !strings.Contains(a.body, `"image_shape":[28,28]`) {
+			if a.code != 200 || !strings.Contains(a.body, `"architecture":"linear(32) relu linear(10)"`) || !strings.Contains(a.body, `"image_shape":[28,28]`) {
 				t.Errorf("model: %d %s", a.code, a.body)
 			}
 		}

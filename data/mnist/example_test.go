@@ -77,10 +77,10 @@ func ExampleFromImage() {
 }
 
 // The names of the classes, as predictions print them.
-func ExampleClassNames() {
-	names, _ := mnist.ClassNames("fashion")
+func ExampleDatasetNames() {
+	names, _ := mnist.DatasetNames("fashion")
 	fmt.Println(len(names), names[0], names[9])
-	digits, _ := mnist.ClassNames("mnist")
+	digits, _ := mnist.DatasetNames("mnist")
 	fmt.Println(digits[7])
 	// Output:
 	// 10 T-shirt/top Ankle boot

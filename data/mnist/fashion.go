@@ -55,11 +55,11 @@ var (
 	fashionNames = [Classes]string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
 )
 
-// ClassNames returns the names of the classes of a data set by the name
+// DatasetNames returns the names of the classes of a data set by the name
 // the command line gives it: "mnist" ("0" to "9") or "fashion"
 // ("T-shirt/top", "Trouser", …, "Ankle boot"), indexed by label; ok is
 // false for another name. The slice is the caller's.
-func ClassNames(dataset string) (names []string, ok bool) {
+func DatasetNames(dataset string) (names []string, ok bool) {
 	switch dataset {
 	case "mnist":
 		return append([]string(nil), digitNames[:]...), true

@@ -40,21 +40,21 @@ func TestFashionDirMissing(t *testing.T) {
 	}
 }
 
-func TestClassNames(t *testing.T) {
-	d, ok := ClassNames("mnist")
+func TestDatasetNames(t *testing.T) {
+	d, ok := DatasetNames("mnist")
 	if !ok || len(d) != Classes || d[0] != "0" || d[9] != "9" {
 		t.Errorf("mnist: %q %v", d, ok)
 	}
-	f, ok := ClassNames("fashion")
+	f, ok := DatasetNames("fashion")
 	want := []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
 	if !ok || !slices.Equal(f, want) {
 		t.Errorf("fashion: %q %v", f, ok)
 	}
 	f[0] = "changed"
-	if again, _ := ClassNames("fashion"); again[0] != "T-shirt/top" {
+	if again, _ := DatasetNames("fashion"); again[0] != "T-shirt/top" {
 		t.Error("ClassNames returned its own array")
 	}
-	if n, ok := ClassNames("spiral"); ok || n != nil {
+	if n, ok := DatasetNames("spiral"); ok || n != nil {
 		t.Errorf("spiral: %q %v", n, ok)
 	}
 }

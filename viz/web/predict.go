@@ -88,7 +88,7 @@ type PredictResponse struct {
 // ModelInfo is the answer to GET /v1/model.
 type ModelInfo struct {
 	File          string   `json:"file,omitempty"`
-	Architecture  nn.Spec  `json:"architecture"`
+	Architecture  string   `json:"architecture"`
 	InputShape    []int    `json:"input_shape"`
 	ImageShape    []int    `json:"image_shape,omitempty"` // [28, 28] for a model of MNIST's images
 	Classes       int      `json:"classes"`
@@ -112,8 +112,8 @@ func newPredictor(cfg Config) *predictor {
 	p := &predictor{model: m, file: cfg.ModelFile, image: m.Inputs() == mnist.Side*mnist.Side,
 		slots: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	p.graphs.New = func() any { return ag.NewGraph(ag.NoGrad) }
-	info := ModelInfo{File: cfg.ModelFile, Architecture: m.Arch, InputShape: []int{m.Inputs()}, Classes: m.Classes(),
-		Parameters: m.Arch.NumParams()}
+	info := ModelInfo{File: cfg.ModelFile, Architecture: m.Arch, InputShape: append([]int(nil), m.Shape...), Classes: m.Classes(),
+		Parameters: m.Plan().NumParams()}
 	info.Preprocessing.Mean, info.Preprocessing.Std = m.Input.Mean, m.Input.Std
 	if p.image {
 		info.ImageShape = []int{mnist.Side, mnist.Side}

@@ -52,7 +52,7 @@ func mnistModel(t testing.TB) *nn.Model {
 
 // spiralModel is a model of 2 inputs and 3 classes, which takes no images.
 func spiralModel(t testing.TB) *nn.Model {
-	m, err := nn.NewModel(nn.MLP(nn.Spec{Sizes: []int{2, 8, 3}}, rand.New(rand.NewPCG(1, 1))), nn.Standardization{}, []string{"a", "b", "c"})
+	m, err := nn.NewModel(nn.MLP(nn.Spec{Sizes: []int{2, 8, 3}}, rand.New(rand.NewPCG(1, 1))), nil, nn.Standardization{}, []string{"a", "b", "c"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestModelInfoAndHealth(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &info); err != nil || code != 200 {
 		t.Fatalf("%d %s", code, body)
 	}
-	if info.File != "m.safetensors" || info.Architecture.String() != `{"sizes":[784,32,10],"activation":"relu"}` || fmt.Sprint(info.InputShape) != "[784]" ||
+	if info.File != "m.safetensors" || info.Architecture != "linear(32) relu linear(10)" || fmt.Sprint(info.InputShape) != "[784]" ||
 		fmt.Sprint(info.ImageShape) != "[28 28]" || info.Classes != 10 || len(info.Labels) != 10 || info.Labels[3] != "3" ||
 		info.Parameters != 784*32+32+32*10+10 || info.Preprocessing.Std == 1 || info.Preprocessing.Mean == 0 || info.Dataset != "mnist" || info.Limits.Batch != MaxBatch {
 		t.Errorf("model info %s", body)
