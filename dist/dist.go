@@ -127,3 +127,36 @@ func (single) Barrier() error  { return nil }
 func (single) Finalize() error { return nil }
 func (single) Abort(code int)  { os.Exit(code) }
 func (single) String() string  { return "single rank" }
+
+// Agree returns, on every rank of c, an error if err is not nil on any
+// rank: err itself where it is not nil, and on the other ranks a
+// *RankError naming the lowest rank that failed (or the error of the
+// all-reduce itself). Every rank must call it. It is how ranks that may
+// fail apart — a file that one of them cannot read — decide together to
+// stop, instead of leaving the others waiting in their next collective.
+func Agree(c Comm, err error) error {
+	failed := make([]float64, c.Size())
+	if err != nil {
+		failed[c.Rank()] = 1
+	}
+	if rerr := c.AllReduceFloat64(failed); rerr != nil {
+		if err != nil {
+			return err
+		}
+		return rerr
+	}
+	if err != nil {
+		return err
+	}
+	for r, f := range failed {
+		if f != 0 {
+			return &RankError{Rank: r}
+		}
+	}
+	return nil
+}
+
+// A RankError says that another rank failed: that rank has the error.
+type RankError struct{ Rank int }
+
+func (e *RankError) Error() string { return fmt.Sprintf("dist: rank %d failed", e.Rank) }

@@ -1,6 +1,7 @@
 package dist
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -74,4 +75,15 @@ func panicText(f func()) (msg string) {
 	}()
 	f()
 	return ""
+}
+
+func TestAgreeSingle(t *testing.T) {
+	c := Single()
+	if err := Agree(c, nil); err != nil {
+		t.Errorf("Agree(nil) = %v", err)
+	}
+	mine := errors.New("mine")
+	if err := Agree(c, mine); err != mine {
+		t.Errorf("Agree(mine) = %v", err)
+	}
 }

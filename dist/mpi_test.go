@@ -9,6 +9,7 @@
 package dist
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -222,5 +223,26 @@ func TestShareOverWorld(t *testing.T) {
 	b := []float64{float64(hi - lo)}
 	if err := c.AllReduceFloat64(b); err != nil || b[0] != 128 {
 		t.Errorf("rank %d: shares of 128 add up to %v (%v)", c.Rank(), b[0], err)
+	}
+}
+
+// Agree: when the last rank fails, every other rank learns which one,
+// and the failing rank keeps its own error.
+func TestAgree(t *testing.T) {
+	c := world
+	if err := Agree(c, nil); err != nil {
+		t.Errorf("rank %d: Agree with no failure: %v", c.Rank(), err)
+	}
+	var mine error
+	if c.Rank() == c.Size()-1 {
+		mine = fmt.Errorf("cannot read a file")
+	}
+	err := Agree(c, mine)
+	var re *RankError
+	switch {
+	case mine != nil && err != mine:
+		t.Errorf("rank %d: Agree returned %v, want its own error", c.Rank(), err)
+	case mine == nil && (!errors.As(err, &re) || re.Rank != c.Size()-1):
+		t.Errorf("rank %d: Agree returned %v, want rank %d failed", c.Rank(), err, c.Size()-1)
 	}
 }

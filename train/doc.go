@@ -11,4 +11,10 @@
 // one file written atomically (WriteFileAtomic); ReadCheckpoint and
 // Config.Resume continue it so that it ends with the same weights, bit for
 // bit, as a run never interrupted.
+//
+// With Config.Comm of several ranks (package dist; processes started by
+// mpirun), Run is data-parallel: each rank computes its share of every
+// batch, the gradients are summed across the ranks in buckets while the
+// backward pass runs, and N ranks train the model that one process
+// trains with the same batch size. EvaluateSplit evaluates across ranks.
 package train
