@@ -135,25 +135,35 @@ func (single) String() string  { return "single rank" }
 // fail apart — a file that one of them cannot read — decide together to
 // stop, instead of leaving the others waiting in their next collective.
 func Agree(c Comm, err error) error {
-	failed := make([]float64, c.Size())
-	if err != nil {
-		failed[c.Rank()] = 1
-	}
-	if rerr := c.AllReduceFloat64(failed); rerr != nil {
-		if err != nil {
-			return err
-		}
-		return rerr
-	}
-	if err != nil {
+	failed, ferr := Failures(c, err)
+	switch {
+	case err != nil:
 		return err
-	}
-	for r, f := range failed {
-		if f != 0 {
-			return &RankError{Rank: r}
-		}
+	case ferr != nil:
+		return ferr
+	case len(failed) > 0:
+		return &RankError{Rank: failed[0]}
 	}
 	return nil
+}
+
+// Failures returns, on every rank of c, the ranks whose err is not nil,
+// in order. Every rank must call it.
+func Failures(c Comm, err error) ([]int, error) {
+	flags := make([]float64, c.Size())
+	if err != nil {
+		flags[c.Rank()] = 1
+	}
+	if err := c.AllReduceFloat64(flags); err != nil {
+		return nil, err
+	}
+	var failed []int
+	for r, f := range flags {
+		if f != 0 {
+			failed = append(failed, r)
+		}
+	}
+	return failed, nil
 }
 
 // A RankError says that another rank failed: that rank has the error.

@@ -182,7 +182,9 @@ func fitCheckpointed(o *trainOptions, fs *flag.FlagSet, ck *train.Checkpoint, mo
 	var stop atomic.Bool
 	var saveErr error
 	epoch := 1
-	if path != "" {
+	if path != "" || o.comm.Size() > 1 {
+		// On several processes, a signal to any stops them all after the
+		// same step (train.Config.Stop), with a checkpoint or without.
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 		done := make(chan struct{})
@@ -194,6 +196,16 @@ func fitCheckpointed(o *trainOptions, fs *flag.FlagSet, ck *train.Checkpoint, mo
 			case <-done:
 			}
 		}()
+		cfg.Stop = stop.Load
+		onEpoch := cfg.OnEpoch
+		cfg.OnEpoch = func(e train.Epoch) {
+			epoch = e.Epoch + 1
+			if onEpoch != nil {
+				onEpoch(e)
+			}
+		}
+	}
+	if path != "" {
 		cfg.Checkpoint = func(p train.Progress) bool {
 			epoch = p.Epoch
 			// Called after a step, so that step's loss was finite: the
@@ -203,7 +215,7 @@ func fitCheckpointed(o *trainOptions, fs *flag.FlagSet, ck *train.Checkpoint, mo
 					return true
 				}
 			}
-			interrupted := stop.Load()
+			interrupted := p.Stop
 			switch {
 			case p.Start || interrupted:
 				if saveErr = save(path, p.Position()); saveErr != nil {
@@ -240,6 +252,8 @@ func fitCheckpointed(o *trainOptions, fs *flag.FlagSet, ck *train.Checkpoint, mo
 	switch {
 	case saveErr != nil:
 		return nil, saveErr
+	case err == train.ErrStopped && path == "":
+		return nil, &exitError{exitInterrupted, fmt.Sprintf("interrupted in epoch %d; nothing saved (no --checkpoint-dir)", epoch)}
 	case err == train.ErrStopped:
 		return nil, &exitError{exitInterrupted, fmt.Sprintf("interrupted at epoch %d, step %d; checkpoint saved in %s; resume with: backprop train --resume %s",
 			epoch, good, path, o.checkpointDir)}
@@ -247,6 +261,8 @@ func fitCheckpointed(o *trainOptions, fs *flag.FlagSet, ck *train.Checkpoint, mo
 		return nil, &exitError{exitDiverged, fmt.Sprintf("%v; try a lower learning rate, such as --lr %g%s", de, lower, lastGood())}
 	case errors.As(err, &ae):
 		return nil, &exitError{exitDiverged, fmt.Sprintf("%v; try a lower learning rate, such as --lr %g%s", ae, lower, lastGood())}
+	case err != nil && o.resume == "":
+		return nil, err
 	case err != nil:
 		return nil, flagError("resume", o.resume, "%v", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"backprop/ag"
 	"backprop/data"
 	"backprop/data/mnist"
+	"backprop/dist"
 	"backprop/nn"
 	"backprop/optim"
 	"backprop/tensor"
@@ -68,7 +69,8 @@ layout, such as Fashion-MNIST.
 	--points N          spiral: points per class (default 100)
 	--classes K         spiral: classes (default 3)
 	--seed S            seed of the initial weights, shuffling and dropout (default 1)
-	--threads N         run on N threads (GOMAXPROCS; default all cores)
+	--threads N         run on N threads (GOMAXPROCS; default all cores), per
+	                    process under mpirun
 	--model FILE        where to save the model (default model.safetensors;
 	                    "none" saves nothing)
 	--plot FILE.png     draw the loss and accuracy curves (and, for the spiral,
@@ -92,6 +94,16 @@ layout, such as Fashion-MNIST.
 Train stops at the first loss that is NaN or infinite, with exit status 1,
 suggesting a lower learning rate; with --checkpoint-dir it first saves the
 last good state to resume from.
+
+Built with -tags mpi against Open MPI, "mpirun -np N backprop train ..."
+trains on N processes: each batch of --batch examples is split across
+them, their gradients are summed with MPI all-reduce while the backward
+pass runs, and they train the model that one process trains with the same
+flags. Rank 0 alone prints and writes the model and checkpoints; --resume
+continues on the same N bit for bit; SIGINT or SIGTERM to mpirun or to any
+process stops every process after the same step (with --checkpoint-dir,
+rank 0 saves first), and each exits with status 130. Without mpirun the
+same binary trains as one process.
 `
 
 const evalUsage = `usage: backprop eval --model FILE [--data DIR] [--json]
@@ -162,9 +174,28 @@ type trainOptions struct {
 	checkpointEvery       int
 	detectAnomaly         bool
 	fs                    *flag.FlagSet
+
+	// The processes training together (ranks.go).
+	comm   dist.Comm
+	agreed bool  // the ranks have passed the agreement point
+	failed []int // the ranks that had failed by then
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
+	c, err := dist.Init()
+	if err != nil {
+		fmt.Fprintf(stderr, "backprop train: %v\n", err)
+		return 2
+	}
+	if c.Size() > 1 {
+		return trainRanks(c, args, stdout, stderr) // under mpirun: ranks.go
+	}
+	return trainOn(c, args, stdout, stderr, func(_ *trainOptions, err error) int { return reportExit(stderr, err) })
+}
+
+// trainOn runs backprop train as a rank of c; report prints an error and
+// returns the exit status.
+func trainOn(c dist.Comm, args []string, stdout, stderr io.Writer, report func(*trainOptions, error) int) int {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	var o trainOptions
 	fs.StringVar(&o.dataset, "dataset", "mnist", "")
@@ -203,9 +234,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
-	o.fs = fs
+	o.fs, o.comm = fs, c
 	if err := trainCommand(&o, stdout, stderr); err != nil {
-		return reportExit(stderr, err)
+		return report(&o, err)
 	}
 	return 0
 }
@@ -480,10 +511,14 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	if o.epochs > 20 {
 		every = (o.epochs + 19) / 20
 	}
-	fmt.Fprintf(stderr, "training %s on %d %s examples (%d for validation), %d epochs of batch %d, %s lr %g, %s schedule\n",
-		archString(spec), tr.Len(), o.dataset, lenOf(val), o.epochs, o.batch, o.optimizer, o.lr, o.schedule)
+	ranks := ""
+	if n := o.comm.Size(); n > 1 {
+		ranks = fmt.Sprintf(", on %d processes", n)
+	}
+	fmt.Fprintf(stderr, "training %s on %d %s examples (%d for validation), %d epochs of batch %d, %s lr %g, %s schedule%s\n",
+		archString(spec), tr.Len(), o.dataset, lenOf(val), o.epochs, o.batch, o.optimizer, o.lr, o.schedule, ranks)
 	cfg := train.Config{Epochs: o.epochs, Batch: o.batch, Optimizer: opt,
-		Schedule: newSchedule(o, steps), Rand: rng}
+		Schedule: newSchedule(o, steps), Rand: rng, Comm: o.comm}
 	if tty {
 		cfg.OnStep = func(s train.Step) {
 			if bar == nil {
@@ -507,6 +542,9 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 				e.Epoch, o.epochs, num(e.Loss), pct(e.Accuracy), num(e.ValLoss), pct(e.ValAccuracy), e.LR, e.SamplesPerSecond, e.Seconds)
 		}
 	}
+	if err := o.agree(nil); err != nil { // every rank is ready to train
+		return err
+	}
 	start := time.Now()
 	meta := train.Meta{Spec: spec, Mean: mean, Std: std, Data: info}
 	hist, err := fitCheckpointed(o, o.fs, ck, model, opt, meta, src, tr, val, cfg)
@@ -518,16 +556,19 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	for _, e := range hist {
 		trainSecs += e.Seconds
 	}
-	testLoss, testAcc := train.Evaluate(model, test, 1000)
-
+	testLoss, testAcc, err := train.EvaluateSplit(o.comm, model, test, 1000)
+	if err != nil {
+		return err
+	}
 	modelPath := ""
-	if o.model != "none" {
+	rank0 := o.comm.Rank() == 0 // the one that writes files
+	if o.model != "none" && rank0 {
 		if err := train.SaveModel(o.model, model, meta); err != nil {
 			return fmt.Errorf("--model %s: %v", o.model, err)
 		}
 		modelPath = o.model
 	}
-	if o.plot != "" {
+	if o.plot != "" && rank0 {
 		var b *train.Boundary
 		if tr.Features() == 2 {
 			b = &train.Boundary{Model: model, Data: tr, Mean: mean, Std: std}
