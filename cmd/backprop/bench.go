@@ -15,7 +15,7 @@ import (
 
 const benchSynopsis = "backprop bench gemm --n N [--m M] [--k K] [--dtype float32|float64] [--threads T] [--transA] [--transB] [--time D] [--json]"
 
-const benchUsage = "usage: " + benchSynopsis + "\n       " + benchTrainSynopsis + `
+const benchUsage = "usage: " + benchSynopsis + "\n       " + benchTrainSynopsis + "\n       " + benchAllReduceSynopsis + `
 
 Bench gemm measures the matrix product C = op(A)·op(B) of an M×K and a
 K×N matrix, through tensor.MatMulTo and its packed, multi-core GEMM, and
@@ -44,6 +44,8 @@ Example:
 	backprop bench gemm --n 512 --dtype float32 --threads 2 --json
 
 Bench train times a training step; see "backprop bench train --help".
+Bench allreduce times MPI's all-reduce between processes; see "backprop
+bench allreduce --help".
 `
 
 // benchResult is the JSON output of bench gemm.
@@ -72,11 +74,13 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		return runBenchGemm(args[1:], stdout, stderr)
 	case "train":
 		return runBenchTrain(args[1:], stdout, stderr)
+	case "allreduce":
+		return runBenchAllReduce(args[1:], stdout, stderr)
 	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "backprop bench: unknown benchmark %q (want gemm or train)\n", args[0])
+	fmt.Fprintf(stderr, "backprop bench: unknown benchmark %q (want gemm, train or allreduce)\n", args[0])
 	return 2
 }
 

@@ -285,3 +285,28 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// bench allreduce on 2 processes: one JSON line per size from rank 0 and
+// a fit with a positive latency and bandwidth.
+func TestMPIBenchAllReduce(t *testing.T) {
+	bin := mpiBinary(t)
+	code, stdout, stderr := exitCode(t, mpirun(2, bin, "bench", "allreduce", "--min-bytes", "64", "--max-bytes", "4096", "--time", "10ms", "--json"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 8 { // 64 B … 4 KiB, and the fit
+		t.Fatalf("%d lines: %s", len(lines), stdout)
+	}
+	for i, l := range lines[:7] {
+		var r allReduceResult
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.Ranks != 2 || r.Bytes != 64<<i || !(r.Seconds > 0) || r.Reps < 5 {
+			t.Errorf("line %d: %s (%v)", i, l, err)
+		}
+	}
+	var fit map[string]float64
+	json.Unmarshal([]byte(strings.Replace(lines[7], `"op":"allreduce-fit",`, "", 1)), &fit)
+	if !(fit["bandwidth_gbs"] > 0) || fit["ranks"] != 2 {
+		t.Errorf("fit: %s", lines[7])
+	}
+}
