@@ -17,6 +17,7 @@ from their FLOPs at the GFLOP/s given, and prints Markdown tables.
 Usage: python3 bench/scaling.py GFLOPS < bench-train.jsonl
 """
 import json
+import statistics
 import math
 import sys
 
@@ -78,12 +79,13 @@ def comm(bks, n, gbps, alpha_us):
 
 def main():
     gflops = float(sys.argv[1])
-    measured = {}
+    runs = {}
     for line in sys.stdin:
         if line.startswith("{"):
             r = json.loads(line)
-            measured[r["batch"]] = r["ms_per_step"] * 1e-3
-    print(f"Global batch {B}; compute per rank at batch ⌈{B}/N⌉. MLP: measured (`backprop bench train`);")
+            runs.setdefault(r["batch"], []).append(r["ms_per_step"] * 1e-3)
+    measured = {b: statistics.median(ts) for b, ts in runs.items()}
+    print(f"Global batch {B}; compute per rank at batch ⌈{B}/N⌉. MLP: measured (`backprop bench train`, median of {len(runs[B])});")
     print(f"CNNs: estimated as training FLOPs / {gflops:g} GFLOP/s.\n")
     print("| model | parameters | MiB | buckets | training MFLOP/example | compute at batch 128, ms |")
     print("|---|---:|---:|---|---:|---:|")

@@ -247,7 +247,8 @@ func TestMPIInterruptAndResume(t *testing.T) {
 // A rank that fails alone before training (here rank 1 is given a data
 // folder that does not exist, through mpirun's colon syntax) makes every
 // rank stop with status 2, rank 1 naming its error and rank 0 naming rank
-// 1; ranks started with different seeds refuse to train apart.
+// 1; ranks started with different seeds refuse to train apart; a
+// diverging run stops on every rank, rank 0 saying so once.
 func TestMPIFailTogether(t *testing.T) {
 	dir := t.TempDir()
 	bin := mpiBinary(t)
@@ -265,6 +266,11 @@ func TestMPIFailTogether(t *testing.T) {
 	code, _, stderr = exitCode(t, mpmd("--seed", "2"))
 	if code != 2 || strings.Count(stderr, "backprop train: train: the ranks do not start from the same data order") != 1 {
 		t.Errorf("ranks with different seeds: exit %d: %s", code, stderr)
+	}
+	// A loss that is no longer finite stops every rank at the same step.
+	code, _, stderr = exitCode(t, mpirun(3, bin, append(args, "--optimizer", "sgd", "--lr", "1e6")...))
+	if code != 1 || strings.Count(stderr, "backprop train: the loss is ") != 1 || !strings.Contains(stderr, "training diverged") {
+		t.Errorf("a diverging run: exit %d: %s", code, stderr)
 	}
 }
 
