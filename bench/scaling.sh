@@ -3,7 +3,8 @@
 # per-rank batches of a global batch of 128 split over N = 1 … 64 ranks
 # (`backprop bench train`, THREADS threads, default all cores: one rank
 # per machine), ROUNDS rounds (default 5) of TIME each (default 1s), and
-# feeds them to bench/scaling.py, which takes the medians, with the
+# feeds them to bench/scaling.py, which takes the fastest round (the
+# least disturbed on a shared machine), with the
 # GFLOP/s assumed for the CNNs (GFLOPS, default 100: our float32 GEMM on
 # one core, BENCHMARKS.md).
 set -euo pipefail
