@@ -8,7 +8,9 @@ import "backprop/tensor"
 // with GEMM's β = 1, a bias gradient adds its column sums. That saves,
 // per parameter and step, making a gradient tensor and a pass adding it;
 // a profile of the MLP training step shows it (about 10% of a step), and
-// only the products and the fused layers implement it.
+// only the gates of layers with parameters implement it: the matrix
+// products, Linear, BiasReLU, the convolution and the normalisations (γ,
+// β).
 //
 // backwardAcc is Backward with acc: where acc[i] is not nil, it is input
 // i's gradient buffer (the engine's, with the input's dtype and shape),

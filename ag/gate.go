@@ -103,8 +103,6 @@ func graphOf(inputs []*Var) *Graph {
 	return nil
 }
 
-var seq atomic.Uint64 // numbers the Vars of no graph in creation order
-
 func apply(gr *Graph, g Gate, inputs []*Var) *Var {
 	v := gr.newVar()
 	v.graph = gr
@@ -129,7 +127,7 @@ func apply(gr *Graph, g Gate, inputs []*Var) *Var {
 		}
 		vals[i] = in.Value
 		record = record || in.requiresGrad
-		top = max(top, in.seq)
+		top = max(top, in.level)
 	}
 	out := g.Forward(vals...)
 	clear(vals)
@@ -142,12 +140,7 @@ func apply(gr *Graph, g Gate, inputs []*Var) *Var {
 	}
 	if record && (gr == nil || gr.flags&NoGrad == 0) {
 		v.requiresGrad = true
-		if gr != nil {
-			gr.seq = max(gr.seq, top) + 1
-			v.seq = gr.seq
-		} else {
-			v.seq = seq.Add(1)
-		}
+		v.level = top + 1
 		v.gate = g
 		if n <= len(v.inBuf) {
 			v.inputs = v.inBuf[:n]
@@ -270,10 +263,14 @@ func Backward(y *Var, opts ...Option) {
 	}
 	anomaly := gr != nil && gr.flags&DetectAnomaly != 0
 
-	// The work list is a max-heap on creation order. A Var is created
-	// after its inputs, so popping the latest-created Var first visits
-	// every Var after all the Vars that consume it: a reverse topological
-	// order, found in a single pass without a separate graph walk.
+	// The work list is a max-heap on level, one more than the highest
+	// level of a Var's inputs (0 for leaves). Every consumer of a Var has
+	// a higher level than the Var, so popping the highest level first
+	// visits every Var after all the Vars that consume it: a reverse
+	// topological order, found in a single pass without a separate graph
+	// walk. Levels depend on the graph alone (not on when, or beside what
+	// other work, its Vars were made), so the order in which gradients are
+	// summed, and so their bits, are the same on every run.
 	ep := epoch.Add(1)
 	y.mark = ep
 	y.Grad, y.gradOwned = nil, false
@@ -314,7 +311,7 @@ func Backward(y *Var, opts ...Option) {
 
 const freedMsg = "ag: Backward: the graph was already freed by an earlier Backward; pass ag.KeepGraph() to that call to run Backward through it again"
 
-// varHeap is a binary max-heap of Vars ordered by seq.
+// varHeap is a binary max-heap of Vars ordered by level.
 type varHeap []*Var
 
 func (h *varHeap) push(v *Var) {
@@ -322,7 +319,7 @@ func (h *varHeap) push(v *Var) {
 	i := len(a) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if a[p].seq >= a[i].seq {
+		if a[p].level >= a[i].level {
 			break
 		}
 		a[p], a[i] = a[i], a[p]
@@ -345,10 +342,10 @@ func (h *varHeap) pop() *Var {
 			break
 		}
 		c := l
-		if r := l + 1; r < n && a[r].seq > a[l].seq {
+		if r := l + 1; r < n && a[r].level > a[l].level {
 			c = r
 		}
-		if a[i].seq >= a[c].seq {
+		if a[i].level >= a[c].level {
 			break
 		}
 		a[i], a[c] = a[c], a[i]

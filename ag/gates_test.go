@@ -174,6 +174,125 @@ func gateCases() []gradcheck.Case {
 		F: func(in []*ag.Var) *ag.Var { return ag.SoftmaxCrossEntropy(in[0], []int{0, 2, 1, 2}) }})
 	add(gradcheck.Case{Gate: "SoftmaxCrossEntropy", Shapes: [][]int{s(1, 1)},
 		F: func(in []*ag.Var) *ag.Var { return ag.SoftmaxCrossEntropy(in[0], []int{0}) }})
+	add(cnnCases()...)
+	return cs
+}
+
+// cnnCases are the rows of the convolution, pooling and normalisation
+// gates: odd sizes, stride, padding, dilation, groups, with and without a
+// bias or an affine transform, and a fan-out.
+func cnnCases() []gradcheck.Case {
+	var cs []gradcheck.Case
+	add := func(c ...gradcheck.Case) { cs = append(cs, c...) }
+	conv := func(p tensor.ConvParams, bias bool) func(in []*ag.Var) *ag.Var {
+		return func(in []*ag.Var) *ag.Var {
+			if bias {
+				return ag.Conv2d(in[0], in[1], in[2], p)
+			}
+			return ag.Conv2d(in[0], in[1], nil, p)
+		}
+	}
+	for _, c := range []struct {
+		x, w []int
+		p    tensor.ConvParams
+	}{
+		{s(2, 3, 5, 6), s(4, 3, 3, 3), tensor.ConvParams{}},
+		{s(1, 2, 7, 5), s(3, 2, 2, 3), tensor.ConvParams{Stride: [2]int{2, 1}, Padding: [2]int{1, 2}}},
+		{s(2, 2, 7, 7), s(2, 2, 3, 3), tensor.ConvParams{Dilation: [2]int{2, 2}, Padding: [2]int{1, 1}}},
+		{s(1, 4, 5, 5), s(6, 2, 3, 3), tensor.ConvParams{Groups: 2, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}},
+		{s(2, 3, 4, 4), s(3, 1, 3, 3), tensor.ConvParams{Groups: 3, Padding: [2]int{1, 1}}}, // depthwise
+		{s(1, 1, 1, 1), s(1, 1, 1, 1), tensor.ConvParams{}},
+	} {
+		add(gradcheck.Case{Gate: "Conv2d", Shapes: [][]int{c.x, c.w}, F: conv(c.p, false)})
+		add(gradcheck.Case{Gate: "Conv2d", Shapes: [][]int{c.x, c.w, s(c.w[0])}, F: conv(c.p, true)})
+	}
+	add(gradcheck.Case{Gate: "Conv2d", Shapes: [][]int{s(1, 2, 4, 4)}, // fan-out: the input is its own kernel
+		F: func(in []*ag.Var) *ag.Var {
+			return ag.Conv2d(in[0], ag.Reshape(ag.Slice(in[0], 2, 1, 3), 1, 2, 2, 4), nil, tensor.ConvParams{})
+		}})
+
+	for _, c := range []struct {
+		x []int
+		p tensor.PoolParams
+	}{
+		{s(2, 3, 4, 6), tensor.PoolParams{Kernel: [2]int{2, 2}}},
+		{s(1, 2, 7, 5), tensor.PoolParams{Kernel: [2]int{3, 2}, Stride: [2]int{2, 1}, Padding: [2]int{1, 1}}},
+		{s(1, 1, 7, 7), tensor.PoolParams{Kernel: [2]int{3, 3}, Stride: [2]int{1, 2}, Dilation: [2]int{2, 1}}},
+	} {
+		add(gradcheck.Case{Gate: "MaxPool2d", Shapes: [][]int{c.x},
+			F: func(in []*ag.Var) *ag.Var { return ag.MaxPool2d(in[0], c.p) }})
+	}
+	for _, c := range []struct {
+		x []int
+		p tensor.PoolParams
+	}{
+		{s(2, 3, 4, 6), tensor.PoolParams{Kernel: [2]int{2, 2}}},
+		{s(1, 2, 7, 5), tensor.PoolParams{Kernel: [2]int{3, 3}, Stride: [2]int{2, 1}, Padding: [2]int{1, 1}}},
+		{s(1, 2, 5, 5), tensor.PoolParams{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, ExcludePad: true}},
+	} {
+		add(gradcheck.Case{Gate: "AvgPool2d", Shapes: [][]int{c.x},
+			F: func(in []*ag.Var) *ag.Var { return ag.AvgPool2d(in[0], c.p) }})
+	}
+	add(gradcheck.Case{Gate: "GlobalAvgPool2d", Shapes: [][]int{s(2, 3, 4, 5)},
+		F: func(in []*ag.Var) *ag.Var { return ag.GlobalAvgPool2d(in[0]) }})
+	// Convolutions sum many products, and normalising groups of two
+	// elements is ill-conditioned: the finite differences are noisier.
+	for i := range cs {
+		cs[i].Tol = 1e-5
+	}
+
+	bn := func(training, affine bool) func(in []*ag.Var) *ag.Var {
+		return func(in []*ag.Var) *ag.Var {
+			c := in[0].Value.Dim(1)
+			rm, rv := tensor.New(in[0].DType(), c), tensor.New(in[0].DType(), c)
+			for i := range c {
+				rm.SetFlat(i, 0.1*float64(i)-0.2)
+				rv.SetFlat(i, 1+0.3*float64(i))
+			}
+			if affine {
+				return ag.BatchNorm(in[0], in[1], in[2], rm, rv, training, 0.1, 1e-5)
+			}
+			return ag.BatchNorm(in[0], nil, nil, rm, rv, training, 0.1, 1e-5)
+		}
+	}
+	for _, x := range [][]int{s(5, 3), s(2, 3, 2, 3), s(3, 1, 1, 2)} {
+		for _, training := range []bool{true, false} {
+			add(gradcheck.Case{Gate: "BatchNorm", Shapes: [][]int{x}, F: bn(training, false)})
+			add(gradcheck.Case{Gate: "BatchNorm", Shapes: [][]int{x, s(x[1]), s(x[1])}, F: bn(training, true)})
+		}
+	}
+	add(gradcheck.Case{Gate: "BatchNorm", Shapes: [][]int{s(4, 3)}, // fan-out: γ is the first row
+		F: func(in []*ag.Var) *ag.Var {
+			row := ag.Reshape(ag.Slice(in[0], 0, 0, 1), 3)
+			return ag.BatchNorm(in[0], row, row, nil, nil, true, 0.1, 1e-5)
+		}})
+	for _, c := range []struct {
+		x []int
+		d int
+	}{{s(4, 5), 5}, {s(2, 3, 4), 12}, {s(3, 2, 2), 2}} {
+		add(gradcheck.Case{Gate: "LayerNorm", Shapes: [][]int{c.x},
+			F: func(in []*ag.Var) *ag.Var { return ag.LayerNorm(in[0], nil, nil, c.d, 1e-5) }})
+		gshape := c.x[len(c.x)-1:]
+		if c.d == 12 {
+			gshape = s(3, 4)
+		}
+		add(gradcheck.Case{Gate: "LayerNorm", Shapes: [][]int{c.x, gshape, gshape},
+			F: func(in []*ag.Var) *ag.Var { return ag.LayerNorm(in[0], in[1], in[2], c.d, 1e-5) }})
+	}
+	for _, c := range []struct {
+		x      []int
+		groups int
+	}{{s(2, 4, 3, 3), 2}, {s(1, 6, 2, 5), 3}, {s(3, 4, 2), 4}, {s(2, 3, 2, 2), 1}} {
+		add(gradcheck.Case{Gate: "GroupNorm", Shapes: [][]int{c.x},
+			F: func(in []*ag.Var) *ag.Var { return ag.GroupNorm(in[0], nil, nil, c.groups, 1e-5) }})
+		add(gradcheck.Case{Gate: "GroupNorm", Shapes: [][]int{c.x, s(c.x[1]), s(c.x[1])},
+			F: func(in []*ag.Var) *ag.Var { return ag.GroupNorm(in[0], in[1], in[2], c.groups, 1e-5) }})
+	}
+	for i := range cs {
+		if cs[i].Tol == 0 {
+			cs[i].Tol = 1e-5
+		}
+	}
 	return cs
 }
 

@@ -1,6 +1,7 @@
 package ag
 
 import (
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -51,8 +52,7 @@ type Graph struct {
 	cur   int
 	next  int // the next free Var of slabs[cur]
 	pools []gatePoolRef
-	last  int // the pool used last, tried first
-	seq   uint64
+	last  int    // the pool used last, tried first
 	work  []*Var // Backward's work list, kept between steps
 }
 
@@ -131,13 +131,23 @@ func (g *Graph) Scalar(dt tensor.DType, v float64) *Var {
 
 // Reset recycles every Var, gate and tensor g has made since the last
 // Reset: none of them may be used afterwards.
+//
+// Reset itself costs little: a Var is cleared when it is handed out again,
+// and a gate is overwritten by Apply's copy. With PoisonRecycled it clears
+// every Var and gate at once, so that a Var used after Reset panics (its
+// value is gone) instead of reading stale numbers.
 func (g *Graph) Reset() {
-	for i := 0; i <= g.cur && i < len(g.slabs); i++ {
-		n := slabSize
-		if i == g.cur {
-			n = g.next
+	if g.flags&PoisonRecycled != 0 {
+		for i := 0; i <= g.cur && i < len(g.slabs); i++ {
+			n := slabSize
+			if i == g.cur {
+				n = g.next
+			}
+			clear(g.slabs[i].vars[:n])
 		}
-		clear(g.slabs[i].vars[:n])
+		for _, p := range g.pools {
+			p.pool.clear()
+		}
 	}
 	g.cur, g.next = 0, 0
 	for _, p := range g.pools {
@@ -163,6 +173,7 @@ func (g *Graph) newVar() *Var {
 	if g.cur < len(g.slabs) && g.next < slabSize {
 		v := &g.slabs[g.cur].vars[g.next]
 		g.next++
+		*v = Var{} // a Var of an earlier step
 		return v
 	}
 	if len(g.slabs) > 0 {
@@ -172,7 +183,9 @@ func (g *Graph) newVar() *Var {
 		g.slabs = append(g.slabs, new(slab))
 	}
 	g.next = 1
-	return &g.slabs[g.cur].vars[0]
+	v := &g.slabs[g.cur].vars[0]
+	*v = Var{}
+	return v
 }
 
 // Vars are made in slabs of slabSize: a graph of a million gates then
@@ -210,7 +223,10 @@ type gatePoolRef struct {
 	pool gateResetter
 }
 
-type gateResetter interface{ reset() }
+type gateResetter interface {
+	reset() // makes every gate available again
+	clear() // zeroes the gates handed out
+}
 
 // gatePool hands out gates of type T from chunks that Reset reuses.
 type gatePool[T any] struct {
@@ -237,9 +253,13 @@ func (p *gatePool[T]) get() *T {
 	return &p.chunks[p.cur][0]
 }
 
-// reset zeroes the gates handed out, dropping what they saved, and makes
-// them available again.
-func (p *gatePool[T]) reset() {
+// reset makes every gate available again; Apply overwrites a gate whole
+// when it hands it out.
+func (p *gatePool[T]) reset() { p.cur, p.next = 0, 0 }
+
+// clear zeroes the gates handed out since the last reset, dropping what
+// they saved.
+func (p *gatePool[T]) clear() {
 	for i := 0; i <= p.cur && i < len(p.chunks); i++ {
 		n := gateChunk
 		if i == p.cur {
@@ -247,7 +267,6 @@ func (p *gatePool[T]) reset() {
 		}
 		clear(p.chunks[i][:n])
 	}
-	p.cur, p.next = 0, 0
 }
 
 // typeKey returns an identity of type T: the type word of a nil *T in an
@@ -257,15 +276,19 @@ func typeKey[T any]() unsafe.Pointer {
 	return (*[2]unsafe.Pointer)(unsafe.Pointer(&e))[0]
 }
 
-// newGate returns a zeroed *T from g's pool of T, or a new one for a nil
-// Graph.
+// newGate returns a *T from g's pool of T (holding an earlier step's gate,
+// which the caller overwrites), or a new one for a nil Graph.
 //
 //go:noinline
 func newGate[T any](g *Graph) *T {
-	if g == nil {
-		return new(T)
-	}
 	key := typeKey[T]()
+	if g == nil {
+		p, ok := sharedGates.Load(key)
+		if !ok {
+			p, _ = sharedGates.LoadOrStore(key, new(sharedGatePool[T]))
+		}
+		return p.(*sharedGatePool[T]).get()
+	}
 	if g.last < len(g.pools) && g.pools[g.last].key == key {
 		return g.pools[g.last].pool.(*gatePool[T]).get()
 	}
@@ -279,6 +302,33 @@ func newGate[T any](g *Graph) *T {
 	g.pools = append(g.pools, gatePoolRef{key, p})
 	g.last = len(g.pools) - 1
 	return p.get()
+}
+
+// Gates of no graph come from chunks shared by all goroutines, one list
+// per gate type, so that a gate costs an atomic add rather than an
+// allocation (the garbage collector sees one object per gateChunk gates;
+// a chunk lives while any of its gates does).
+var sharedGates sync.Map // typeKey → *sharedGatePool[T]
+
+type sharedGatePool[T any] struct {
+	cur atomic.Pointer[sharedGateChunk[T]]
+}
+
+type sharedGateChunk[T any] struct {
+	next  atomic.Int64
+	gates [gateChunk]T
+}
+
+func (p *sharedGatePool[T]) get() *T {
+	for {
+		c := p.cur.Load()
+		if c != nil {
+			if i := c.next.Add(1) - 1; i < gateChunk {
+				return &c.gates[i]
+			}
+		}
+		p.cur.CompareAndSwap(c, new(sharedGateChunk[T]))
+	}
 }
 
 // arenaOf returns g's arena, nil for a nil Graph.

@@ -25,7 +25,7 @@ type Var struct {
 	graph  *Graph // the graph v belongs to; nil for ordinary memory
 	gate   Gate
 	inputs []*Var
-	seq    uint64 // creation order: every input has a smaller seq
+	level  uint64 // 1 + the highest level of the inputs; 0 for a leaf
 	origin *string
 	// spare is a leaf's gradient buffer that ZeroGrad set aside, reused
 	// by the next Backward that reaches the leaf.

@@ -6,7 +6,7 @@ import sys
 
 rows = [json.loads(line) for line in sys.stdin if line.strip()]
 med = {}
-for impl in ("backprop", "backprop-scope", "pytorch"):
+for impl in ("backprop", "backprop-graph", "pytorch"):
     r = [x for x in rows if x["impl"] == impl]
     if not r:
         continue
@@ -22,7 +22,7 @@ print("%-16s %9s %9s %9s" % ("", "forward", "backward", "total"))
 for impl, m in med.items():
     print("%-16s %9.0f %9.0f %9.0f" % (impl, m["fwd"], m["bwd"], m["total"]))
 p = med["pytorch"]
-for impl in ("backprop", "backprop-scope"):
+for impl in ("backprop", "backprop-graph"):
     if impl in med:
         b = med[impl]
         label = "PyTorch/" + impl.replace("backprop", "ours")

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -133,5 +134,33 @@ func TestSpiral(t *testing.T) {
 	r := func(i int) float64 { return math.Hypot(a.X.At(i, 0), a.X.At(i, 1)) }
 	if r(0) != 0 || math.Abs(r(99)-1) > 1e-6 || a.Y[150] != 1 {
 		t.Errorf("radii %v %v, label %d", r(0), r(99), a.Y[150])
+	}
+}
+
+func TestBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	ds := Spiral(rng, 100, 3)
+	if got, want := Bytes(ds.Len(), ds.Features()), int64(ds.X.Len()*4+len(ds.Y)*8); got != want {
+		t.Errorf("Bytes(%d, %d) = %d, the spiral holds %d", ds.Len(), ds.Features(), got, want)
+	}
+	if got := Bytes(1<<62, 2); got != math.MaxInt64 {
+		t.Errorf("Bytes(2⁶², 2) = %d, want math.MaxInt64", got)
+	}
+}
+
+func TestSpiralSplitsAndSpread(t *testing.T) {
+	tr, val := SpiralSplit(5, SpiralTrain, 10, 3), SpiralSplit(5, SpiralVal, 10, 3)
+	if tr.Len() != 30 || tr.Classes != 3 || tr.X.At(7, 0) == val.X.At(7, 0) {
+		t.Errorf("splits: %d examples, %d classes, train and validation share point 7: %v", tr.Len(), tr.Classes, tr.X.At(7, 0) == val.X.At(7, 0))
+	}
+	if again := SpiralSplit(5, SpiralTrain, 10, 3); again.X.At(7, 0) != tr.X.At(7, 0) {
+		t.Error("the same seed and split gave another sample")
+	}
+	s := tr.Spread(6)
+	if s.Len() != 6 || fmt.Sprint(s.Y) != "[0 0 1 1 2 2]" || s.X.At(1, 0) != tr.X.At(5, 0) {
+		t.Errorf("Spread(6): labels %v", s.Y)
+	}
+	if tr.Spread(100).Len() != 30 {
+		t.Error("Spread beyond the length does not keep every example")
 	}
 }

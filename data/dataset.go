@@ -109,3 +109,17 @@ func (ds *Dataset) Standardize(mean, std float64) {
 	}
 	tensor.ScaleTo(ds.X, tensor.AddScalarTo(ds.X, ds.X, -mean), 1/std)
 }
+
+// Spread returns a copy of n examples spread evenly over the data set
+// (all of them if n is not smaller than its length): examples
+// ⌊i·Len/n⌋ for i < n. On a data set ordered by class, such as Spiral,
+// the subset keeps every class in proportion.
+func (ds *Dataset) Spread(n int) *Dataset {
+	total := ds.Len()
+	n = max(min(n, total), 0)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i * total / n
+	}
+	return ds.Subset(idx)
+}

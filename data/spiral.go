@@ -30,3 +30,21 @@ func Spiral(rng *rand.Rand, n, k int) *Dataset {
 	}
 	return &Dataset{X: x, Y: y, Classes: k}
 }
+
+// The splits of the spiral: each is a fresh sample of the same spiral,
+// drawn from its own stream of one seed (see SpiralSplit).
+const (
+	SpiralTrain = iota
+	SpiralVal
+	SpiralTest
+)
+
+// SpiralSplit returns split (SpiralTrain, SpiralVal or SpiralTest) of the
+// spiral of k classes of n points drawn from seed: Spiral with the random
+// stream rand.NewPCG(seed, split). The three splits are independent
+// samples, so a model trained on one is measured on points it has not
+// seen, and the same seed gives the same splits everywhere (train, eval,
+// the page).
+func SpiralSplit(seed uint64, split, n, k int) *Dataset {
+	return Spiral(rand.New(rand.NewPCG(seed, uint64(split))), n, k)
+}

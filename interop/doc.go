@@ -6,7 +6,7 @@
 // Linear(32, 10)) in the safetensors format with PyTorch's state_dict names
 // and the architecture in the metadata, together with its logits for a
 // fixed input, into testdata/. The tests load that model with
-// train.LoadModel and match the logits to 1e-5.
+// nn.Load and match the logits to 1e-5.
 //
 // The other way: "go test ./interop -run GoFixture -update" writes
 // testdata/go_mlp.safetensors and testdata/go_logits.json from Go, and

@@ -78,12 +78,13 @@ func compare(t *testing.T, got *tensor.Tensor, want [][]float64, tol float64) {
 
 // A model written by PyTorch loads here and gives PyTorch's logits.
 func TestTorchModelLoads(t *testing.T) {
-	m, meta, err := train.LoadModel("testdata/torch_mlp.safetensors")
+	m, err := nn.Load("testdata/torch_mlp.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if meta.Spec.String() != `{"sizes":[784,32,10],"activation":"relu"}` || meta.Std != 1 || meta.Data.Name != "mnist" {
-		t.Errorf("metadata %+v", meta)
+	d, err := train.DataOf(m)
+	if err != nil || m.Arch.String() != `{"sizes":[784,32,10],"activation":"relu"}` || m.Input != (nn.Standardization{Std: 1}) || d.Name != "mnist" {
+		t.Errorf("metadata %+v, data %+v, %v", m.Description, d, err)
 	}
 	var names []string
 	for _, p := range m.Parameters() {
@@ -107,7 +108,7 @@ func TestGoFixture(t *testing.T) {
 		}
 		writeLogits(t, logits, logitsOf(m, 784))
 	}
-	m, _, err := train.LoadModel(model)
+	m, err := nn.Load(model)
 	if err != nil {
 		t.Fatal(err)
 	}

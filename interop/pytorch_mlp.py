@@ -108,6 +108,7 @@ def write(outdir):
     spec = {"sizes": [784, 32, 10], "activation": "relu"}
     model = build(spec).eval()
     meta = {
+        "format_version": "1",
         "architecture": json.dumps(spec, separators=(",", ":")),
         "preprocessing": json.dumps({"mean": 0, "std": 1}),
         "dataset": json.dumps({"name": "mnist"}),
@@ -124,6 +125,9 @@ def write(outdir):
 
 def check(model_path, logits_path=None):
     state, meta = load_safetensors(model_path)
+    version = meta.get("format_version", "1")
+    if version != "1":
+        raise SystemExit(f"{model_path}: model format version {version!r}: this script reads version 1")
     spec = json.loads(meta["architecture"])
     model = build(spec).eval()
     model.load_state_dict(state)  # strict: the names and shapes must match

@@ -7,12 +7,29 @@
 // names its parameters the way PyTorch's state_dict does: a Sequential of
 // Linear, ReLU, Linear has parameters "0.weight", "0.bias", "2.weight" and
 // "2.bias", weights stored out×in. WriteSafetensors and ReadSafetensors
-// store them in the safetensors format that PyTorch and Hugging Face use.
+// store them in the safetensors format that PyTorch and Hugging Face use,
+// with checksums of the header and of the data that reading verifies; a
+// file is outside input, so ReadSafetensors also weighs what its tensors
+// need against a memory limit (MaxMemory) before reading them, and
+// Spec.Params, NumParams and Activations give the size of a network from
+// its architecture without building it.
 //
-// The gates this package adds — ELU, Maxout, the multiclass hinge loss and
-// binary cross-entropy with logits — are ordinary user-defined gates
-// (ag.Apply with a type implementing ag.Gate), each checked against
-// numerical gradients in this package's tests.
+// # Model files
+//
+// A Model is a network ready to predict: its layers, their Description
+// (the architecture, derived from the layers by Describe and turned back
+// into layers by Build; the input standardisation; the class names) and
+// a Forward and Predict that take raw inputs and apply the preprocessing
+// themselves. Load reads any model file backprop wrote — train.SaveModel's
+// models, train.WriteCheckpoint's checkpoints, interop/pytorch_mlp.py's
+// files — and returns such a Model; WriteModel writes one. A file of a
+// newer format version than FormatVersion is refused with an error that
+// says so.
+//
+// The gates this package adds — ELU, Maxout, the multiclass hinge loss,
+// binary cross-entropy with logits and Standardize — are ordinary
+// user-defined gates (ag.Apply with a type implementing ag.Gate), each
+// checked against numerical gradients in this package's tests.
 //
 // # Concurrency
 //

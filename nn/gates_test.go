@@ -57,6 +57,10 @@ func gateCases() []gradcheck.Case {
 			F: func(in []*ag.Var) *ag.Var { return L2(0.3, in[0], in[1]) }},
 		{Gate: "HalfL2", Shapes: [][]int{s(3, 2)},
 			F: func(in []*ag.Var) *ag.Var { return HalfL2(0.3, in[0]) }},
+		{Gate: "Standardize", Shapes: [][]int{s(3, 4)},
+			F: func(in []*ag.Var) *ag.Var { return Standardize(in[0], 0.13, 0.31) }},
+		{Gate: "Standardize", Shapes: [][]int{s(2, 5)}, // fan-out
+			F: func(in []*ag.Var) *ag.Var { return ag.Mul(Standardize(in[0], -2, 4), in[0]) }},
 		{Gate: "SoftmaxCrossEntropy", Shapes: [][]int{s(3, 4)},
 			F: func(in []*ag.Var) *ag.Var { return SoftmaxCrossEntropy(in[0], []int{3, 0, 1}) }},
 	}

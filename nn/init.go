@@ -8,15 +8,22 @@ import (
 	"backprop/tensor"
 )
 
-// Init fills a weight matrix of shape [fanOut, fanIn] (PyTorch's layout)
-// with random values drawn from rng.
+// Init fills a weight tensor of shape [fanOut, fanIn] (PyTorch's layout
+// of a Linear layer), or [out, in/groups, kh, kw] (a convolution's), with
+// random values drawn from rng.
 type Init func(rng *rand.Rand, w *tensor.Tensor)
 
+// fans returns the fan-in and fan-out of w, as PyTorch counts them: a
+// convolution's receptive field kh·kw multiplies both.
 func fans(w *tensor.Tensor) (in, out float64) {
-	if w.Dims() != 2 {
-		panic(&tensor.Error{Op: "nn.Init", Msg: fmt.Sprintf("weight of shape %v: want [out in]", w.Shape())})
+	if w.Dims() < 2 {
+		panic(&tensor.Error{Op: "nn.Init", Msg: fmt.Sprintf("weight of shape %v: want [out in …]", w.Shape())})
 	}
-	return float64(w.Dim(1)), float64(w.Dim(0))
+	field := 1
+	for _, d := range w.Shape()[2:] {
+		field *= d
+	}
+	return float64(w.Dim(1) * field), float64(w.Dim(0) * field)
 }
 
 func fillUniform(rng *rand.Rand, w *tensor.Tensor, bound float64) {

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
+
+	"backprop/internal/memory"
 )
 
 // Activations lists the activation names an MLP accepts.
@@ -45,13 +48,18 @@ func ParseSpec(text string) (Spec, error) {
 	return s, s.Check()
 }
 
-// Check reports whether s describes a network Build can make.
+// MaxWidth bounds every layer size of a Spec.
+const MaxWidth = 1 << 20
+
+// Check reports whether s describes a network MLP can make. It bounds
+// every number but not the network's size: see NumParams and Activations
+// for what it needs before building it.
 func (s Spec) Check() error {
 	if len(s.Sizes) < 2 {
 		return fmt.Errorf("architecture: %d layer sizes %v, want at least 2 (inputs and classes)", len(s.Sizes), s.Sizes)
 	}
 	for _, n := range s.Sizes {
-		if n <= 0 || n > 1<<20 {
+		if n <= 0 || n > MaxWidth {
 			return fmt.Errorf("architecture: layer size %d in %v out of range", n, s.Sizes)
 		}
 	}
@@ -95,20 +103,91 @@ func MLP(s Spec, rng *rand.Rand) *Sequential {
 		init = XavierUniform
 	}
 	seq := &Sequential{}
+	for _, l := range s.linears() {
+		seq.Layers = append(seq.Layers, NewLinear(rng, l.in, l.out, init))
+		if !l.last {
+			seq.Layers = append(seq.Layers, s.activation())
+			if s.Dropout > 0 {
+				seq.Layers = append(seq.Layers, NewDropout(s.Dropout, rng))
+			}
+		}
+	}
+	return seq
+}
+
+// linear is one Linear layer of an MLP: its index in the Sequential, its
+// sizes, and whether it is the last.
+type linear struct {
+	index, in, out int
+	hidden         int // the width after the activation: out, or out/k for maxout
+	last           bool
+}
+
+// linears lists the Linear layers of MLP(s): for every hidden width h one
+// of width h (k·h for maxout) followed by the activation and, with
+// dropout, a Dropout layer; then one to the classes.
+func (s Spec) linears() []linear {
+	per := 2 // layers per hidden width
+	if s.Dropout > 0 {
+		per = 3
+	}
+	ls := make([]linear, 0, len(s.Sizes)-1)
 	in := s.Sizes[0]
-	for _, h := range s.Sizes[1 : len(s.Sizes)-1] {
+	for i, h := range s.Sizes[1 : len(s.Sizes)-1] {
 		width := h
 		if s.Activation == "maxout" {
 			width *= s.k()
 		}
-		seq.Layers = append(seq.Layers, NewLinear(rng, in, width, init), s.activation())
-		if s.Dropout > 0 {
-			seq.Layers = append(seq.Layers, NewDropout(s.Dropout, rng))
-		}
+		ls = append(ls, linear{index: per * i, in: in, out: width, hidden: h})
 		in = h
 	}
-	seq.Layers = append(seq.Layers, NewLinear(rng, in, s.Sizes[len(s.Sizes)-1], init))
-	return seq
+	return append(ls, linear{index: per * (len(s.Sizes) - 2), in: in, out: s.Sizes[len(s.Sizes)-1], hidden: s.Sizes[len(s.Sizes)-1], last: true})
+}
+
+// ParamShape is the name and shape of a parameter.
+type ParamShape struct {
+	Name  string
+	Shape []int
+}
+
+// Params returns the names and shapes of the parameters of MLP(s), in
+// order, without building it; s must pass Check.
+func (s Spec) Params() []ParamShape {
+	var ps []ParamShape
+	for _, l := range s.linears() {
+		i := strconv.Itoa(l.index)
+		ps = append(ps, ParamShape{i + ".weight", []int{l.out, l.in}}, ParamShape{i + ".bias", []int{l.out}})
+	}
+	return ps
+}
+
+// NumParams returns the number of parameters (weights and biases) of
+// MLP(s), computed without building it, or math.MaxInt64 if it is beyond
+// counting; s must pass Check.
+func (s Spec) NumParams() int64 {
+	var n int64
+	for _, l := range s.linears() {
+		n = memory.Add(n, memory.Mul(int64(l.out), int64(l.in)+1))
+	}
+	return n
+}
+
+// Activations returns the number of values a forward pass of MLP(s)
+// computes per example: every layer's output (a Linear layer's, the
+// activation's, and a Dropout layer's with its mask). Training holds them
+// and as many gradients; s must pass Check.
+func (s Spec) Activations() int64 {
+	var n int64
+	for _, l := range s.linears() {
+		n = memory.Add(n, int64(l.out))
+		if !l.last {
+			n = memory.Add(n, int64(l.hidden))
+			if s.Dropout > 0 {
+				n = memory.Add(n, memory.Mul(2, int64(l.hidden)))
+			}
+		}
+	}
+	return n
 }
 
 func (s Spec) k() int {

@@ -38,3 +38,25 @@ func ExampleSGD() {
 	fmt.Printf("%.2f %.2f\n", w.Value.Flat(0), w.Value.Flat(1))
 	// Output: 0.46 -0.46
 }
+
+// Optimizers and schedules by name, as a command line maps its flags.
+func ExampleNew() {
+	w := ag.Param(tensor.FromSlice([]float64{1}, 1))
+	opt, err := optim.New("nesterov", []*ag.Var{w}, optim.Options{LR: 0.1, Momentum: 0.9})
+	if err != nil {
+		panic(err)
+	}
+	sched, _ := optim.NewSchedule("step", 0.1, 8, 0) // ×0.1 at steps 4 and 6
+	for t := range 8 {
+		opt.SetLR(sched.LR(t))
+		fmt.Printf("%.3g", opt.LR())
+		if t < 7 {
+			fmt.Print(" ")
+		}
+	}
+	_, err = optim.New("adagrad", nil, optim.Options{})
+	fmt.Printf("\n%v\n", err)
+	// Output:
+	// 0.1 0.1 0.1 0.1 0.01 0.01 0.001 0.001
+	// optim: unknown optimizer "adagrad": want adam, adamw, sgd, nesterov or rmsprop
+}

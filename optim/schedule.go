@@ -1,6 +1,9 @@
 package optim
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Schedule gives the learning rate of step t, counting from 0; a training
 // loop calls SetLR(s.LR(t)) before step t.
@@ -64,4 +67,56 @@ func (w Warmup) LR(t int) float64 {
 		lr *= float64(t+1) / float64(w.Steps)
 	}
 	return lr
+}
+
+// MultiStep multiplies the rate by Gamma at every milestone step, as
+// PyTorch's MultiStepLR does:
+//
+//	η(t) = Base · Gamma^(number of milestones ≤ t)
+type MultiStep struct {
+	Base       float64
+	Milestones []int // in increasing order
+	Gamma      float64
+}
+
+// LR returns η(t).
+func (m MultiStep) LR(t int) float64 {
+	lr := m.Base
+	for _, s := range m.Milestones {
+		if t >= s {
+			lr *= m.Gamma
+		}
+	}
+	return lr
+}
+
+// Schedules lists the schedules that NewSchedule makes, by name.
+var Schedules = []string{"cosine", "step", "constant"}
+
+// NewSchedule returns the schedule called name over a run of steps steps
+// peaking at base, after a linear warm-up of warmup steps (at most half
+// the run; 0 for none):
+//
+//	"cosine"    Cosine from base to 0 over the steps
+//	"step"      MultiStep ×0.1 at half and at three quarters of the steps
+//	"constant"  base throughout
+//
+// An unknown name is an error that lists the names.
+func NewSchedule(name string, base float64, steps, warmup int) (Schedule, error) {
+	var s Schedule
+	switch name {
+	case "cosine":
+		s = Cosine{Base: base, Min: 0, Steps: steps}
+	case "step":
+		// t ≥ ⌈steps/2⌉ and t ≥ ⌈3·steps/4⌉, as 2t ≥ steps and 4t ≥ 3·steps.
+		s = MultiStep{Base: base, Milestones: []int{(steps + 1) / 2, (3*steps + 3) / 4}, Gamma: 0.1}
+	case "constant":
+		s = Constant(base)
+	default:
+		return nil, fmt.Errorf("optim: unknown schedule %q: want %s", name, orList(Schedules))
+	}
+	if warmup > 0 {
+		s = Warmup{Steps: min(warmup, steps/2), Then: s}
+	}
+	return s, nil
 }

@@ -30,43 +30,44 @@ import (
 // Package ag gives each graph its own arena; most programs never use one
 // directly.
 type Arena struct {
-	live  []*Tensor // tensors with storage of their own, made since Release
-	views []*Tensor // headers sharing another tensor's storage (Reshape, View)
-	// free holds the recycled tensors by dtype and length, found by a
-	// linear search: a step allocates a few distinct sizes, and scanning
-	// them is faster than hashing.
-	free      []arenaBin
-	last      int       // the bin found last, tried first
-	freeViews []*Tensor // recycled view headers
-	poison    bool
+	// bins hold every tensor the arena ever made, by dtype and length, in
+	// the order made; the first used of each are out since the last
+	// Release. Release only rewinds the counts, so it costs nothing per
+	// tensor, and the next iteration gets the same tensors in the same
+	// order, which keeps their roles (and caches) stable from step to
+	// step. A step makes a few distinct sizes, and scanning them is faster
+	// than hashing.
+	bins   []arenaBin
+	last   int       // the bin used last, tried first
+	views  []*Tensor // headers sharing another tensor's storage (Reshape, View)
+	nview  int       // views[:nview] are out
+	live   int       // tensors out, views excluded
+	poison bool
 }
 
 type arenaBin struct {
 	dt   DType
 	n    int
-	list []*Tensor
+	all  []*Tensor
+	used int
 }
 
-// bin returns the bin of dtype dt and length n, adding it if add is set
-// (else returning nil).
-func (a *Arena) bin(dt DType, n int, add bool) *arenaBin {
-	if a.last < len(a.free) {
-		if b := &a.free[a.last]; b.n == n && b.dt == dt {
+// bin returns the bin of dtype dt and length n, adding it if it is new.
+func (a *Arena) bin(dt DType, n int) *arenaBin {
+	if a.last < len(a.bins) {
+		if b := &a.bins[a.last]; b.n == n && b.dt == dt {
 			return b
 		}
 	}
-	for i := range a.free {
-		if b := &a.free[i]; b.n == n && b.dt == dt {
+	for i := range a.bins {
+		if b := &a.bins[i]; b.n == n && b.dt == dt {
 			a.last = i
 			return b
 		}
 	}
-	if !add {
-		return nil
-	}
-	a.free = append(a.free, arenaBin{dt: dt, n: n})
-	a.last = len(a.free) - 1
-	return &a.free[a.last]
+	a.bins = append(a.bins, arenaBin{dt: dt, n: n})
+	a.last = len(a.bins) - 1
+	return &a.bins[a.last]
 }
 
 // SetPoison sets whether Release fills the storage it takes back with NaN:
@@ -76,31 +77,24 @@ func (a *Arena) SetPoison(on bool) { a.poison = on }
 // Release takes back every tensor a made since the last Release: none of
 // them may be used afterwards.
 func (a *Arena) Release() {
-	// Last made, first put back: the next iteration then gets the same
-	// tensors in the same order, which keeps their roles (and caches)
-	// stable from step to step.
-	for i := len(a.live) - 1; i >= 0; i-- {
-		t := a.live[i]
+	for i := range a.bins {
+		b := &a.bins[i]
 		if a.poison {
-			t.Fill(math.NaN())
+			for _, t := range b.all[:b.used] {
+				t.Fill(math.NaN())
+			}
 		}
-		b := a.bin(t.dtype, t.n, true)
-		b.list = append(b.list, t)
-		a.live[i] = nil
+		b.used = 0
 	}
-	a.live = a.live[:0]
-	for i := len(a.views) - 1; i >= 0; i-- {
-		v := a.views[i]
+	for _, v := range a.views[:a.nview] {
 		v.data, v.n = nil, 0 // a stale view reads nothing
-		a.freeViews = append(a.freeViews, v)
-		a.views[i] = nil
 	}
-	a.views = a.views[:0]
+	a.nview, a.live = 0, 0
 }
 
 // Live returns the number of tensors a has made since the last Release,
 // views included.
-func (a *Arena) Live() int { return len(a.live) + len(a.views) }
+func (a *Arena) Live() int { return a.live + a.nview }
 
 // New returns a zero tensor of the given dtype and shape made in a; a nil
 // Arena makes it in ordinary memory, as the package-level New does.
@@ -127,17 +121,16 @@ func (a *Arena) View(t *Tensor) *Tensor {
 // view returns a header of a that shares t's storage with the given shape.
 func (a *Arena) view(t *Tensor, shape []int) *Tensor {
 	var v *Tensor
-	if n := len(a.freeViews); n > 0 {
-		v = a.freeViews[n-1]
-		a.freeViews[n-1] = nil
-		a.freeViews = a.freeViews[:n-1]
+	if a.nview < len(a.views) {
+		v = a.views[a.nview]
 	} else {
 		v = new(Tensor)
 		v.arena = a
+		a.views = append(a.views, v)
 	}
+	a.nview++
 	v.dtype, v.data, v.n = t.dtype, t.data, t.n
 	setShape(v, shape)
-	a.views = append(a.views, v)
 	return v
 }
 
@@ -157,13 +150,12 @@ func setShape(t *Tensor, shape []int) {
 }
 
 // get returns a tensor of n elements with the given dtype and shape from
-// a, recycled when one is free (and then zeroed if zero is set), and
-// records it as live.
+// a: the next one of its bin, zeroed if zero is set, or a new one.
 func (a *Arena) get(dt DType, n int, shape []int, zero bool) *Tensor {
+	b := a.bin(dt, n)
 	var t *Tensor
-	if b := a.bin(dt, n, false); b != nil && len(b.list) > 0 {
-		k := len(b.list) - 1
-		t, b.list[k], b.list = b.list[k], nil, b.list[:k]
+	if b.used < len(b.all) {
+		t = b.all[b.used]
 		setShape(t, shape)
 		if zero {
 			t.Zero()
@@ -171,8 +163,10 @@ func (a *Arena) get(dt DType, n int, shape []int, zero bool) *Tensor {
 	} else {
 		t = newTensor(dt, n, shape)
 		t.arena = a
+		b.all = append(b.all, t)
 	}
-	a.live = append(a.live, t)
+	b.used++
+	a.live++
 	return t
 }
 

@@ -52,9 +52,9 @@ func asFloat32(s float64) (float32, bool) {
 func sigmoid(x float64) float64 {
 	// Two branches keep exp from overflowing for large |x|.
 	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
+		return 1 / (1 + kernel.Exp64(-x))
 	}
-	e := math.Exp(x)
+	e := kernel.Exp64(x)
 	return e / (1 + e)
 }
 
@@ -72,10 +72,10 @@ func NegTo(dst, a *Tensor) *Tensor {
 }
 
 // ExpTo sets dst = eˣ element-wise.
-func ExpTo(dst, a *Tensor) *Tensor { return unaryK("Exp", dst, a, kernel.Exp, math.Exp) }
+func ExpTo(dst, a *Tensor) *Tensor { return unaryK("Exp", dst, a, kernel.Exp, kernel.Exp64) }
 
 // LogTo sets dst = ln x element-wise.
-func LogTo(dst, a *Tensor) *Tensor { return unary("Log", dst, a, math.Log) }
+func LogTo(dst, a *Tensor) *Tensor { return unary("Log", dst, a, kernel.Log64) }
 
 // SqrtTo sets dst = √x element-wise.
 func SqrtTo(dst, a *Tensor) *Tensor { return unary("Sqrt", dst, a, math.Sqrt) }
@@ -152,6 +152,16 @@ func SubFromScalarTo(dst *Tensor, s float64, a *Tensor) *Tensor {
 		return dst
 	}
 	return unary("SubFromScalar", dst, a, func(x float64) float64 { return s - x })
+}
+
+// DivFromScalarTo sets dst = s / a.
+func DivFromScalarTo(dst *Tensor, s float64, a *Tensor) *Tensor {
+	if s32, ok := asFloat32(s); ok && a.dtype == Float32 {
+		checkDst("DivFromScalar", dst, a.dtype, a.shape)
+		kernel.DivFromScalar(dst.s32(), a.s32(), s32)
+		return dst
+	}
+	return unary("DivFromScalar", dst, a, func(x float64) float64 { return s / x })
 }
 
 // PowScalarTo sets dst = aᵖ element-wise.

@@ -278,10 +278,10 @@ func softmax(op string, dst, a *Tensor, axis int, logOut bool) *Tensor {
 			}
 			s := 0.0
 			for j := 0; j < n; j++ {
-				s += math.Exp(a.get(base+j*inner) - m)
+				s += kernel.Exp64(a.get(base+j*inner) - m)
 			}
 			if logOut {
-				ls := math.Log(s)
+				ls := kernel.Log64(s)
 				for j := 0; j < n; j++ {
 					i := base + j*inner
 					dst.set(i, a.get(i)-m-ls)
@@ -289,7 +289,7 @@ func softmax(op string, dst, a *Tensor, axis int, logOut bool) *Tensor {
 			} else {
 				for j := 0; j < n; j++ {
 					i := base + j*inner
-					dst.set(i, math.Exp(a.get(i)-m)/s)
+					dst.set(i, kernel.Exp64(a.get(i)-m)/s)
 				}
 			}
 		}

@@ -59,10 +59,22 @@ type Config struct {
 	// evaluation; the Progress it receives can produce the Position to
 	// save. Returning true stops Run, which returns ErrStopped.
 	Checkpoint func(Progress) (stop bool)
-	// Stop, if not nil, is asked after every step whether to stop (a
-	// signal came, say): Run then calls Checkpoint with Progress.Stop set
-	// and returns ErrStopped.
+
+	// Checkpoints, if not nil, makes Run save the run into a folder and
+	// keep the last good checkpoint there (see Checkpoints).
+	Checkpoints *Checkpoints
+	// Stop, if not nil, is asked after every step whether to stop, as on
+	// Ctrl-C: Run then saves a checkpoint (with Checkpoints) and returns
+	// a *StoppedError. With Comm, it is asked on every rank, and every
+	// rank stops after the step in which any of them was asked to.
 	Stop func() bool
+	// Patience, when positive, stops training once the validation loss
+	// has not improved for Patience epochs and leaves the model with the
+	// weights of the best epoch, as Keras' EarlyStopping with
+	// restore_best_weights does; it needs a validation set. A checkpoint
+	// carries the best weights, so that a resumed run stops where an
+	// uninterrupted one would.
+	Patience int
 
 	// Comm, if it has more than one rank, makes Run data-parallel: every
 	// rank of Comm calls Run with the same model, data and configuration
@@ -71,13 +83,14 @@ type Config struct {
 	// first; the gradients are summed in buckets of BucketBytes (default
 	// 4 MiB) while the backward pass runs; every rank ends each step with
 	// the same parameters, and N ranks train the model one process trains
-	// with the same Batch, up to the rounding of the sums. The loss must
-	// be a mean over the batch's examples, as nn's losses are. OnStep and
-	// OnEpoch are called on every rank with the whole batch's figures;
-	// Checkpoint on rank 0 alone, its answer sent to every rank; Stop on
-	// every rank, and the ranks stop together after the step in which any
-	// of them was asked to. Validation is split across the ranks
-	// (EvaluateSplit). A failure of Comm is a *CommError.
+	// with the same Batch, up to the rounding of the sums, as long as the
+	// model's layers treat each example on its own (batch normalisation
+	// would normalise each rank's share by its own statistics). The loss
+	// must be a mean over the batch's examples, as nn's losses are.
+	// OnStep and OnEpoch are called on every rank with the whole batch's
+	// figures; Checkpoint and the files of Checkpoints on rank 0 alone,
+	// whose answer every rank follows. Validation is split across the
+	// ranks (EvaluateSplit). A failure of Comm is a *CommError.
 	Comm        dist.Comm
 	BucketBytes int
 }
@@ -99,6 +112,10 @@ type DivergedError struct {
 	Epoch, Step int // the epoch (from 1) and the step (from 1, across epochs) that failed
 	Loss, LR    float64
 	Position    *Position
+	// LastGood is the checkpoint of Config.Checkpoints to resume from,
+	// made after step LastGoodStep, or "" when none was saved.
+	LastGood     string
+	LastGoodStep int
 }
 
 func (e *DivergedError) Error() string {
@@ -112,7 +129,9 @@ type Progress struct {
 	Step     int  // the steps done in all
 	EpochEnd bool // the epoch and its evaluation are complete
 	Start    bool // no step yet: the call before the first step of a run not resumed
-	Stop     bool // Config.Stop asked to stop: Run returns ErrStopped after this call
+	// Stop says that Config.Stop asked to stop (on some rank, with a
+	// Comm): the run stops after this call.
+	Stop     bool
 	position func() *Position
 }
 
@@ -121,11 +140,14 @@ type Progress struct {
 func (p Progress) Position() *Position { return p.position() }
 
 // Step reports the progress of an epoch: the running mean loss and
-// accuracy on the training batches seen so far.
+// accuracy on the training batches seen so far, and the loss and
+// learning rate of the step itself.
 type Step struct {
 	Epoch, Step, Steps int // Epoch and Step count from 1
+	Total              int // the steps done in all epochs, this one included
 	Samples            int // examples seen in this epoch
 	Loss, Accuracy     float64
+	BatchLoss, LR      float64 // the step's own loss and learning rate
 	SamplesPerSecond   float64
 }
 
@@ -139,6 +161,8 @@ type Epoch struct {
 	LR                   float64
 	Seconds              float64
 	SamplesPerSecond     float64
+	// StepLoss holds the loss of every step of the epoch, in order.
+	StepLoss []float64
 }
 
 // History is the list of epochs of a Fit.
@@ -159,7 +183,7 @@ func Fit(m nn.Module, train, val *data.Dataset, cfg Config) History {
 // cfg.Checkpoint, given back as cfg.Resume with the model and optimizer
 // restored, continues the run so that, on the same number of threads, it
 // ends with the same weights, bit for bit, as a run never interrupted.
-func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
+func fit(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 	if cfg.Epochs <= 0 || cfg.Batch <= 0 || cfg.Optimizer == nil {
 		panic(fmt.Sprintf("train: Fit: %d epochs of batch %d with optimizer %v", cfg.Epochs, cfg.Batch, cfg.Optimizer))
 	}
@@ -174,6 +198,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 	step, first := 0, 1
 	var sumLoss float64
 	var correct, seen, k int
+	var stepLoss []float64
 	if r := cfg.Resume; r != nil {
 		if err := r.check(ld, cfg); err != nil {
 			return nil, err
@@ -189,9 +214,10 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 		hist = slices.Clone(r.History)
 		step, first, k = r.Step, r.Epoch, r.Batch
 		sumLoss, correct, seen = r.SumLoss, r.Correct, r.Seen
+		stepLoss = slices.Clone(r.StepLoss)
 		if len(hist) == r.Epoch { // that epoch is complete, evaluation included
 			first++
-			k, sumLoss, correct, seen = 0, 0, 0, 0
+			k, sumLoss, correct, seen, stepLoss = 0, 0, 0, 0, nil
 			if first <= cfg.Epochs {
 				ld.Reset()
 			}
@@ -203,7 +229,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 	position := func(e int) *Position {
 		perm, _ := ld.Order()
 		p := &Position{Epoch: e, Batch: k, Batches: ld.Batches(), Step: step, Perm: perm,
-			SumLoss: sumLoss, Correct: correct, Seen: seen, History: slices.Clone(hist)}
+			SumLoss: sumLoss, Correct: correct, Seen: seen, History: slices.Clone(hist), StepLoss: slices.Clone(stepLoss)}
 		if cfg.Source != nil {
 			p.Rand, _ = cfg.Source.MarshalBinary()
 		}
@@ -217,12 +243,14 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			return nil, err
 		}
 	}
-	// checkpoint calls cfg.Checkpoint, on rank 0 alone when data-parallel.
+	// checkpoint calls cfg.Checkpoint; data-parallel, every rank then
+	// follows rank 0's answer.
 	checkpoint := func(p Progress) (bool, error) {
+		stop := cfg.Checkpoint(p)
 		if dp != nil {
-			return dp.checkpoint(cfg.Checkpoint, p)
+			return dp.follow(stop)
 		}
-		return cfg.Checkpoint(p), nil
+		return stop, nil
 	}
 	if cfg.Checkpoint != nil && cfg.Resume == nil {
 		stop, err := checkpoint(Progress{Epoch: 1, Start: true, position: func() *Position { return position(1) }})
@@ -239,7 +267,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 		m.SetTraining(true)
 		if e > first {
 			ld.Reset()
-			k, sumLoss, correct, seen = 0, 0, 0, 0
+			k, sumLoss, correct, seen, stepLoss = 0, 0, 0, 0, nil
 		}
 		start := time.Now()
 		seen0 := seen
@@ -293,10 +321,10 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 				if err := backwardChecked(loss); err != nil {
 					return fail(err)
 				}
-				r = stepResult{correct: Correct(logits.Value, y), stop: cfg.Stop != nil && cfg.Stop()}
+				r = stepResult{correct: Correct(logits.Value, y)}
 			default:
 				ag.Backward(loss)
-				r = stepResult{correct: Correct(logits.Value, y), stop: cfg.Stop != nil && cfg.Stop()}
+				r = stepResult{correct: Correct(logits.Value, y)}
 			}
 			if cfg.ClipNorm > 0 {
 				optim.ClipGradNorm(params, cfg.ClipNorm)
@@ -308,30 +336,30 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			sumLoss += l * float64(n)
 			correct += r.correct
 			seen += n
+			stepLoss = append(stepLoss, l)
 			if cfg.OnStep != nil {
-				cfg.OnStep(Step{Epoch: e, Step: k, Steps: ld.Batches(), Samples: seen,
-					Loss: sumLoss / float64(seen), Accuracy: float64(correct) / float64(seen),
+				cfg.OnStep(Step{Epoch: e, Step: k, Steps: ld.Batches(), Total: step, Samples: seen,
+					Loss: sumLoss / float64(seen), Accuracy: float64(correct) / float64(seen), BatchLoss: l, LR: lr,
 					SamplesPerSecond: float64(seen-seen0) / time.Since(start).Seconds()})
 			}
 			if cfg.Checkpoint != nil {
 				e := e
-				stop, err := checkpoint(Progress{Epoch: e, Batch: k, Step: step, Stop: r.stop, position: func() *Position { return position(e) }})
-				if err != nil {
-					return fail(err)
+				if dp == nil { // data-parallel, the ranks asked during the step
+					r.stop = cfg.Stop != nil && cfg.Stop()
 				}
-				r.stop = r.stop || stop
-			}
-			if r.stop {
-				return fail(ErrStopped)
+				stop, err := checkpoint(Progress{Epoch: e, Batch: k, Step: step, Stop: r.stop, position: func() *Position { return position(e) }})
+				if stop || err != nil {
+					return fail(cmp.Or(err, ErrStopped))
+				}
 			}
 		}
 		secs := time.Since(start).Seconds()
 		ep := Epoch{Epoch: e, Loss: sumLoss / float64(seen), Accuracy: float64(correct) / float64(seen),
 			ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: cfg.Optimizer.LR(),
-			Seconds: secs, SamplesPerSecond: float64(seen-seen0) / secs}
+			Seconds: secs, SamplesPerSecond: float64(seen-seen0) / secs, StepLoss: slices.Clone(stepLoss)}
 		if val != nil && val.Len() > 0 {
 			var err error
-			if ep.ValLoss, ep.ValAccuracy, err = EvaluateSplit(cfg.Comm, m, val, 1000); err != nil {
+			if ep.ValLoss, ep.ValAccuracy, err = EvaluateSplit(cfg.Comm, m, val, EvalBatch); err != nil {
 				m.SetTraining(false)
 				return hist, err
 			}
@@ -348,7 +376,15 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 		}
 		if cfg.Checkpoint != nil {
 			e := e
-			stop, err := checkpoint(Progress{Epoch: e, Batch: k, Step: step, EpochEnd: true, position: func() *Position { return position(e) }})
+			stop := cfg.Stop != nil && cfg.Stop()
+			if dp != nil {
+				var err error
+				if stop, err = dp.anyStop(stop); err != nil {
+					m.SetTraining(false)
+					return hist, err
+				}
+			}
+			stop, err := checkpoint(Progress{Epoch: e, Batch: k, Step: step, EpochEnd: true, Stop: stop, position: func() *Position { return position(e) }})
 			if stop || err != nil {
 				m.SetTraining(false)
 				return hist, cmp.Or(err, ErrStopped)

@@ -212,9 +212,10 @@ func TestDataParallelSameEveryStep(t *testing.T) {
 }
 
 // Stop asked on the last rank alone, in the middle of an epoch, stops
-// every rank after the same step, with Progress.Stop on rank 0's
-// checkpoint; resumed from that checkpoint by every rank, the run ends
-// with the parameters of a run never interrupted, bit for bit.
+// every rank after the same step with a StoppedError, rank 0 saving the
+// checkpoint (Config.Checkpoints) and calling Checkpoint alone; resumed
+// from that checkpoint by every rank, the run ends with the parameters of
+// a run never interrupted, bit for bit.
 func TestDataParallelStopAndResume(t *testing.T) {
 	ds := digits(t, 600)
 	spec := nn.Spec{Sizes: []int{784, 32, 10}, Activation: "relu", Dropout: 0.1}
@@ -228,7 +229,6 @@ func TestDataParallelStopAndResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("train-mpi-%d", int64(id[0])))
-	path := filepath.Join(dir, "ck.safetensors")
 	if world.Rank() == 0 {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
@@ -237,31 +237,32 @@ func TestDataParallelStopAndResume(t *testing.T) {
 	}
 	r := newRun(spec, "adam", 9, 2, 64)
 	r.cfg.Comm = world
-	steps, stopAt := 0, 0
+	r.cfg.Checkpoints = &train.Checkpoints{Dir: dir, Every: 4, Meta: train.Meta{Spec: spec, Std: 1}}
+	steps, calls := 0, 0
 	r.cfg.OnStep = func(train.Step) { steps++ }
+	// Asked during step 14, when 13 steps are done.
 	r.cfg.Stop = func() bool { return world.Rank() == world.Size()-1 && steps == 13 }
 	r.cfg.Checkpoint = func(p train.Progress) bool {
-		if world.Rank() != 0 {
-			t.Errorf("rank %d: Checkpoint called", world.Rank())
-		}
-		if p.Stop {
-			stopAt = p.Step
-			if err := train.WriteCheckpoint(path, r.m, r.opt, &train.Checkpoint{Meta: train.Meta{Spec: spec, Std: 1}, Position: p.Position()}); err != nil {
-				t.Error(err)
-			}
-		}
+		calls++
 		return false
 	}
 	_, err := train.Run(r.m, ds, ds, r.cfg)
-	if !errors.Is(err, train.ErrStopped) || steps != 14 || (world.Rank() == 0 && stopAt != 14) {
-		t.Fatalf("rank %d: stopped with %v after %d steps (checkpoint at step %d), want after step 14", world.Rank(), err, steps, stopAt)
+	var se *train.StoppedError
+	if !errors.As(err, &se) || se.Step != 14 || steps != 14 {
+		t.Fatalf("rank %d: stopped with %v after %d steps, want a StoppedError after step 14", world.Rank(), err, steps)
+	}
+	if (world.Rank() == 0) != (calls > 0) {
+		t.Errorf("rank %d: Checkpoint called %d times", world.Rank(), calls)
 	}
 	if err := world.Barrier(); err != nil { // the checkpoint is written
 		t.Fatal(err)
 	}
-	ck, err := train.ReadCheckpoint(path)
+	ck, err := train.ReadCheckpoint(r.cfg.Checkpoints.Path())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ck.Position.Step != 14 {
+		t.Errorf("rank %d: the checkpoint is at step %d, want 14", world.Rank(), ck.Position.Step)
 	}
 	res := newRun(spec, "adam", 9, 2, 64)
 	if err := ck.Restore(res.m, res.opt); err != nil {

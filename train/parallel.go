@@ -266,14 +266,26 @@ func broadcastTensor(c dist.Comm, t *tensor.Tensor) error {
 	return c.BroadcastFloat32(t.Float32s(), 0)
 }
 
-// checkpoint calls f on rank 0 and tells every rank what it answered.
-func (d *dataParallel) checkpoint(f func(Progress) bool, p Progress) (bool, error) {
+// follow returns, on every rank, what rank 0 answered to Checkpoint.
+func (d *dataParallel) follow(stop bool) (bool, error) {
 	b := []float64{0}
-	if d.rank == 0 && f(p) {
+	if stop {
 		b[0] = 1
 	}
 	if err := d.c.BroadcastFloat64(b, 0); err != nil {
 		return true, &CommError{"sharing the checkpoint's answer", err}
+	}
+	return b[0] != 0, nil
+}
+
+// anyStop returns, on every rank, whether stop is true on any rank.
+func (d *dataParallel) anyStop(stop bool) (bool, error) {
+	b := []float64{0}
+	if stop {
+		b[0] = 1
+	}
+	if err := d.c.AllReduceFloat64(b); err != nil {
+		return true, &CommError{"agreeing to stop", err}
 	}
 	return b[0] != 0, nil
 }
@@ -350,6 +362,9 @@ func (d *dataParallel) step(g *ag.Graph, x *tensor.Tensor, y []int, lossFn func(
 	if own != nil {
 		d.extras[exAnomaly] = 1
 	}
+	// Stop is asked here, during the step, so that the answer travels
+	// with the sums: a request seen after step k−1 stops the ranks
+	// after step k.
 	if cfg.Stop != nil && cfg.Stop() {
 		d.extras[exStop] = 1
 	}

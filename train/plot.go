@@ -1,272 +1,383 @@
 package train
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"io"
 	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
 
 	"backprop/data"
 	"backprop/nn"
 	"backprop/tensor"
 )
 
+// Every plot of the module is made here, with gonum.org/v1/plot: the
+// learning curves (LossPlot, AccuracyPlot), the decision regions of a
+// model of two inputs (DecisionPlot) and a confusion matrix
+// (ConfusionPlot), each with a title, labelled axes with round ticks and
+// a legend; WriteFigure and SaveFigure put one or more of them side by
+// side into a PNG or an SVG.
+
 // Boundary asks Plot for a third panel: the decision regions of a model
 // with two inputs over the plane, and the points of a data set on top (the
 // spiral's picture in the CS231n notes). Inputs are standardized with Mean
-// and Std before the model, as in training.
+// and Std before the model, as in training. Names, if not nil, names the
+// classes in the legend.
 type Boundary struct {
 	Model     nn.Module
 	Data      *data.Dataset
 	Mean, Std float64
+	Names     []string
 }
 
+// Panel sizes: each plot of a figure is PanelWidth × PanelHeight, drawn
+// at DPI dots per inch in a PNG.
+const (
+	PanelWidth  = 5 * vg.Inch
+	PanelHeight = 3.75 * vg.Inch
+	DPI         = 96
+)
+
 var (
-	white     = color.RGBA{255, 255, 255, 255}
-	black     = color.RGBA{0, 0, 0, 255}
-	grid      = color.RGBA{225, 225, 225, 255}
 	trainCol  = color.RGBA{31, 119, 180, 255}
+	trainRaw  = color.NRGBA{31, 119, 180, 70}
 	valCol    = color.RGBA{255, 127, 14, 255}
 	classCols = []color.RGBA{{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255},
 		{214, 39, 40, 255}, {148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255},
 		{127, 127, 127, 255}, {188, 189, 34, 255}, {23, 190, 207, 255}}
 )
 
-const (
-	panelW, panelH = 400, 320
-	margin         = 40
-)
-
-// Plot draws the learning curves of h as a PNG: the training and
-// validation loss per epoch in one panel, the accuracies in another, and
-// the decision regions when b is not nil. It uses only the standard
-// library: lines, axes and a small bitmap font are drawn pixel by pixel.
+// Plot draws the learning curves of h as a PNG: LossPlot and
+// AccuracyPlot side by side, and DecisionPlot after them when b is not
+// nil.
 func Plot(w io.Writer, h History, b *Boundary) error {
-	panels := 2
-	if b != nil {
-		panels = 3
-	}
-	img := image.NewRGBA(image.Rect(0, 0, panels*panelW, panelH))
-	fill(img, img.Bounds(), white)
-
-	loss := func(e Epoch) (float64, float64) { return e.Loss, e.ValLoss }
-	acc := func(e Epoch) (float64, float64) { return e.Accuracy, e.ValAccuracy }
-	curves(img, image.Rect(0, 0, panelW, panelH), "LOSS", h, loss, false)
-	curves(img, image.Rect(panelW, 0, 2*panelW, panelH), "ACCURACY", h, acc, true)
-	if b != nil {
-		boundary(img, image.Rect(2*panelW, 0, 3*panelW, panelH), b)
-	}
-	return png.Encode(w, img)
+	return WriteFigure(w, "png", Curves(h, b)...)
 }
 
-// curves draws the training and validation series of h in panel r.
-func curves(img *image.RGBA, r image.Rectangle, title string, h History, get func(Epoch) (float64, float64), unit bool) {
-	plot := image.Rect(r.Min.X+margin+10, r.Min.Y+margin, r.Max.X-20, r.Max.Y-margin)
-	text(img, r.Min.X+(r.Dx()-textWidth(title))/2, r.Min.Y+12, title, black)
-	lo, hi := math.Inf(1), math.Inf(-1)
+// Curves returns the plots of a run: LossPlot, AccuracyPlot and, when b
+// is not nil, DecisionPlot.
+func Curves(h History, b *Boundary) []*plot.Plot {
+	ps := []*plot.Plot{LossPlot(h), AccuracyPlot(h)}
+	if b != nil {
+		ps = append(ps, DecisionPlot(b))
+	}
+	return ps
+}
+
+// FigureFormat reports whether SaveFigure can write path: a name ending
+// in .png or .svg.
+func FigureFormat(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".png" || ext == ".svg"
+}
+
+// SaveFigure writes plots side by side to path, a PNG or an SVG by its
+// extension, atomically (see WriteFileAtomic).
+func SaveFigure(path string, plots ...*plot.Plot) error {
+	if !FigureFormat(path) {
+		return fmt.Errorf("train: SaveFigure: %s: want a name ending in .png or .svg", path)
+	}
+	format := strings.ToLower(filepath.Ext(path))[1:]
+	var buf bytes.Buffer
+	if err := WriteFigure(&buf, format, plots...); err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err })
+}
+
+// WriteFigure draws plots side by side, each PanelWidth × PanelHeight,
+// and writes them to w as format, "png" or "svg".
+func WriteFigure(w io.Writer, format string, plots ...*plot.Plot) error {
+	if len(plots) == 0 {
+		return fmt.Errorf("train: WriteFigure: no plots")
+	}
+	width, height := PanelWidth*vg.Length(len(plots)), PanelHeight
+	var c interface {
+		vg.CanvasSizer
+		io.WriterTo
+	}
+	switch format {
+	case "png":
+		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(DPI))}
+	case "svg":
+		c = vgsvg.New(width, height)
+	default:
+		return fmt.Errorf("train: WriteFigure: format %q: want png or svg", format)
+	}
+	dc := draw.New(c)
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots)}
+	for j, cv := range plot.Align([][]*plot.Plot{plots}, tiles, dc)[0] {
+		plots[j].Draw(cv)
+	}
+	_, err := c.WriteTo(w)
+	return err
+}
+
+// newPlot returns a plot with a title, axis labels and a grid.
+func newPlot(title, x, y string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.Padding = vg.Points(6)
+	p.X.Label.Text = x
+	p.Y.Label.Text = y
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// epochTicks marks whole epochs: every one up to 10, else the round
+// values of the default ticker that are whole numbers.
+var epochTicks = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	if hi-lo <= 10 {
+		for e := math.Ceil(lo); e <= hi; e++ {
+			ts = append(ts, plot.Tick{Value: e, Label: fmt.Sprint(e)})
+		}
+		return ts
+	}
+	for _, t := range (plot.DefaultTicks{}).Ticks(lo, hi) {
+		if t.Label != "" && t.Value != math.Trunc(t.Value) {
+			t.Label = ""
+		}
+		ts = append(ts, t)
+	}
+	return ts
+})
+
+// stepCurve returns the loss of every step of h at its position in
+// epochs (step i of an epoch of n at e−1 + (i+1)/n), with its smoothed
+// version: the mean over a centred window of about a thirtieth of the run
+// (cut short at the ends), which follows the curve without the lag of an
+// exponential average.
+func stepCurve(h History) (raw, smooth plotter.XYs) {
 	for _, e := range h {
-		a, v := get(e)
-		for _, x := range []float64{a, v} {
-			if !math.IsNaN(x) && !math.IsInf(x, 0) {
-				lo, hi = min(lo, x), max(hi, x)
-			}
+		n := float64(len(e.StepLoss))
+		for i, l := range e.StepLoss {
+			raw = append(raw, plotter.XY{X: float64(e.Epoch-1) + float64(i+1)/n, Y: l})
 		}
 	}
-	if math.IsInf(lo, 0) {
-		lo, hi = 0, 1
+	half := len(raw) / 60
+	sum := make([]float64, len(raw)+1) // prefix sums
+	for i, p := range raw {
+		sum[i+1] = sum[i] + p.Y
 	}
-	if unit {
-		lo, hi = math.Floor(lo*10)/10, 1
-	} else {
-		lo = 0
+	for i, p := range raw {
+		a, b := max(0, i-half), min(len(raw)-1, i+half)
+		smooth = append(smooth, plotter.XY{X: p.X, Y: (sum[b+1] - sum[a]) / float64(b-a+1)})
 	}
-	if hi <= lo {
-		hi = lo + 1
+	return raw, smooth
+}
+
+// LossPlot plots the training loss of every step (faint) and smoothed,
+// and the validation loss at the end of every epoch, against epochs.
+// Without the steps' losses (a History from elsewhere) it plots the
+// epochs' mean training loss.
+func LossPlot(h History) *plot.Plot {
+	p := newPlot("Loss", "epoch", "cross-entropy loss")
+	p.X.Tick.Marker = epochTicks
+	p.X.Min, p.Y.Min = 0, 0
+	p.Legend.Top = true
+	raw, smooth := stepCurve(h)
+	if len(raw) > 0 {
+		r, _ := plotter.NewLine(raw)
+		r.Color = trainRaw
+		r.Width = vg.Points(0.75)
+		s, _ := plotter.NewLine(smooth)
+		s.Color, s.Width = trainCol, vg.Points(1.75)
+		p.Add(r, s)
+		p.Legend.Add("training (per step, smoothed)", s)
+	} else if pts := epochPoints(h, func(e Epoch) float64 { return e.Loss }); len(pts) > 0 {
+		addSeries(p, pts, trainCol, "training (per epoch)")
 	}
-	// Grid lines at fifths, labelled on the left.
-	for i := 0; i <= 5; i++ {
-		y := plot.Max.Y - i*plot.Dy()/5
-		line(img, plot.Min.X, y, plot.Max.X, y, grid, 1)
-		text(img, r.Min.X+4, y-5, format(lo+(hi-lo)*float64(i)/5), black)
+	if pts := epochPoints(h, func(e Epoch) float64 { return e.ValLoss }); len(pts) > 0 {
+		addSeries(p, pts, valCol, "validation (per epoch)")
 	}
-	n := len(h)
-	xOf := func(i int) int {
-		if n <= 1 {
-			return plot.Min.X + plot.Dx()/2
+	if p.Y.Max <= p.Y.Min {
+		p.Y.Max = p.Y.Min + 1
+	}
+	p.Y.Max *= 1.05
+	// A loss that falls by more than a factor of 20, as MNIST's does in
+	// its first hundred steps, is read on a log scale.
+	// The smoothed curve decides: single steps may dip far lower.
+	lo := math.Inf(1)
+	for _, q := range smooth {
+		lo = math.Min(lo, q.Y)
+	}
+	for _, e := range h {
+		if e.ValLoss > 0 {
+			lo = math.Min(lo, e.ValLoss)
 		}
-		return plot.Min.X + i*plot.Dx()/(n-1)
 	}
-	yOf := func(v float64) int { return plot.Max.Y - int(math.Round((v-lo)/(hi-lo)*float64(plot.Dy()))) }
-	for i := 0; i < n; i++ {
-		if n <= 10 || i%((n+9)/10) == 0 || i == n-1 {
-			text(img, xOf(i)-textWidth(fmt.Sprint(i+1))/2, plot.Max.Y+8, fmt.Sprint(i+1), black)
-		}
+	if lo > 0 && p.Y.Max/lo > 20 {
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks
+		p.Y.Min, p.Y.Max = lo/1.2, p.Y.Max*1.2
+		p.Y.Label.Text = "loss (log scale)" // a longer label would not fit beside the axis
 	}
-	text(img, plot.Min.X+(plot.Dx()-textWidth("EPOCH"))/2, plot.Max.Y+22, "EPOCH", black)
-	line(img, plot.Min.X, plot.Min.Y, plot.Min.X, plot.Max.Y, black, 1)
-	line(img, plot.Min.X, plot.Max.Y, plot.Max.X, plot.Max.Y, black, 1)
-	for s, col := range []color.RGBA{trainCol, valCol} {
-		px, py := -1, -1
-		for i, e := range h {
-			a, v := get(e)
-			val := a
-			if s == 1 {
-				val = v
-			}
-			if math.IsNaN(val) || math.IsInf(val, 0) {
-				px = -1
+	return p
+}
+
+// logTicks marks the powers of ten of a log axis with their values, and
+// 2× and 5× them with theirs when the axis spans less than three decades.
+var logTicks = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	few := math.Log10(hi/lo) < 3
+	for d := math.Floor(math.Log10(lo)); d <= math.Ceil(math.Log10(hi)); d++ {
+		for _, m := range []float64{1, 2, 3, 4, 5, 6, 7, 8, 9} {
+			v := m * math.Pow(10, d)
+			if v < lo || v > hi {
 				continue
 			}
-			x, y := xOf(i), yOf(val)
-			if px >= 0 {
-				line(img, px, py, x, y, col, 2)
+			t := plot.Tick{Value: v}
+			if m == 1 || few && (m == 2 || m == 5) {
+				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
 			}
-			if n <= 30 {
-				fill(img, image.Rect(x-2, y-2, x+3, y+3), col)
-			}
-			px, py = x, y
+			ts = append(ts, t)
 		}
 	}
-	// The legend.
-	lx, ly := plot.Max.X-80, plot.Min.Y+8
-	if unit { // accuracy rises toward the top: put the legend below
-		ly = plot.Max.Y - 36
+	return ts
+})
+
+// AccuracyPlot plots the training accuracy of every epoch (over its
+// batches, as the weights changed) and the validation accuracy at its
+// end, in percent, against epochs.
+func AccuracyPlot(h History) *plot.Plot {
+	p := newPlot("Accuracy", "epoch", "accuracy (%)")
+	p.X.Tick.Marker = epochTicks
+	p.X.Min = 0
+	p.Legend.Top, p.Legend.Left = false, false
+	pct := func(f func(Epoch) float64) func(Epoch) float64 { return func(e Epoch) float64 { return 100 * f(e) } }
+	lo := 100.0
+	for _, s := range []struct {
+		get  func(Epoch) float64
+		col  color.RGBA
+		name string
+	}{{func(e Epoch) float64 { return e.Accuracy }, trainCol, "training"}, {func(e Epoch) float64 { return e.ValAccuracy }, valCol, "validation"}} {
+		pts := epochPoints(h, pct(s.get))
+		for _, q := range pts {
+			lo = min(lo, q.Y)
+		}
+		if len(pts) > 0 {
+			addSeries(p, pts, s.col, s.name)
+		}
 	}
-	for s, name := range []string{"TRAIN", "VAL"} {
-		col := []color.RGBA{trainCol, valCol}[s]
-		line(img, lx, ly+s*14+4, lx+16, ly+s*14+4, col, 2)
-		text(img, lx+22, ly+s*14, name, black)
+	// From a round value below the lowest accuracy to 100.
+	p.Y.Min, p.Y.Max = math.Max(0, math.Floor(lo/10)*10-5*boolf(lo > 5)), 100
+	if lo == 100 {
+		p.Y.Min = 90
 	}
+	return p
 }
 
-// boundary colors every pixel of panel r by the class the model predicts
-// there and draws the points of the data set on top.
-func boundary(img *image.RGBA, r image.Rectangle, b *Boundary) {
-	plot := image.Rect(r.Min.X+20, r.Min.Y+margin, r.Max.X-20, r.Max.Y-20)
-	text(img, r.Min.X+(r.Dx()-textWidth("DECISION"))/2, r.Min.Y+12, "DECISION", black)
-	// The data range, padded.
+func boolf(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// epochPoints returns get of every epoch where it is finite, at x = the
+// epoch's number.
+func epochPoints(h History, get func(Epoch) float64) plotter.XYs {
+	var pts plotter.XYs
+	for _, e := range h {
+		if v := get(e); !math.IsNaN(v) && !math.IsInf(v, 0) {
+			pts = append(pts, plotter.XY{X: float64(e.Epoch), Y: v})
+		}
+	}
+	return pts
+}
+
+// addSeries adds a line through pts with a marker at each (the markers
+// alone beyond 60 points) and its legend entry.
+func addSeries(p *plot.Plot, pts plotter.XYs, col color.RGBA, name string) {
+	l, s, _ := plotter.NewLinePoints(pts)
+	l.Color, l.Width = col, vg.Points(1.5)
+	s.Color, s.Shape, s.Radius = col, draw.CircleGlyph{}, vg.Points(2.5)
+	if len(pts) > 60 {
+		s.Radius = 0
+	}
+	p.Add(l, s)
+	p.Legend.Add(name, l, s)
+}
+
+// DecisionPlot colours the plane by the class the model of b predicts
+// there, over the data's range padded by a tenth, and draws the points
+// of the data set on top, coloured by their class, with a legend.
+func DecisionPlot(b *Boundary) *plot.Plot {
+	p := newPlot("Decision regions", "x₁", "x₂")
+	p.Legend.Top, p.Legend.Left = true, true
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i := 0; i < b.Data.X.Len(); i++ {
 		v := b.Data.X.Flat(i)
 		lo, hi = min(lo, v), max(hi, v)
 	}
+	if !(hi > lo) {
+		lo, hi = lo-1, lo+1
+	}
 	pad := 0.1 * (hi - lo)
 	lo, hi = lo-pad, hi+pad
-	w, h := plot.Dx(), plot.Dy()
+	const n = 300 // pixels a side
 	std := b.Std
 	if std == 0 {
 		std = 1
 	}
-	x := tensor.New(tensor.Float32, w*h, 2)
-	for j := 0; j < h; j++ {
-		for i := 0; i < w; i++ {
-			x.Set((lo+(hi-lo)*float64(i)/float64(w)-b.Mean)/std, j*w+i, 0)
-			x.Set((hi-(hi-lo)*float64(j)/float64(h)-b.Mean)/std, j*w+i, 1)
+	x := tensor.New(tensor.Float32, n*n, 2)
+	for j := 0; j < n; j++ {
+		for i := 0; i < n; i++ {
+			x.Set((lo+(hi-lo)*(float64(i)+0.5)/n-b.Mean)/std, j*n+i, 0)
+			x.Set((hi-(hi-lo)*(float64(j)+0.5)/n-b.Mean)/std, j*n+i, 1)
 		}
 	}
 	cls := tensor.ArgMax(Probabilities(b.Model, x), 1)
-	for j := 0; j < h; j++ {
-		for i := 0; i < w; i++ {
-			c := classCols[cls[j*w+i]%len(classCols)]
-			img.SetRGBA(plot.Min.X+i, plot.Min.Y+j, color.RGBA{
-				uint8(255 - (255-int(c.R))*2/5), uint8(255 - (255-int(c.G))*2/5), uint8(255 - (255-int(c.B))*2/5), 255})
+	img := image.NewRGBA(image.Rect(0, 0, n, n))
+	for j := 0; j < n; j++ {
+		for i := 0; i < n; i++ {
+			img.SetRGBA(i, j, tint(classCols[cls[j*n+i]%len(classCols)]))
 		}
 	}
-	for k := 0; k < b.Data.Len(); k++ {
-		px := plot.Min.X + int((b.Data.X.At(k, 0)-lo)/(hi-lo)*float64(w))
-		py := plot.Min.Y + int((hi-b.Data.X.At(k, 1))/(hi-lo)*float64(h))
-		c := classCols[b.Data.Y[k]%len(classCols)]
-		fill(img, image.Rect(px-2, py-2, px+3, py+3), black)
-		fill(img, image.Rect(px-1, py-1, px+2, py+2), c)
-	}
-}
-
-func format(v float64) string {
-	switch {
-	case math.Abs(v) >= 100:
-		return fmt.Sprintf("%.0f", v)
-	case math.Abs(v) >= 10:
-		return fmt.Sprintf("%.1f", v)
-	}
-	return fmt.Sprintf("%.2f", v)
-}
-
-func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {
-	r = r.Intersect(img.Bounds())
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			img.SetRGBA(x, y, c)
-		}
-	}
-}
-
-// line draws from (x0, y0) to (x1, y1) with Bresenham's algorithm, each
-// point a square of side width.
-func line(img *image.RGBA, x0, y0, x1, y1 int, c color.RGBA, width int) {
-	dx, dy := abs(x1-x0), -abs(y1-y0)
-	sx, sy := sign(x1-x0), sign(y1-y0)
-	e := dx + dy
-	for {
-		fill(img, image.Rect(x0, y0, x0+width, y0+width), c)
-		if x0 == x1 && y0 == y1 {
-			return
-		}
-		if e2 := 2 * e; e2 >= dy {
-			e += dy
-			x0 += sx
-		} else {
-			e += dx
-			y0 += sy
-		}
-	}
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-func sign(x int) int {
-	switch {
-	case x > 0:
-		return 1
-	case x < 0:
-		return -1
-	}
-	return 0
-}
-
-// glyphs is a 3×5 bitmap font for the labels: each row of a glyph is three
-// bits, the leftmost the most significant.
-var glyphs = map[rune][5]uint8{
-	'0': {7, 5, 5, 5, 7}, '1': {2, 6, 2, 2, 7}, '2': {7, 1, 7, 4, 7}, '3': {7, 1, 7, 1, 7},
-	'4': {5, 5, 7, 1, 1}, '5': {7, 4, 7, 1, 7}, '6': {7, 4, 7, 5, 7}, '7': {7, 1, 1, 1, 1},
-	'8': {7, 5, 7, 5, 7}, '9': {7, 5, 7, 1, 7}, '.': {0, 0, 0, 0, 2}, '-': {0, 0, 7, 0, 0},
-	'A': {2, 5, 7, 5, 5}, 'C': {7, 4, 4, 4, 7}, 'D': {6, 5, 5, 5, 6}, 'E': {7, 4, 6, 4, 7},
-	'H': {5, 5, 7, 5, 5}, 'I': {7, 2, 2, 2, 7}, 'L': {4, 4, 4, 4, 7}, 'N': {6, 5, 5, 5, 5},
-	'O': {7, 5, 5, 5, 7}, 'P': {7, 5, 7, 4, 4}, 'R': {6, 5, 6, 5, 5}, 'S': {7, 4, 7, 1, 7},
-	'T': {7, 2, 2, 2, 2}, 'U': {5, 5, 5, 5, 7}, 'V': {5, 5, 5, 5, 2}, 'Y': {5, 5, 2, 2, 2},
-}
-
-const scale = 2 // pixels per font dot
-
-func textWidth(s string) int { return len(s) * 4 * scale }
-
-// text draws s with its top-left corner at (x, y).
-func text(img *image.RGBA, x, y int, s string, c color.RGBA) {
-	for _, ch := range s {
-		g := glyphs[ch]
-		for row, bits := range g {
-			for col := 0; col < 3; col++ {
-				if bits&(4>>col) != 0 {
-					fill(img, image.Rect(x+col*scale, y+row*scale, x+(col+1)*scale, y+(row+1)*scale), c)
-				}
+	p.Add(plotter.NewImage(img, lo, lo, hi, hi))
+	for k := 0; k < b.Data.Classes; k++ {
+		var pts plotter.XYs
+		for i, y := range b.Data.Y {
+			if y == k {
+				pts = append(pts, plotter.XY{X: b.Data.X.At(i, 0), Y: b.Data.X.At(i, 1)})
 			}
 		}
-		x += 4 * scale
+		s, _ := plotter.NewScatter(pts)
+		s.GlyphStyle = draw.GlyphStyle{Color: classCols[k%len(classCols)], Radius: vg.Points(2.5), Shape: outlined{}}
+		p.Add(s)
+		name := fmt.Sprintf("class %d", k)
+		if k < len(b.Names) {
+			name = b.Names[k]
+		}
+		p.Legend.Add(name, s)
 	}
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo, hi
+	return p
+}
+
+// tint returns c mixed with white, for the regions under the points.
+func tint(c color.RGBA) color.RGBA {
+	mix := func(v uint8) uint8 { return uint8(255 - (255-int(v))*2/5) }
+	return color.RGBA{mix(c.R), mix(c.G), mix(c.B), 255}
+}
+
+// outlined is a filled circle with a dark outline, visible on any
+// region.
+type outlined struct{}
+
+func (outlined) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	draw.CircleGlyph{}.DrawGlyph(c, draw.GlyphStyle{Color: color.Black, Radius: sty.Radius + vg.Points(1)}, pt)
+	draw.CircleGlyph{}.DrawGlyph(c, sty, pt)
 }

@@ -31,6 +31,18 @@ type Position struct {
 	Correct int     // correct predictions,
 	Seen    int     // and examples seen
 	History History // the epochs completed, evaluation included: Epoch or Epoch−1 of them
+	// StepLoss holds the loss of every step of the current epoch so far.
+	StepLoss []float64
+	// Best is the best epoch so far and its weights, for Config.Patience.
+	Best *Best
+}
+
+// Best is the epoch of the lowest validation loss so far, with a copy of
+// the model's parameters at its end, in the order of Parameters.
+type Best struct {
+	Epoch   int
+	Loss    float64
+	Weights []*tensor.Tensor
 }
 
 // check reports whether p fits the loader and configuration of a run.
@@ -75,6 +87,12 @@ type wireEpoch struct {
 	LR                   jfloat
 	Seconds              jfloat
 	SamplesPerSecond     jfloat
+	StepLoss             []float64 `json:",omitempty"`
+}
+
+type wireBest struct {
+	Epoch int
+	Loss  jfloat
 }
 
 type wirePosition struct {
@@ -84,14 +102,19 @@ type wirePosition struct {
 	SumLoss                     jfloat
 	Correct, Seen               int
 	History                     []wireEpoch
+	StepLoss                    []float64 `json:",omitempty"`
+	Best                        *wireBest `json:",omitempty"`
 }
 
 func (p *Position) MarshalJSON() ([]byte, error) {
 	w := wirePosition{Epoch: p.Epoch, Batch: p.Batch, Batches: p.Batches, Step: p.Step, Perm: p.Perm,
-		Rand: p.Rand, SumLoss: jfloat(p.SumLoss), Correct: p.Correct, Seen: p.Seen}
+		Rand: p.Rand, SumLoss: jfloat(p.SumLoss), Correct: p.Correct, Seen: p.Seen, StepLoss: p.StepLoss}
 	for _, e := range p.History {
 		w.History = append(w.History, wireEpoch{e.Epoch, jfloat(e.Loss), jfloat(e.Accuracy), jfloat(e.ValLoss),
-			jfloat(e.ValAccuracy), jfloat(e.LR), jfloat(e.Seconds), jfloat(e.SamplesPerSecond)})
+			jfloat(e.ValAccuracy), jfloat(e.LR), jfloat(e.Seconds), jfloat(e.SamplesPerSecond), e.StepLoss})
+	}
+	if p.Best != nil {
+		w.Best = &wireBest{p.Best.Epoch, jfloat(p.Best.Loss)}
 	}
 	return json.Marshal(w)
 }
@@ -104,10 +127,13 @@ func (p *Position) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*p = Position{Epoch: w.Epoch, Batch: w.Batch, Batches: w.Batches, Step: w.Step, Perm: w.Perm,
-		Rand: w.Rand, SumLoss: float64(w.SumLoss), Correct: w.Correct, Seen: w.Seen}
+		Rand: w.Rand, SumLoss: float64(w.SumLoss), Correct: w.Correct, Seen: w.Seen, StepLoss: w.StepLoss}
 	for _, e := range w.History {
 		p.History = append(p.History, Epoch{e.Epoch, float64(e.Loss), float64(e.Accuracy), float64(e.ValLoss),
-			float64(e.ValAccuracy), float64(e.LR), float64(e.Seconds), float64(e.SamplesPerSecond)})
+			float64(e.ValAccuracy), float64(e.LR), float64(e.Seconds), float64(e.SamplesPerSecond), e.StepLoss})
+	}
+	if w.Best != nil {
+		p.Best = &Best{Epoch: w.Best.Epoch, Loss: float64(w.Best.Loss)}
 	}
 	return nil
 }
@@ -133,7 +159,8 @@ const (
 	keyOptimizer = "train.optimizer"
 	keySteps     = "train.optimizer_steps"
 	keyExtra     = "train.extra"
-	optPrefix    = "optimizer."
+	optPrefix    = nn.OptimizerPrefix
+	bestPrefix   = nn.BestPrefix
 )
 
 // optimizerName names the type of opt, as checkpoints record it.
@@ -146,13 +173,22 @@ func optimizerName(opt optim.Optimizer) string {
 }
 
 // WriteCheckpoint saves m, the state of opt (which must be an
-// optim.Stateful) and c to path, atomically.
+// optim.Stateful) and c to path, atomically. The model's architecture is
+// derived from m, as SaveModel derives it; nn.Load reads the file as the
+// model it holds.
 func WriteCheckpoint(path string, m nn.Module, opt optim.Optimizer, c *Checkpoint) error {
 	so, ok := opt.(optim.Stateful)
 	if !ok {
 		return fmt.Errorf("train: WriteCheckpoint: optimizer %T cannot save its state", opt)
 	}
-	md := c.Meta.metadata()
+	model, err := modelOf(m, c.Meta)
+	if err != nil {
+		return err
+	}
+	md := model.Description.Metadata()
+	for k, v := range c.Meta.extra() {
+		md[k] = v
+	}
 	pos, err := json.Marshal(c.Position)
 	if err != nil {
 		return err
@@ -168,23 +204,46 @@ func WriteCheckpoint(path string, m nn.Module, opt optim.Optimizer, c *Checkpoin
 	for i, t := range so.StateTensors() {
 		ps = append(ps, nn.Parameter{Name: optPrefix + strconv.Itoa(i), Var: ag.Const(t)})
 	}
+	if b := c.Position.Best; b != nil {
+		for i, t := range b.Weights {
+			ps = append(ps, nn.Parameter{Name: bestPrefix + strconv.Itoa(i), Var: ag.Const(t)})
+		}
+	}
 	return WriteFileAtomic(path, func(w io.Writer) error { return nn.WriteSafetensors(w, ps, md) })
 }
 
 // ReadCheckpoint reads a checkpoint written by WriteCheckpoint; Restore
-// then loads its weights and optimizer state. Errors name the file.
-func ReadCheckpoint(path string) (*Checkpoint, error) {
+// then loads its weights and optimizer state. Errors name the file. As
+// with nn.Load, the file's tensors and architecture are weighed against
+// the limit (the optional nn.MaxMemory; the memory available without it)
+// and compared with each other before anything of their size is made.
+func ReadCheckpoint(path string, limit ...nn.MaxMemory) (*Checkpoint, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := nn.ReadSafetensors(f, path)
+	return readCheckpoint(f, path, limitOf(limit))
+}
+
+// readCheckpoint is ReadCheckpoint from r, which holds the file path.
+func readCheckpoint(r io.Reader, path string, limit int64) (*Checkpoint, error) {
+	st, err := nn.ReadSafetensors(r, path, nn.MaxMemory(limit))
 	if err != nil {
 		return nil, err
 	}
 	c := &Checkpoint{state: st, path: path, Position: new(Position)}
 	if c.Meta, err = parseMeta(st.Metadata, path); err != nil {
+		return nil, err
+	}
+	model := &nn.State{Tensors: map[string]*tensor.Tensor{}}
+	for _, n := range st.Names {
+		if !runTensor(n) {
+			model.Names = append(model.Names, n)
+			model.Tensors[n] = st.Tensors[n]
+		}
+	}
+	if err := checkSpec(model, c.Meta.Spec, path, limit); err != nil {
 		return nil, err
 	}
 	s, ok := st.Metadata[keyPosition]
@@ -197,6 +256,17 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	if s, ok := st.Metadata[keyExtra]; ok {
 		if err := json.Unmarshal([]byte(s), &c.Extra); err != nil {
 			return nil, fmt.Errorf("%s: %s: %v", path, keyExtra, err)
+		}
+	}
+	if b := c.Position.Best; b != nil {
+		// As many best weights as the model has tensors; Restore compares
+		// their shapes with the model's.
+		for i := range model.Names {
+			t, ok := st.Tensors[bestPrefix+strconv.Itoa(i)]
+			if !ok {
+				return nil, fmt.Errorf("%s: the position has a best epoch but no tensor %s%d", path, bestPrefix, i)
+			}
+			b.Weights = append(b.Weights, t)
 		}
 	}
 	return c, nil
@@ -224,11 +294,26 @@ func (c *Checkpoint) Restore(m nn.Module, opt optim.Optimizer) error {
 			opts = append(opts, n)
 			continue
 		}
+		if strings.HasPrefix(n, bestPrefix) {
+			continue
+		}
 		model.Names = append(model.Names, n)
 		model.Tensors[n] = c.state.Tensors[n]
 	}
 	if err := model.Load(m); err != nil {
 		return fmt.Errorf("%s: %v", c.path, err)
+	}
+	if b := c.Position.Best; b != nil {
+		ps := m.Parameters()
+		if len(b.Weights) != len(ps) {
+			return fmt.Errorf("%s: %d best weights for a model of %d tensors", c.path, len(b.Weights), len(ps))
+		}
+		for i, p := range ps {
+			if !tensor.SameShape(b.Weights[i].Shape(), p.Var.Value.Shape()) || b.Weights[i].DType() != p.Var.Value.DType() {
+				return fmt.Errorf("%s: best weight %d is %v%v, the model's %s is %v%v", c.path, i,
+					b.Weights[i].DType(), b.Weights[i].Shape(), p.Name, p.Var.Value.DType(), p.Var.Value.Shape())
+			}
+		}
 	}
 	dst := so.StateTensors()
 	if len(opts) != len(dst) {
@@ -245,6 +330,13 @@ func (c *Checkpoint) Restore(m nn.Module, opt optim.Optimizer) error {
 	}
 	so.SetSteps(steps)
 	return nil
+}
+
+// runTensor reports whether the tensor named n in a checkpoint belongs
+// to the run (the optimizer's state, the best weights) rather than to the
+// model.
+func runTensor(n string) bool {
+	return strings.HasPrefix(n, optPrefix) || strings.HasPrefix(n, bestPrefix)
 }
 
 // Finite reports whether every parameter of m is finite (no NaN or ±Inf).

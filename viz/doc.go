@@ -25,4 +25,12 @@
 // SVG is Graphviz's own output; PNG is drawn here from the layout Graphviz
 // computes (its xdot drawing operations), because the PNG renderer of
 // go-graphviz fills edges as solid shapes and drops some strokes.
+//
+// The layout's time grows with Graph.LayoutCost, the nodes dot lays out
+// including the bends of long wires, much faster than with the gates:
+// Build refuses a graph above Options.MaxLayout. A layout cannot be
+// interrupted in this process and holds up its garbage collections while
+// it runs; Graph.SVGApart runs it in a worker process (a copy of the
+// program, see WorkerEnv) that is killed when the context ends, which is
+// what a server wants.
 package viz

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,17 +20,128 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 )
 
-// gvMu serialises the use of Graphviz, whose WebAssembly instance is not
-// safe for concurrent use; gv is created on first use and kept.
+// Graphviz runs as one WebAssembly instance for the whole process (the
+// module go-graphviz instantiates when it is loaded), which is not safe
+// for concurrent use, and which does not stop when a context is done:
+// wazero checks contexts only in a runtime configured to, and go-graphviz
+// does not configure its own so. Layouts therefore run one at a time, and
+// a layout, once started, runs to its end. What keeps that from starving
+// anyone is the cost bound of Build (see LayoutCost), and this queue:
+// a waiting layout gives up when its context is done, and the smallest
+// waiting graph goes first, so that a small picture waits for at most
+// the one layout already running, never for a line of large ones. (The
+// WebAssembly code cannot be preempted either: a garbage collection that
+// starts during a layout waits for it to end, and so, for that long,
+// does every goroutine of the process. A server lays out in other
+// processes instead: see Graph.SVGApart.)
 var (
-	gvMu sync.Mutex
-	gv   *graphviz.Graphviz
+	engine = layoutQueue{slots: 1}
+	gv     *graphviz.Graphviz // created on first use and kept
 )
 
-// layout runs Graphviz's dot layout on src and writes it in format.
+// layoutQueue grants layouts up to slots at a time, the waiter of the
+// smallest size first. With heavy > 0, layouts of a size above heavy take
+// at most slots−1 at once, so that one slot is always left for the light
+// ones.
+type layoutQueue struct {
+	mu      sync.Mutex
+	slots   int
+	heavy   int
+	busy    int
+	big     int // heavy layouts running
+	waiting []*layoutWaiter
+}
+
+// fits reports whether a layout of the given size may start now.
+func (q *layoutQueue) fits(size int) bool {
+	if q.busy >= q.slots {
+		return false
+	}
+	return q.heavy <= 0 || size <= q.heavy || q.big < q.slots-1
+}
+
+// start counts a layout of the given size as running.
+func (q *layoutQueue) start(size int) {
+	q.busy++
+	if q.heavy > 0 && size > q.heavy {
+		q.big++
+	}
+}
+
+type layoutWaiter struct {
+	size    int
+	granted chan struct{}
+}
+
+// acquire waits until a slot is free for a layout of size bytes of DOT,
+// or until ctx is done (then it returns ctx's error and holds nothing).
+func (q *layoutQueue) acquire(ctx context.Context, size int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	q.mu.Lock()
+	if q.fits(size) {
+		q.start(size)
+		q.mu.Unlock()
+		return nil
+	}
+	w := &layoutWaiter{size: size, granted: make(chan struct{})}
+	q.waiting = append(q.waiting, w)
+	q.mu.Unlock()
+	select {
+	case <-w.granted:
+		return nil
+	case <-ctx.Done():
+		q.mu.Lock()
+		if i := slices.Index(q.waiting, w); i >= 0 {
+			q.waiting = slices.Delete(q.waiting, i, i+1)
+			q.mu.Unlock()
+			return ctx.Err()
+		}
+		q.mu.Unlock()
+		// Granted as ctx ended: pass it on.
+		q.release(size)
+		return ctx.Err()
+	}
+}
+
+// release frees the slot of a layout of the given size and hands slots
+// to the smallest waiters that fit.
+func (q *layoutQueue) release(size int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.busy--
+	if q.heavy > 0 && size > q.heavy {
+		q.big--
+	}
+	for {
+		best := -1
+		for i, w := range q.waiting {
+			if q.fits(w.size) && (best < 0 || w.size < q.waiting[best].size) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return
+		}
+		w := q.waiting[best]
+		q.waiting = slices.Delete(q.waiting, best, best+1)
+		q.start(w.size)
+		close(w.granted)
+	}
+}
+
+// layout runs Graphviz's dot layout on src and writes it in format. It
+// waits for the Graphviz instance while ctx allows (see layoutQueue) and
+// does not start a layout once ctx is done.
 func layout(ctx context.Context, src []byte, format graphviz.Format) ([]byte, error) {
-	gvMu.Lock()
-	defer gvMu.Unlock()
+	if err := engine.acquire(ctx, len(src)); err != nil {
+		return nil, fmt.Errorf("viz: waiting for Graphviz: %w", err)
+	}
+	defer engine.release(len(src))
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("viz: waiting for Graphviz: %w", err)
+	}
 	if gv == nil {
 		g, err := graphviz.New(ctx)
 		if err != nil {

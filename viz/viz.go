@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"backprop/ag"
+	"backprop/expr"
 	"backprop/tensor"
 )
 
@@ -32,6 +33,9 @@ type Options struct {
 	// MaxGates is the largest number of gates drawn; 0 means
 	// DefaultMaxGates.
 	MaxGates int
+	// MaxLayout is the largest layout cost (see Graph.LayoutCost) of a
+	// graph drawn; 0 means DefaultMaxLayout, a negative value no limit.
+	MaxLayout int
 }
 
 // Kind tells what a Node of a Graph is.
@@ -79,8 +83,9 @@ type Graph struct {
 // Build collects the graph that computes y, walking back from y through
 // Var.Inputs. Run ag.Backward(y, ag.KeepGraph()) first: without KeepGraph
 // the graph is freed by the backward pass and only y is left. Build
-// returns an error if the graph has more than opt.MaxGates gates. opt may
-// be nil.
+// returns an error if the graph has more than opt.MaxGates gates, or if
+// laying it out would cost more than opt.MaxLayout (see LayoutCost). opt
+// may be nil.
 func Build(y *ag.Var, opt *Options) (*Graph, error) {
 	if y == nil {
 		return nil, fmt.Errorf("viz: Build: output is nil")
@@ -165,6 +170,13 @@ func Build(y *ag.Var, opt *Options) (*Graph, error) {
 	if name, ok := o.Names[y]; ok && g.Nodes[g.Output].Kind == Op {
 		g.OutName = name
 	}
+	maxLayout := o.MaxLayout
+	if maxLayout == 0 {
+		maxLayout = DefaultMaxLayout
+	}
+	if c := g.LayoutCost(); maxLayout > 0 && c > maxLayout {
+		return nil, &LayoutError{Cost: c, Max: maxLayout, FanOut: g.widestFanOut()}
+	}
 	return g, nil
 }
 
@@ -179,8 +191,11 @@ func Symbol(g ag.Gate) string { return ag.Describe(g).Symbol }
 func Pattern(g ag.Gate) string { return ag.Describe(g).Pattern }
 
 // Format writes a value for a label: a one-element tensor as its number
-// with four significant digits, a larger one as its shape with its mean,
-// minimum and maximum, such as "2×3 μ=0.5 [-1, 2]". A nil tensor is "".
+// with four significant digits, a small one (a vector of up to 4
+// elements or a matrix of up to 4×4) as its elements in nested lists,
+// such as "[[1, 2], [3, 4]]", and a larger one as its shape with its
+// mean, minimum and maximum, such as "5×3 μ=0.5 [-1, 2]". A nil tensor
+// is "".
 func Format(t *tensor.Tensor) string {
 	if t == nil {
 		return ""
@@ -189,6 +204,9 @@ func Format(t *tensor.Tensor) string {
 		return Number(t.Item())
 	}
 	shape := t.Shape()
+	if small(shape) {
+		return expr.Nested(t.As(tensor.Float64), Number)
+	}
 	dims := make([]string, len(shape))
 	for i, d := range shape {
 		dims[i] = strconv.Itoa(d)
@@ -206,6 +224,20 @@ func Format(t *tensor.Tensor) string {
 	}
 	return fmt.Sprintf("%s μ=%s [%s, %s]", strings.Join(dims, "×"),
 		Number(sum/float64(w.Len())), Number(lo), Number(hi))
+}
+
+// small reports whether a tensor of shape is shown element by element:
+// at most two axes of at most 4 each.
+func small(shape []int) bool {
+	if len(shape) > 2 {
+		return false
+	}
+	for _, d := range shape {
+		if d > 4 || d == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Number writes v with four significant digits and no trailing zeros:

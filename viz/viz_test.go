@@ -132,7 +132,10 @@ func TestFormat(t *testing.T) {
 		{tensor.Scalar(tensor.Float64, -12), "-12"},
 		{tensor.Scalar(tensor.Float64, 0.7310585786300049), "0.7311"},
 		{tensor.Scalar(tensor.Float32, 1e-7), "1e-07"},
-		{tensor.FromSlice([]float64{1, -2, 3, 4, 0, 0}, 2, 3), "2×3 μ=1 [-2, 4]"},
+		{tensor.FromSlice([]float64{1, -2, 3, 4, 0, 0}, 2, 3), "[[1, -2, 3], [4, 0, 0]]"},
+		{tensor.FromSlice([]float64{0.5, -1.25}, 2), "[0.5, -1.25]"},
+		{tensor.FromSlice(make([]float64, 10), 5, 2), "5×2 μ=0 [0, 0]"},
+		{tensor.FromSlice([]float64{1, 2, 3, 4, 5, 6, 7, 8}, 2, 2, 2), "2×2×2 μ=4.5 [1, 8]"},
 		{nil, ""},
 	}
 	for _, c := range cases {
@@ -152,7 +155,7 @@ func TestTensorGraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	dot := string(g.DOT())
-	for _, want := range []string{"<b>W</b>", "2×3 μ=3.5 [1, 6]", "label=<@>", "label=<Σ>", "<b>L</b>", "3×1 μ=0 [-1, 1]"} {
+	for _, want := range []string{"<b>W</b>", "[[1, 2, 3], [4, 5, 6]]", "label=<@>", "label=<Σ>", "<b>L</b>", "[[1], [0], [-1]]"} {
 		if !strings.Contains(dot, want) {
 			t.Errorf("DOT lacks %q:\n%s", want, dot)
 		}

@@ -47,8 +47,8 @@ func TestBadInput(t *testing.T) {
 	nn.WriteSafetensors(&mis, m.Parameters(), map[string]string{"architecture": nn.Spec{Sizes: []int{2, 50, 3}}.String()})
 	mismatch := write("mismatch.safetensors", mis.Bytes())
 	badCk := j("badck")
-	ckb, _ := os.ReadFile(filepath.Join(ck, checkpointFile))
-	write("badck/"+checkpointFile, ckb[:len(ckb)/2])
+	ckb, _ := os.ReadFile(filepath.Join(ck, train.CheckpointFile))
+	write("badck/"+train.CheckpointFile, ckb[:len(ckb)/2])
 	noCk := j("nock")
 	os.Mkdir(noCk, 0o755)
 	// MNIST folder with a truncated image file.
@@ -62,7 +62,7 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A checkpoint holds a model that eval can read.
-	if code, stdout, stderr := runArgs("eval", "--model", filepath.Join(ck, checkpointFile)); code != 0 || !strings.HasPrefix(stdout, "accuracy ") {
+	if code, stdout, stderr := runArgs("eval", "--model", filepath.Join(ck, train.CheckpointFile)); code != 0 || !strings.HasPrefix(stdout, "accuracy ") {
 		t.Errorf("eval of a checkpoint: exit %d: %s%s", code, stdout, stderr)
 	}
 
@@ -83,21 +83,21 @@ func TestBadInput(t *testing.T) {
 		{[]string{"train", "--checkpoint-every", "-1", "--checkpoint-dir", ck}, 2, "backprop train: --checkpoint-every -1: must not be negative"},
 		{[]string{"train", "--checkpoint-every", "5"}, 2, "backprop train: --checkpoint-every 5: needs --checkpoint-dir"},
 		{[]string{"train", "--checkpoint-dir", spiral + "/x"}, 2, "backprop train: --checkpoint-dir " + spiral + "/x: not a directory"},
-		{[]string{"train", "--resume", noCk}, 2, "backprop train: --resume " + noCk + ": no checkpoint " + filepath.Join(noCk, checkpointFile)},
-		{[]string{"train", "--resume", badCk}, 2, "backprop train: --resume " + badCk + ": safetensors: " + filepath.Join(badCk, checkpointFile) + ": offset *: truncated data of tensor \"2.weight\": *"},
+		{[]string{"train", "--resume", noCk}, 2, "backprop train: --resume " + noCk + ": no checkpoint " + filepath.Join(noCk, train.CheckpointFile)},
+		{[]string{"train", "--resume", badCk}, 2, "backprop train: --resume " + badCk + ": safetensors: " + filepath.Join(badCk, train.CheckpointFile) + ": offset *: truncated data of tensor \"2.weight\": *"},
 		{[]string{"train", "--resume", ck, "--hidden", "7"}, 2, "backprop train: --resume " + ck + ": the checkpoint's network is 2-100-3 relu, the flags ask for 2-7-3 relu"},
 		{[]string{"train", "--resume", ck, "--activation", "tanh"}, 2, "backprop train: --resume " + ck + ": the checkpoint's network is 2-100-3 relu, the flags ask for 2-100-3 tanh"},
 		{[]string{"train", "--resume", ck, "--points", "50", "--model", "none"}, 2, "backprop train: --resume " + ck + ": the checkpoint was made with 300 training examples, the flags give 150"},
-		{[]string{"train", "--resume", ck, "--optimizer", "sgd", "--model", "none"}, 2, "backprop train: --resume " + ck + ": " + filepath.Join(ck, checkpointFile) + ": the checkpoint holds the state of optimizer optim.Adam, not optim.SGD"},
+		{[]string{"train", "--resume", ck, "--optimizer", "sgd", "--model", "none"}, 2, "backprop train: --resume " + ck + ": " + filepath.Join(ck, train.CheckpointFile) + ": the checkpoint holds the state of optimizer optim.Adam, not optim.SGD"},
 		{[]string{"train", "--data", mn, "--model", "none"}, 2, "backprop train: mnist: train-images-idx3-ubyte: offset 19: truncated data: 3 of 7840 bytes [10 28 28] after the header at offset 16"},
 		{[]string{"eval", "--model", truncated}, 2, "backprop eval: safetensors: " + truncated + ": offset *: truncated data of tensor \"2.weight\": * of 1200 bytes"},
 		{[]string{"eval", "--model", corrupt}, 2, "backprop eval: safetensors: " + corrupt + ": offset *: the data does not match its checksum: crc32c:*, the metadata says crc32c:* (the file is corrupt)"},
-		{[]string{"eval", "--model", mismatch}, 2, "backprop eval: " + mismatch + `: tensor "0.weight" has shape [100 2], the model wants [50 2]`},
+		{[]string{"eval", "--model", mismatch}, 2, "backprop eval: " + mismatch + `: tensor "0.weight" has shape [100 2], the architecture wants [50 2]`},
 		{[]string{"eval", "--model", dir}, 2, "backprop eval: safetensors: " + dir + ": offset 0: read " + dir + ": is a directory"},
 		{[]string{"predict", "--model", digits, bigPNG}, 2, "backprop predict: " + bigPNG + ": 20000×20000 pixels: too large (at most 8192 a side and 16777216 in all)"},
 		{[]string{"predict", "--model", digits, nopng}, 2, "backprop predict: open " + nopng + ": no such file or directory"},
 		{[]string{"predict", "--model", digits, spiral}, 2, "backprop predict: " + spiral + ": image: unknown format (want a PNG, JPEG or GIF image)"},
-		{[]string{"eval", "--model", j("none.safetensors")}, 2, "backprop eval: open " + j("none.safetensors") + ": no such file or directory"},
+		{[]string{"eval", "--model", j("none.safetensors")}, 2, "backprop eval: --model " + j("none.safetensors") + ": no such file; train one with: backprop train --model " + j("none.safetensors")},
 		{[]string{"predict", "--model", spiral, nopng}, 2, "backprop predict: " + spiral + ": the model takes 2 inputs, not a 28×28 image"},
 	} {
 		code, stdout, stderr := runArgs(c.args...)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,9 +12,9 @@ import (
 	"backprop/tensor"
 )
 
-const benchSynopsis = "backprop bench gemm --n N [--m M] [--k K] [--dtype float32|float64] [--threads T] [--transA] [--transB] [--time D] [--json]"
+const benchSynopsis = "backprop bench gemm --n N [--m M] [--k K] [--dtype float32|float64] [--threads T] [--transA] [--transB] [--time D] [--json] [--max-memory SIZE]"
 
-const benchUsage = "usage: " + benchSynopsis + "\n       " + benchTrainSynopsis + "\n       " + benchAllReduceSynopsis + `
+const benchUsage = "usage: " + benchSynopsis + "\n       " + benchConvSynopsis + "\n       " + benchTrainSynopsis + "\n       " + benchAllReduceSynopsis + `
 
 Bench gemm measures the matrix product C = op(A)·op(B) of an M×K and a
 K×N matrix, through tensor.MatMulTo and its packed, multi-core GEMM, and
@@ -38,12 +37,17 @@ are repeated for at least the duration --time, and the mean is reported.
 	            "threads": T, "transA": false, "transB": false,
 	            "reps": R, "seconds": S, "gflops": G}
 	           where S is the mean time of one product in seconds
+	--max-memory SIZE
+	           refuse matrices that need more memory than SIZE, such as
+	           2GB or 512MiB (default: the memory available)
 
 Example:
 
 	backprop bench gemm --n 512 --dtype float32 --threads 2 --json
 
-Bench train times a training step; see "backprop bench train --help".
+Bench conv measures a convolution layer's forward pass and gradients;
+see "backprop bench conv --help". Bench train times a training step; see
+"backprop bench train --help".
 Bench allreduce times MPI's all-reduce between processes; see "backprop
 bench allreduce --help".
 `
@@ -72,6 +76,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "gemm":
 		return runBenchGemm(args[1:], stdout, stderr)
+	case "conv":
+		return runBenchConv(args[1:], stdout, stderr)
 	case "train":
 		return runBenchTrain(args[1:], stdout, stderr)
 	case "allreduce":
@@ -80,7 +86,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, benchUsage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "backprop bench: unknown benchmark %q (want gemm, train or allreduce)\n", args[0])
+	fmt.Fprintf(stderr, "backprop bench: unknown benchmark %q (want gemm, conv, train or allreduce)\n", args[0])
 	return 2
 }
 
@@ -90,7 +96,6 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fs := flag.NewFlagSet("bench gemm", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	n := fs.Int("n", 0, "columns of C")
 	m := fs.Int("m", 0, "rows of C")
 	k := fs.Int("k", 0, "inner dimension")
@@ -100,15 +105,13 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 	transB := fs.Bool("transB", false, "read B transposed")
 	minTime := fs.Duration("time", time.Second, "minimum measuring time")
 	jsonOut := fs.Bool("json", false, "print one JSON object")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, benchUsage)
-			return 0
-		}
-		return fail("%v", err)
+	maxMemory := addMaxMemory(fs)
+	pos, code, done := parseCommandFlags(fs, args, benchUsage, stdout, stderr)
+	if done {
+		return code
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
+	if len(pos) > 0 {
+		return fail("unexpected argument %q", pos[0])
 	}
 	if *n <= 0 {
 		return fail("--n must be positive")
@@ -136,6 +139,11 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 		dt = tensor.Float64
 	default:
 		return fail("--dtype must be float32 or float64, not %q", *dtypeName)
+	}
+
+	what := fmt.Sprintf("the product of %d×%d and %d×%d %s matrices", *m, *k, *k, *n, *dtypeName)
+	if err := maxMemory.budget().Check(what, gemmNeed(*m, *n, *k, dt.Size())); err != nil {
+		return fail("%s: %v", givenFlags(fs, "m", "n", "k"), err)
 	}
 
 	old := runtime.GOMAXPROCS(*threads)

@@ -57,7 +57,7 @@ func TestBenchErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench"}, "backprop bench: missing benchmark; usage: " + benchSynopsis + "\n"},
-		{[]string{"bench", "conv"}, "backprop bench: unknown benchmark \"conv\" (want gemm, train or allreduce)\n"},
+		{[]string{"bench", "conv2d"}, "backprop bench: unknown benchmark \"conv2d\" (want gemm, conv, train or allreduce)\n"},
 		{[]string{"bench", "allreduce", "--max-bytes", "2"}, "backprop bench allreduce: want 4 ≤ --min-bytes ≤ --max-bytes ≤ 1 GiB\n"},
 		{[]string{"bench", "allreduce", "x"}, "backprop bench allreduce: unexpected argument \"x\"\n"},
 		{[]string{"bench", "gemm"}, "backprop bench gemm: --n must be positive\n"},
@@ -65,8 +65,8 @@ func TestBenchErrors(t *testing.T) {
 		{[]string{"bench", "gemm", "--n", "4", "--m", "-1"}, "backprop bench gemm: --m and --k must be positive\n"},
 		{[]string{"bench", "gemm", "--n", "4", "--threads", "0"}, "backprop bench gemm: --threads must be positive\n"},
 		{[]string{"bench", "gemm", "--n", "4", "--dtype", "int8"}, "backprop bench gemm: --dtype must be float32 or float64, not \"int8\"\n"},
-		{[]string{"bench", "gemm", "--n", "x"}, "backprop bench gemm: invalid value \"x\" for flag -n: parse error\n"},
-		{[]string{"bench", "gemm", "--size", "4"}, "backprop bench gemm: flag provided but not defined: -size\n"},
+		{[]string{"bench", "gemm", "--n", "x"}, "backprop bench gemm: --n x: want a whole number\n"},
+		{[]string{"bench", "gemm", "--size", "4"}, "backprop bench gemm: unknown flag --size; run 'backprop help bench gemm' for the flags\n"},
 		{[]string{"bench", "gemm", "--n", "4", "extra"}, "backprop bench gemm: unexpected argument \"extra\"\n"},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,12 +11,13 @@ import (
 	"time"
 
 	"backprop/ag"
+	"backprop/data"
 	"backprop/nn"
 	"backprop/optim"
 	"backprop/tensor"
 )
 
-const benchTrainSynopsis = "backprop bench train [--batch B] [--threads T] [--hidden 512,256] [--tiny] [--time D] [--json]"
+const benchTrainSynopsis = "backprop bench train [--batch B] [--threads T] [--hidden 512,256] [--tiny] [--time D] [--json] [--max-memory SIZE]"
 
 const benchTrainUsage = "usage: " + benchTrainSynopsis + `
 
@@ -48,6 +48,9 @@ for at least --time, and the median round's mean is reported:
 	           {"op": "train", "net": "mlp", "sizes": [784, 512, 256, 10],
 	            "batch": B, "threads": T, "hidden": [512, 256],
 	            "steps": S, "ms_per_step": M, "inference_ms": I}
+	--max-memory SIZE
+	           refuse a network that needs more memory than SIZE, such as
+	           2GB or 512MiB (default: the memory available)
 
 The same step in PyTorch is bench/train_torch.py; bench/train.sh runs
 both and prints the ratios.
@@ -72,22 +75,19 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fs := flag.NewFlagSet("bench train", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	batch := fs.Int("batch", 64, "batch size")
 	threads := fs.Int("threads", runtime.NumCPU(), "cores to use")
 	hiddenText := fs.String("hidden", "512,256", "hidden widths")
 	tiny := fs.Bool("tiny", false, "the micrograd demo network")
 	minTime := fs.Duration("time", 2*time.Second, "minimum measuring time")
 	jsonOut := fs.Bool("json", false, "print one JSON object")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, benchTrainUsage)
-			return 0
-		}
-		return fail("%v", err)
+	maxMemory := addMaxMemory(fs)
+	pos, code, done := parseCommandFlags(fs, args, benchTrainUsage, stdout, stderr)
+	if done {
+		return code
 	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
+	if len(pos) > 0 {
+		return fail("unexpected argument %q", pos[0])
 	}
 	if *batch <= 0 || *batch > 1<<16 {
 		return fail("--batch must be in [1, 65536]")
@@ -101,6 +101,18 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	hidden, err := parseHidden(*hiddenText)
 	if err != nil {
 		return fail("%v", err)
+	}
+	if err := checkWidths("hidden", *hiddenText, hidden...); err != nil {
+		return fail("%v", err)
+	}
+	if !*tiny {
+		spec := nn.Spec{Sizes: append(append([]int{784}, hidden...), 10)}
+		what := fmt.Sprintf("a batch of %d random images", *batch)
+		err := checkTraining(maxMemory.budget(), spec, "sgd", optim.Slots("sgd"), *batch, [2]string{"hidden", *hiddenText}, [2]string{"batch", fmt.Sprint(*batch)},
+			what, data.Bytes(*batch, 784))
+		if err != nil {
+			return fail("%v", err)
+		}
 	}
 	old := runtime.GOMAXPROCS(*threads)
 	defer runtime.GOMAXPROCS(old)

@@ -6,12 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"sync/atomic"
 	"syscall"
 
 	"backprop/ag"
@@ -20,9 +18,6 @@ import (
 	"backprop/optim"
 	"backprop/train"
 )
-
-// checkpointFile is the name of the checkpoint in a --checkpoint-dir.
-const checkpointFile = "checkpoint.safetensors"
 
 // exitError is an error with its own exit status.
 type exitError struct {
@@ -43,7 +38,8 @@ const keyFlags = "flags"
 
 // notStored lists the flags a checkpoint does not record: where to read
 // and write checkpoints is a property of this invocation, not of the run.
-var notStored = map[string]bool{"resume": true, "checkpoint-dir": true}
+// Nor is the memory limit, a property of the machine.
+var notStored = map[string]bool{"resume": true, "checkpoint-dir": true, "max-memory": true}
 
 // storedFlags returns the flags given on the command line, by name, as a
 // checkpoint records them.
@@ -64,8 +60,8 @@ func resumeOptions(fs *flag.FlagSet, o *trainOptions) (*train.Checkpoint, error)
 	if o.resume == "" {
 		return nil, nil
 	}
-	path := filepath.Join(o.resume, checkpointFile)
-	ck, err := train.ReadCheckpoint(path)
+	path := filepath.Join(o.resume, train.CheckpointFile)
+	ck, err := train.ReadCheckpoint(path, o.maxMemory.nn())
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, flagError("resume", o.resume, "no checkpoint %s", path)
@@ -129,144 +125,71 @@ func restoreCheckpoint(o *trainOptions, ck *train.Checkpoint, model *nn.Sequenti
 	return nil
 }
 
-// fitCheckpointed runs the training of trainCommand: from the checkpoint
-// ck if resuming, writing checkpoints into --checkpoint-dir at every
-// epoch's end and every --checkpoint-every steps, and stopping cleanly on
-// SIGINT or SIGTERM. It returns an *exitError when training stopped
-// early.
-func fitCheckpointed(o *trainOptions, fs *flag.FlagSet, ck *train.Checkpoint, model *nn.Sequential, opt optim.Optimizer,
-	meta train.Meta, src *rand.PCG, tr, val *data.Dataset, cfg train.Config) (train.History, error) {
-	path := ""
-	if o.checkpointDir != "" {
-		path = filepath.Join(o.checkpointDir, checkpointFile)
-	}
-	if ck != nil {
-		cfg.Resume = ck.Position
-	}
-	cfg.Source = src
-	flags := storedFlags(fs)
-	fj, _ := json.Marshal(flags)
-	extra := map[string]string{keyFlags: string(fj)}
-	// A checkpoint is written first to DIR/checkpoint.safetensors.next and
-	// becomes DIR/checkpoint.safetensors only once the next step's loss has
-	// proved finite, so that the checkpoint to resume from is always one
-	// whose weights still gave a finite loss: the last good one. The
-	// initial state, a checkpoint on SIGINT or SIGTERM and the final one
-	// are written in place.
-	next := path + ".next"
-	save := func(to string, p *train.Position) error {
-		if !train.Finite(model) {
-			return errors.New("the weights are no longer finite")
-		}
-		err := train.WriteCheckpoint(to, model, opt, &train.Checkpoint{Meta: meta, Position: p, Extra: extra})
-		if err != nil {
-			return flagError("checkpoint-dir", o.checkpointDir, "%v", err)
-		}
-		return nil
-	}
-	pending, good := -1, -1 // the steps of the checkpoint in next and in path
-	commit := func() error {
-		if pending < 0 {
-			return nil
-		}
-		if err := os.Rename(next, path); err != nil {
-			return flagError("checkpoint-dir", o.checkpointDir, "%v", err)
-		}
-		if d, err := os.Open(o.checkpointDir); err == nil { // make the rename durable
-			d.Sync()
-			d.Close()
-		}
-		good, pending = pending, -1
-		return nil
-	}
-	var stop atomic.Bool
-	var saveErr error
-	epoch := 1
-	if path != "" || o.comm.Size() > 1 {
-		// On several processes, a signal to any stops them all after the
-		// same step (train.Config.Stop), with a checkpoint or without.
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-		done := make(chan struct{})
-		defer func() { signal.Stop(sig); close(done) }()
-		go func() {
+// trainSignals subscribes c to the signals that stop training: SIGINT
+// (Ctrl-C) and SIGTERM. A test replaces it to send them itself.
+var trainSignals = func(c chan<- os.Signal) { signal.Notify(c, os.Interrupt, syscall.SIGTERM) }
+
+// interruptions returns a train.Config.Stop that is true once SIGINT or
+// SIGTERM has come, so that the step in progress finishes and the run
+// stops cleanly, and a function that stops listening. Stop is called
+// between steps, by the training goroutine alone.
+func interruptions() (stop func() bool, release func()) {
+	got := false
+	c := make(chan os.Signal, 1)
+	trainSignals(c)
+	stop = func() bool {
+		if !got {
 			select {
-			case <-sig:
-				stop.Store(true)
-			case <-done:
-			}
-		}()
-		cfg.Stop = stop.Load
-		onEpoch := cfg.OnEpoch
-		cfg.OnEpoch = func(e train.Epoch) {
-			epoch = e.Epoch + 1
-			if onEpoch != nil {
-				onEpoch(e)
+			case <-c:
+				got = true
+			default:
 			}
 		}
+		return got
 	}
-	if path != "" {
-		cfg.Checkpoint = func(p train.Progress) bool {
-			epoch = p.Epoch
-			// Called after a step, so that step's loss was finite: the
-			// state saved before it is good.
-			if pending >= 0 && pending < p.Step {
-				if saveErr = commit(); saveErr != nil {
-					return true
-				}
-			}
-			interrupted := p.Stop
-			switch {
-			case p.Start || interrupted:
-				if saveErr = save(path, p.Position()); saveErr != nil {
-					return true
-				}
-				os.Remove(next)
-				good, pending = p.Step, -1
-			case p.EpochEnd || o.checkpointEvery > 0 && p.Step%o.checkpointEvery == 0 && p.Step != pending:
-				if saveErr = save(next, p.Position()); saveErr != nil {
-					return true
-				}
-				pending = p.Step
-			}
-			return interrupted
-		}
-	}
-	if o.detectAnomaly {
-		cfg.GraphFlags |= ag.DetectAnomaly
-	}
-	hist, err := train.Run(model, tr, val, cfg)
-	if err == nil && saveErr == nil {
-		saveErr = commit() // the end of the last epoch
-	}
+	return stop, func() { signal.Stop(c) }
+}
+
+// trainError turns an error of train.Run into the error train reports,
+// with the exit status of an interrupted or diverged run.
+func trainError(o *trainOptions, ck *train.Checkpoints, err error) error {
+	var se *train.StoppedError
 	var de *train.DivergedError
 	var ae *ag.AnomalyError
 	lower, _ := strconv.ParseFloat(strconv.FormatFloat(o.lr/10, 'g', 3, 64), 64)
-	lastGood := func() string {
-		os.Remove(next) // not good: the weights it holds gave a non-finite loss
-		if path == "" || good < 0 {
+	lastGood := func(path string, step int) string {
+		if path == "" {
 			return ""
 		}
-		return fmt.Sprintf(" (the last good checkpoint, after step %d: backprop train --resume %s --lr %g)", good, o.checkpointDir, lower)
+		return fmt.Sprintf(" (the last good checkpoint, after step %d: backprop train --resume %s --lr %g)", step, o.checkpointDir, lower)
 	}
 	switch {
-	case saveErr != nil:
-		return nil, saveErr
-	case err == train.ErrStopped && path == "":
-		return nil, &exitError{exitInterrupted, fmt.Sprintf("interrupted in epoch %d; nothing saved (no --checkpoint-dir)", epoch)}
-	case err == train.ErrStopped:
-		return nil, &exitError{exitInterrupted, fmt.Sprintf("interrupted at epoch %d, step %d; checkpoint saved in %s; resume with: backprop train --resume %s",
-			epoch, good, path, o.checkpointDir)}
+	case errors.As(err, &se) && se.Checkpoint != "":
+		return &exitError{exitInterrupted, fmt.Sprintf("interrupted at epoch %d, step %d; checkpoint saved in %s; resume with: backprop train --resume %s",
+			se.Epoch, se.Step, se.Checkpoint, o.checkpointDir)}
+	case se != nil:
+		return &exitError{exitInterrupted, fmt.Sprintf("interrupted at epoch %d, step %d; nothing was saved: train with --checkpoint-dir DIR to make a run that can be resumed",
+			se.Epoch, se.Step)}
 	case errors.As(err, &de):
-		return nil, &exitError{exitDiverged, fmt.Sprintf("%v; try a lower learning rate, such as --lr %g%s", de, lower, lastGood())}
+		return &exitError{exitDiverged, fmt.Sprintf("%v; try a lower learning rate, such as --lr %g%s", de, lower, lastGood(de.LastGood, de.LastGoodStep))}
 	case errors.As(err, &ae):
-		return nil, &exitError{exitDiverged, fmt.Sprintf("%v; try a lower learning rate, such as --lr %g%s", ae, lower, lastGood())}
-	case err != nil && o.resume == "":
-		return nil, err
-	case err != nil:
-		return nil, flagError("resume", o.resume, "%v", err)
+		path, step := "", 0
+		if ck != nil {
+			if s, ok := ck.LastGood(); ok {
+				path, step = ck.Path(), s
+			}
+		}
+		return &exitError{exitDiverged, fmt.Sprintf("%v; try a lower learning rate, such as --lr %g%s", ae, lower, lastGood(path, step))}
 	}
-	return hist, nil
+	var ce *train.CheckpointError
+	var comm *train.CommError
+	if errors.As(err, &ce) {
+		return flagError("checkpoint-dir", o.checkpointDir, "%v", ce.Err)
+	}
+	if o.resume == "" || errors.As(err, &comm) {
+		return err // not the checkpoint's fault (ranks that do not agree, a communicator that failed)
+	}
+	return flagError("resume", o.resume, "%v", err)
 }
 
 // reportExit prints err for backprop train and returns the exit status.

@@ -45,10 +45,11 @@ func withIHDR(p []byte, w, h uint32) []byte {
 
 // libraryPrediction classifies the image file at path with the model file
 // through the library (mnist.ReadImageFile, mnist.FromImage, the stored
-// standardisation, train.Probabilities), as predict should.
+// standardisation applied by hand, train.Probabilities on the bare
+// network), as predict should.
 func libraryPrediction(t *testing.T, model, path string) prediction {
 	t.Helper()
-	m, meta, err := train.LoadModel(model)
+	m, err := nn.Load(model)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +62,8 @@ func libraryPrediction(t *testing.T, model, path string) prediction {
 		t.Fatal(err)
 	}
 	ds := data.New(x, []int{0}, 0)
-	ds.Standardize(meta.Mean, meta.Std)
-	probs := train.Probabilities(m, ds.X)
+	ds.Standardize(m.Input.Mean, m.Input.Std)
+	probs := train.Probabilities(m.Net, ds.X)
 	p, best := probs.Values(), tensor.ArgMax(probs, 1)[0]
 	return prediction{path, best, p[best], p}
 }

@@ -13,10 +13,11 @@ import (
 	"backprop/ag"
 	"backprop/expr"
 	"backprop/gradcheck"
+	"backprop/internal/memory"
 	"backprop/tensor"
 )
 
-const gradSynopsis = "backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] EXPR NAME=VALUE ..."
+const gradSynopsis = "backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] [--max-memory SIZE] EXPR NAME=VALUE ..."
 
 const gradUsage = "usage: " + gradSynopsis + `
 
@@ -53,8 +54,11 @@ with "--".
 	          in float64 whatever --dtype is, and print it and its relative
 	          error |a − n| / max(|a|, |n|, 1e-3) for each variable:
 	          numeric d/dNAME = N
-	          rel error NAME = E
-	          (JSON: "numeric": {...}, "rel_error": {...}); below 1e-7 is good
+	          with the course's verdict on it: good (below 1e-7),
+	          acceptable (up to 1e-4, fine where the function has kinks),
+	          questionable (up to 1e-2) or wrong:
+	          rel error NAME = E (good)
+	          (JSON: "numeric": {...}, "rel_error": {...}, "verdict": {...})
 	--dtype   float64 (the default) or float32
 	--svg FILE, --png FILE, --dot FILE
 	          also draw the expression's graph after the backward pass, as
@@ -63,6 +67,11 @@ with "--".
 	          SVG and PNG are laid out by Graphviz built into the program,
 	          DOT is Graphviz's text. Graphs of more than 500 gates are
 	          refused
+	--max-memory SIZE
+	          refuse, before evaluating it, an expression whose values and
+	          gradients need more memory than SIZE, such as 2GB or 512MiB
+	          (default: the memory available); values that broadcast can
+	          ask for far more than they hold
 
 Examples:
 
@@ -88,8 +97,6 @@ func runGrad(args []string, stdout, stderr io.Writer) int {
 	}
 
 	fs := flag.NewFlagSet("grad", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), gradUsage) }
 	jsonOut := fs.Bool("json", false, "print one JSON object")
 	check := fs.Bool("check", false, "also print numerical gradients and relative errors")
 	dtypeName := fs.String("dtype", "float64", "element type: float64 or float32")
@@ -97,13 +104,10 @@ func runGrad(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&pictures.svg, "svg", "", "write the graph as SVG to `FILE`")
 	fs.StringVar(&pictures.png, "png", "", "write the graph as PNG to `FILE`")
 	fs.StringVar(&pictures.dot, "dot", "", "write the graph as DOT to `FILE`")
-	flags, pos := splitFlags(fs, args)
-	if err := parseFlags(fs, flags); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return 0
-		}
-		return fail("%v", err)
+	maxMemory := addMaxMemory(fs)
+	pos, code, done := parseCommandFlags(fs, args, gradUsage, stdout, stderr)
+	if done {
+		return code
 	}
 	dt, err := tensor.ParseDType(*dtypeName)
 	if err != nil {
@@ -153,6 +157,10 @@ func runGrad(args []string, stdout, stderr io.Writer) int {
 		if !slices.Contains(used, v.name) {
 			return fail("variable %q is not used in %q", v.name, src)
 		}
+	}
+
+	if err := checkGradMemory(maxMemory.budget(), src, node, vars, dt, *check); err != nil {
+		return fail("%v", err)
 	}
 
 	env := map[string]*ag.Var{}
@@ -207,6 +215,34 @@ func runGrad(args []string, stdout, stderr io.Writer) int {
 		writePlain(stdout, y.Value, vars, grads, res)
 	}
 	return 0
+}
+
+// checkGradMemory weighs evaluating node (the expression src) on vars in
+// dtype dt against the budget, from the values' shapes alone: the values
+// the graph computes, as many gradients, and as many again for the
+// reductions of broadcast gradients; with check, two more evaluations in
+// float64 (gradcheck's, one at a time).
+func checkGradMemory(b memory.Budget, src string, node expr.Node, vars []*variable, dt tensor.DType, check bool) error {
+	shapes := make(map[string][]int, len(vars))
+	for _, v := range vars {
+		shapes[v.name] = v.value.Shape()
+	}
+	c := expr.Measure(node, shapes)
+	if c.Largest == nil {
+		return nil
+	}
+	need := memory.Mul(3, int64(dt.Size()), c.Elements)
+	if check {
+		need = memory.Add(need, memory.Mul(16, c.Elements))
+	}
+	if err := b.Check(fmt.Sprintf("evaluating %q and its gradient", src), need); err != nil {
+		dims := make([]string, len(c.Shape))
+		for i, d := range c.Shape {
+			dims[i] = strconv.Itoa(d)
+		}
+		return fmt.Errorf("the value at column %d is %s: %v", c.Largest.Pos(), strings.Join(dims, "×"), err)
+	}
+	return nil
 }
 
 // numericCheck compares the gradients of node with centered differences
@@ -280,7 +316,8 @@ func writePlain(w io.Writer, value *tensor.Tensor, vars []*variable, grads []*te
 	}
 	for i, v := range vars {
 		fmt.Fprintf(w, "numeric d/d%s = %s\n", v.name, expr.FormatValue(res.Inputs[i].Numeric))
-		fmt.Fprintf(w, "rel error %s = %s\n", v.name, strconv.FormatFloat(res.Inputs[i].MaxRelErr, 'g', -1, 64))
+		e := res.Inputs[i].MaxRelErr
+		fmt.Fprintf(w, "rel error %s = %s (%s)\n", v.name, strconv.FormatFloat(e, 'g', -1, 64), gradcheck.Verdict(e))
 	}
 }
 
@@ -306,6 +343,7 @@ func writeJSON(w io.Writer, value *tensor.Tensor, vars []*variable, grads []*ten
 	if res != nil {
 		object("numeric", func(i int) string { return jsonValue(res.Inputs[i].Numeric) })
 		object("rel_error", func(i int) string { return jsonNumber(res.Inputs[i].MaxRelErr, 64) })
+		object("verdict", func(i int) string { return `"` + gradcheck.Verdict(res.Inputs[i].MaxRelErr) + `"` })
 	}
 	sb.WriteString("}\n")
 	io.WriteString(w, sb.String())
@@ -333,62 +371,4 @@ func jsonNumber(v float64, bits int) string {
 		return `"-Inf"`
 	}
 	return strconv.FormatFloat(v, 'g', -1, bits)
-}
-
-// parseFlags parses flags with fs, keeping the flag package's own report
-// of an error from the output so that the caller can print it in one line.
-func parseFlags(fs *flag.FlagSet, flags []string) error {
-	out := fs.Output()
-	fs.SetOutput(io.Discard)
-	defer fs.SetOutput(out)
-	return fs.Parse(flags)
-}
-
-// splitFlags separates the flags of fs from the positional arguments, so
-// that flags may come after EXPR. An argument is a flag if it is -name or
-// --name, optionally followed by =value, for a flag fs defines (the next
-// argument is then the value of a non-boolean flag given without =), or if
-// it is -h or -help, or starts with "--" (so that a misspelt flag is
-// reported rather than read as EXPR). Other arguments starting with "-",
-// such as the expression "-x^2", are positional, as is everything after
-// "--".
-func splitFlags(fs *flag.FlagSet, args []string) (flags, pos []string) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			return flags, append(pos, args[i+1:]...)
-		}
-		name, hasValue := flagName(a)
-		f := fs.Lookup(name)
-		if name == "" || f == nil && name != "h" && name != "help" && !strings.HasPrefix(a, "--") {
-			pos = append(pos, a)
-			continue
-		}
-		flags = append(flags, a)
-		if f != nil && !hasValue && !isBoolFlag(f) && i+1 < len(args) {
-			i++
-			flags = append(flags, args[i])
-		}
-	}
-	return flags, pos
-}
-
-// flagName returns the name of the flag a looks like (-name, --name,
-// -name=value, --name=value), or "" if it does not look like one.
-func flagName(a string) (name string, hasValue bool) {
-	if len(a) < 2 || a[0] != '-' {
-		return "", false
-	}
-	name, _, hasValue = strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
-	for i, c := range name {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && (c == '-' || c == '_' || '0' <= c && c <= '9')) {
-			return "", false
-		}
-	}
-	return name, hasValue
-}
-
-func isBoolFlag(f *flag.Flag) bool {
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
 }

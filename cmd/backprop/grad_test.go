@@ -97,6 +97,7 @@ type gradJSON struct {
 	Grad     map[string]any `json:"grad"`
 	Numeric  map[string]any `json:"numeric"`
 	RelError map[string]any `json:"rel_error"`
+	Verdict  map[string]any `json:"verdict"`
 }
 
 func decodeJSON(t *testing.T, stdout string) gradJSON {
@@ -128,7 +129,7 @@ func TestGradJSON(t *testing.T) {
 	for _, name := range []string{"w0", "x0", "w1", "x1", "w2"} {
 		within(t, "d/d"+name, g.Grad[name].(float64), neuronWant["d/d"+name], 1e-12)
 	}
-	if g.Numeric != nil || g.RelError != nil {
+	if g.Numeric != nil || g.RelError != nil || g.Verdict != nil {
 		t.Errorf("numeric or rel_error present without --check: %s", stdout)
 	}
 }
@@ -166,7 +167,11 @@ func TestGradCheck(t *testing.T) {
 		if !strings.HasPrefix(numeric, "numeric d/d"+name+" = [[") {
 			t.Errorf("line %q, want numeric d/d%s = [[...", numeric, name)
 		}
-		m := parseLines(t, []string{rel}, "rel error "+name)
+		verdict, ok := strings.CutSuffix(rel, " (good)")
+		if !ok {
+			t.Errorf("line %q has no verdict (good)", rel)
+		}
+		m := parseLines(t, []string{verdict}, "rel error "+name)
 		if e := m["rel error "+name]; !(e < 1e-7) {
 			t.Errorf("rel error %s = %g, want < 1e-7", name, e)
 		}
@@ -177,7 +182,10 @@ func TestGradCheck(t *testing.T) {
 	if lines[0] != "value = 0.7310586" || lines[1] != "d/dw0 = -0.19661193" {
 		t.Errorf("float32 output starts %q, %q", lines[0], lines[1])
 	}
-	m := parseLines(t, lines[6:8], "numeric d/dw0", "rel error w0")
+	if !strings.HasSuffix(lines[7], " (good)") {
+		t.Errorf("line %q has no verdict", lines[7])
+	}
+	m := parseLines(t, []string{lines[6], strings.TrimSuffix(lines[7], " (good)")}, "numeric d/dw0", "rel error w0")
 	within(t, "numeric d/dw0", m["numeric d/dw0"], neuronWant["d/dw0"], 1e-8)
 	if !(m["rel error w0"] < 1e-7) {
 		t.Errorf("rel error w0 = %g", m["rel error w0"])
@@ -205,8 +213,8 @@ func TestGradCheckJSON(t *testing.T) {
 	nb := g.Numeric["b"].([]any)
 	within(t, "numeric b[1][0]", nb[1].([]any)[0].(float64), -5, 1e-6)
 	for _, name := range []string{"W", "x", "b"} {
-		if e := g.RelError[name].(float64); !(e < 1e-7) {
-			t.Errorf("rel_error %s = %g, want < 1e-7", name, e)
+		if e := g.RelError[name].(float64); !(e < 1e-7) || g.Verdict[name] != "good" {
+			t.Errorf("rel_error %s = %g, verdict %v, want < 1e-7 and good", name, e, g.Verdict[name])
 		}
 	}
 }
@@ -257,8 +265,8 @@ func TestGradErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "backprop grad: missing EXPR; usage: backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] EXPR NAME=VALUE ...\n"},
-		{[]string{"--json"}, "backprop grad: missing EXPR; usage: backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] EXPR NAME=VALUE ...\n"},
+		{nil, "backprop grad: missing EXPR; usage: backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] [--max-memory SIZE] EXPR NAME=VALUE ...\n"},
+		{[]string{"--json"}, "backprop grad: missing EXPR; usage: backprop grad [--json] [--check] [--dtype float64|float32] [--svg FILE] [--png FILE] [--dot FILE] [--max-memory SIZE] EXPR NAME=VALUE ...\n"},
 		{[]string{"(x+y", "x=1", "y=2"}, "backprop grad: col 5: expected \")\", found end of input\n  (x+y\n      ^\n"},
 		{[]string{"x + foo(x)", "x=1"}, "backprop grad: col 5: unknown function \"foo\"\n  x + foo(x)\n      ^\n"},
 		{[]string{"exp(x, y)", "x=1", "y=2"}, "backprop grad: col 1: exp takes 1 argument, got 2\n  exp(x, y)\n  ^\n"},
@@ -274,8 +282,8 @@ func TestGradErrors(t *testing.T) {
 		{[]string{"x", "x=1", "x=2"}, "backprop grad: variable \"x\" is given twice\n"},
 		{[]string{"--dtype", "float16", "x", "x=1"}, "backprop grad: unknown dtype \"float16\" (want float32 or float64)\n"},
 		{[]string{"x", "x=1e39", "--dtype=float32"}, "backprop grad: bad value for x: col 1: number 1e39 is out of range for float32\n"},
-		{[]string{"--jsn", "x", "x=1"}, "backprop grad: flag provided but not defined: -jsn\n"},
-		{[]string{"x", "x=1", "--dtype"}, "backprop grad: flag needs an argument: -dtype\n"},
+		{[]string{"--jsn", "x", "x=1"}, "backprop grad: unknown flag --jsn (did you mean --json?)\n"},
+		{[]string{"x", "x=1", "--dtype"}, "backprop grad: --dtype needs a value\n"},
 		{[]string{"x", "x=[[1, 2, 3], [4, 5, 6]]"}, "backprop grad: output has shape [2 3], not a scalar; wrap it in sum(...)\n"},
 		{[]string{"sum(x + y)", "x=[[1, 2, 3], [4, 5, 6]]", "y=[1, 2, 3, 4]"}, "backprop grad: tensor: Add: shapes [2 3] and [4] do not broadcast\n"},
 		{[]string{"sum(x @ y)", "x=[[1, 2]]", "y=[[1, 2]]"}, "backprop grad: tensor: MatMul: shapes [1 2]·[1 2] (transA=false transB=false): inner dimensions 2 and 1 differ\n"},
@@ -292,5 +300,18 @@ func TestGradErrors(t *testing.T) {
 		if stderr != tt.want {
 			t.Errorf("grad %q: stderr\n%q\nwant\n%q", tt.args, stderr, tt.want)
 		}
+	}
+}
+
+// A wrong gradient gets its verdict beside its relative error: relu at
+// its kink, where backprop's 0 and the centered difference's ½ differ.
+func TestGradCheckVerdict(t *testing.T) {
+	code, stdout, _ := runArgs("grad", "--check", "relu(x)", "x=0")
+	if want := "value = 0\nd/dx = 0\nnumeric d/dx = 0.5\nrel error x = 1 (wrong)\n"; code != 0 || stdout != want {
+		t.Errorf("exit %d, output\n%s\nwant\n%s", code, stdout, want)
+	}
+	code, stdout, _ = runArgs("grad", "--check", "--json", "relu(x)", "x=0")
+	if !strings.HasSuffix(stdout, `"rel_error": {"x": 1}, "verdict": {"x": "wrong"}}`+"\n") {
+		t.Errorf("exit %d, JSON %s", code, stdout)
 	}
 }

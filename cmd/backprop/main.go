@@ -10,18 +10,38 @@
 //	train  train a neural network on MNIST or the spiral data set
 //	eval   measure a saved model on its test set
 //	predict classify images of digits with a saved model
-//	bench  measure the speed of a kernel, a training step or an all-reduce (gemm, train, allreduce)
-//	serve  a local web page that draws graphs and steps through backprop
+//	bench  measure the speed of a kernel, a training step or an all-reduce (gemm, conv, train, allreduce)
+//	serve  a local web page that draws graphs and steps through backprop; with --model, a prediction server
 //	help   print this list, or the usage of one command
 //
-// Run "backprop help <command>" for the usage of a command.
+// Run "backprop help <command>" or "backprop <command> --help" for the
+// usage of a command, and "backprop --version" for the version.
 package main
 
 import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 )
+
+// version is the version of the program: set at link time with
+// -ldflags "-X main.version=v1.2.3", else the module's version from the
+// build information ("devel" for a build from a source tree).
+var version = ""
+
+// versionLine is what backprop --version prints.
+func versionLine() string {
+	v := version
+	if v == "" {
+		v = "devel"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	return fmt.Sprintf("backprop %s (%s %s/%s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
@@ -39,8 +59,8 @@ var commands = []command{
 	{name: "train", summary: "train a neural network on MNIST or the spiral data set", usage: trainUsage, run: runTrain},
 	{name: "eval", summary: "measure a saved model on its test set", usage: evalUsage, run: runEval},
 	{name: "predict", summary: "classify images of digits with a saved model", usage: predictUsage, run: runPredict},
-	{name: "bench", summary: "measure the speed of a kernel, a training step or an all-reduce (gemm, train, allreduce)", usage: benchUsage, run: runBench},
-	{name: "serve", summary: "a local web page that draws graphs and steps through backprop", usage: serveUsage, run: runServe},
+	{name: "bench", summary: "measure the speed of a kernel, a training step or an all-reduce (gemm, conv, train, allreduce)", usage: benchUsage, run: runBench},
+	{name: "serve", summary: "a local web page that draws graphs and steps through backprop; with --model, a prediction server", usage: serveUsage, run: runServe},
 }
 
 func lookup(name string) *command {
@@ -69,6 +89,9 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return 2
 	}
 	switch name := args[0]; name {
+	case "--version", "-version", "version":
+		fmt.Fprintln(stdout, versionLine())
+		return 0
 	case "help", "-h", "-help", "--help":
 		if len(args) == 1 {
 			usage(stdout)
@@ -99,5 +122,5 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "\t%-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\t%-8s %s\n", "help", "print this list, or the usage of one command")
-	fmt.Fprint(w, "\nRun 'backprop help <command>' for the usage of a command.\n")
+	fmt.Fprint(w, "\nRun 'backprop help <command>' or 'backprop <command> --help' for the usage of a\ncommand, and 'backprop --version' for the version.\n")
 }

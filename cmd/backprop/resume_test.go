@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"backprop/train"
 )
 
 // buildBinary builds the command into dir and returns its path.
@@ -83,7 +85,7 @@ func TestKillAndResume(t *testing.T) {
 		go func() { done <- cmd.Wait() }()
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			if _, err := os.Stat(filepath.Join(ck, checkpointFile)); err == nil {
+			if _, err := os.Stat(filepath.Join(ck, train.CheckpointFile)); err == nil {
 				break
 			}
 			if time.Now().After(deadline) {

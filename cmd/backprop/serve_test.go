@@ -14,7 +14,7 @@ func TestServeErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"serve", "extra"}, "backprop serve: unexpected argument \"extra\"; usage: " + serveSynopsis + "\n"},
-		{[]string{"serve", "--port", "1"}, "backprop serve: flag provided but not defined: -port\n"},
+		{[]string{"serve", "--port", "1"}, "backprop serve: unknown flag --port; run 'backprop help serve' for the flags\n"},
 		{[]string{"serve", "--addr", "256.0.0.1:-1"}, "backprop serve: listen tcp: "},
 	} {
 		code, stdout, stderr := runArgs(c.args...)

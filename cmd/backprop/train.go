@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -22,9 +23,9 @@ import (
 	"backprop/data"
 	"backprop/data/mnist"
 	"backprop/dist"
+	"backprop/internal/memory"
 	"backprop/nn"
 	"backprop/optim"
-	"backprop/tensor"
 	"backprop/train"
 )
 
@@ -71,10 +72,20 @@ layout, such as Fashion-MNIST.
 	--seed S            seed of the initial weights, shuffling and dropout (default 1)
 	--threads N         run on N threads (GOMAXPROCS; default all cores), per
 	                    process under mpirun
-	--model FILE        where to save the model (default model.safetensors;
-	                    "none" saves nothing)
-	--plot FILE.png     draw the loss and accuracy curves (and, for the spiral,
-	                    the decision regions) into a PNG
+	--model FILE        where to save the model (default model.safetensors for
+	                    mnist and spiral.safetensors for the spiral, so that
+	                    training one does not replace the other; "none" saves
+	                    nothing)
+	--plot FILE.png     draw the training loss of every step (smoothed) with the
+	                    validation loss of every epoch, the accuracies and, for
+	                    the spiral, the decision regions into a PNG (or .svg)
+	--log FILE.jsonl    write one JSON object per line for every step (step,
+	                    epoch, loss, lr, samples_per_second) and every epoch
+	                    (with val_loss and val_accuracy); a resumed run goes
+	                    on with the log of the run it continues
+	--patience N        stop when the validation loss has not improved for N
+	                    epochs and keep the weights of the best epoch (Keras'
+	                    EarlyStopping with restore_best_weights); resumable
 	--json              end with one JSON object on standard output:
 	                    {"test_accuracy": A, "test_loss": L, "epochs": E, "seconds": S,
 	                    "samples_per_second": R, "model": "FILE"}
@@ -82,7 +93,8 @@ layout, such as Fashion-MNIST.
 	                    state, the position in the data and the random state) at the
 	                    end of every epoch, and on SIGINT or SIGTERM: the current step
 	                    finishes, the checkpoint is written and train exits with
-	                    status 130
+	                    status 130 (without --checkpoint-dir, Ctrl-C stops
+	                    the run too, saving nothing)
 	--checkpoint-every N  also save a checkpoint every N steps
 	--resume DIR        continue the run checkpointed in DIR, with its flags (flags
 	                    given now override them; the network must stay the same).
@@ -90,6 +102,11 @@ layout, such as Fashion-MNIST.
 	                    bit the one an uninterrupted run would have made
 	--detect-anomaly    check every gate's output and gradient for NaN and Inf and
 	                    name the first gate that makes one
+` + maxMemoryUsage + `
+Before loading the data or building the network, train weighs what the
+run needs (the data sets, the parameters, their gradients and the
+optimizer's state, a batch's activations) against --max-memory and
+refuses, naming the flag, what it needs and the limit, if it is more.
 
 Train stops at the first loss that is NaN or infinite, with exit status 1,
 suggesting a lower learning rate; with --checkpoint-dir it first saves the
@@ -99,42 +116,11 @@ Built with -tags mpi against Open MPI, "mpirun -np N backprop train ..."
 trains on N processes: each batch of --batch examples is split across
 them, their gradients are summed with MPI all-reduce while the backward
 pass runs, and they train the model that one process trains with the same
-flags. Rank 0 alone prints and writes the model and checkpoints; --resume
-continues on the same N bit for bit; SIGINT or SIGTERM to mpirun or to any
-process stops every process after the same step (with --checkpoint-dir,
-rank 0 saves first), and each exits with status 130. Without mpirun the
-same binary trains as one process.
-`
-
-const evalUsage = `usage: backprop eval --model FILE [--data DIR] [--json]
-
-Eval loads a model saved by "backprop train" and reports its accuracy and
-loss on the test set of the data set it was trained on (the MNIST test
-digits, from --data DIR if given; for the spiral, the fresh sample train
-tested on). --json prints {"accuracy": A, "loss": L, "samples": N}.
-`
-
-const predictUsage = `usage: backprop predict --model FILE [--json] IMAGE...
-
-Predict classifies images of handwritten or printed digits with a model of
-784 inputs saved by "backprop train". Each IMAGE is a PNG, JPEG or GIF of
-any size (at most 8192 pixels a side and 32 MB), dark ink on a light
-background or light on dark, opaque or on a transparent background. It is
-read as MNIST made its digits: the ink is cropped, fitted into 20×20
-pixels keeping its aspect ratio, centred by its centre of mass in 28×28,
-and standardized as in training.
-
-It prints one line per image, in the order given:
-
-	FILE: class C, probability P
-
---json prints one JSON object per line instead:
-
-	{"file": "FILE", "class": C, "probability": P, "probabilities": [10 numbers]}
-
-An image that cannot be read (a missing file, another format, one with no
-ink) gets one line on standard error naming it; the other images are still
-classified, and the exit status is 2.
+flags. Rank 0 alone prints and writes the model, the plot, the log and the
+checkpoints; --resume continues on the same N bit for bit; SIGINT or
+SIGTERM to mpirun or to any process stops every process after the same
+step (with --checkpoint-dir, rank 0 saves first), and each exits with
+status 130. Without mpirun the same binary trains as one process.
 `
 
 // flagError formats an error about a flag's value.
@@ -142,38 +128,22 @@ func flagError(name, value, format string, args ...any) error {
 	return fmt.Errorf("--%s %s: %s", name, value, fmt.Sprintf(format, args...))
 }
 
-// parseCommandFlags splits and parses the flags of a subcommand. It
-// returns done with the exit status when there is nothing more to do
-// (help was asked for, or the flags were wrong).
-func parseCommandFlags(fs *flag.FlagSet, args []string, usage string, stderr io.Writer) (pos []string, code int, done bool) {
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), usage) }
-	flags, pos := splitFlags(fs, args)
-	if err := parseFlags(fs, flags); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return nil, 0, true
-		}
-		fmt.Fprintf(stderr, "backprop %s: %v\n", fs.Name(), err)
-		return nil, 2, true
-	}
-	return pos, 0, false
-}
-
 // trainOptions are the flags of backprop train.
 type trainOptions struct {
-	dataset, dataDir, hidden, activation, optimizer, schedule, model, plot string
-	dropout, lr, momentum, weightDecay                                     float64
-	warmup, batch, epochs, val, limit, points, classes, threads            int
-	seed                                                                   uint64
-	json                                                                   bool
-	set                                                                    map[string]bool // the flags given
+	dataset, dataDir, hidden, activation, optimizer, schedule, model, plot, log string
+	dropout, lr, momentum, weightDecay                                          float64
+	warmup, batch, epochs, val, limit, points, classes, threads, patience       int
+	seed                                                                        uint64
+	json                                                                        bool
+	set                                                                         map[string]bool // the flags given
 
 	// Checkpoints and anomaly detection (checkpoint.go).
 	checkpointDir, resume string
 	checkpointEvery       int
 	detectAnomaly         bool
 	fs                    *flag.FlagSet
+
+	maxMemory memoryFlag // --max-memory (memory.go)
 
 	// The processes training together (ranks.go).
 	comm   dist.Comm
@@ -217,14 +187,17 @@ func trainOn(c dist.Comm, args []string, stdout, stderr io.Writer, report func(*
 	fs.IntVar(&o.classes, "classes", 3, "")
 	fs.Uint64Var(&o.seed, "seed", 1, "")
 	fs.IntVar(&o.threads, "threads", 0, "")
-	fs.StringVar(&o.model, "model", "model.safetensors", "")
+	fs.StringVar(&o.model, "model", "", "")
 	fs.StringVar(&o.plot, "plot", "", "")
+	fs.StringVar(&o.log, "log", "", "")
+	fs.IntVar(&o.patience, "patience", 0, "")
 	fs.BoolVar(&o.json, "json", false, "")
 	fs.StringVar(&o.checkpointDir, "checkpoint-dir", "", "")
 	fs.IntVar(&o.checkpointEvery, "checkpoint-every", 0, "")
 	fs.StringVar(&o.resume, "resume", "", "")
 	fs.BoolVar(&o.detectAnomaly, "detect-anomaly", false, "")
-	pos, code, done := parseCommandFlags(fs, args, trainUsage, stderr)
+	fs.Var(&o.maxMemory, "max-memory", "")
+	pos, code, done := parseCommandFlags(fs, args, trainUsage, stdout, stderr)
 	if done {
 		return code
 	}
@@ -301,7 +274,7 @@ func checkOptions(o *trainOptions) (hidden []int, err error) {
 			o.lr = map[bool]float64{false: 0.05, true: 0.5}[spiral]
 		}
 	default:
-		return nil, flagError("optimizer", o.optimizer, "want adam, adamw, sgd, nesterov or rmsprop")
+		return nil, flagError("optimizer", o.optimizer, "want %s", orList(optim.Names))
 	}
 	if !o.set["weight-decay"] && o.optimizer == "adamw" {
 		o.weightDecay = 0.01
@@ -315,8 +288,8 @@ func checkOptions(o *trainOptions) (hidden []int, err error) {
 	if o.momentum < 0 || o.momentum >= 1 {
 		return nil, flagError("momentum", fmt.Sprint(o.momentum), "want a value in [0, 1)")
 	}
-	if o.schedule != "cosine" && o.schedule != "step" && o.schedule != "constant" {
-		return nil, flagError("schedule", o.schedule, "want cosine, step or constant")
+	if !slices.Contains(optim.Schedules, o.schedule) {
+		return nil, flagError("schedule", o.schedule, "want %s", orList(optim.Schedules))
 	}
 	if spiral && !o.set["batch"] {
 		o.batch = 32
@@ -335,7 +308,7 @@ func checkOptions(o *trainOptions) (hidden []int, err error) {
 	for _, c := range []struct {
 		name string
 		v    int
-	}{{"warmup", o.warmup}, {"limit", o.limit}, {"threads", o.threads}} {
+	}{{"warmup", o.warmup}, {"limit", o.limit}, {"threads", o.threads}, {"patience", o.patience}} {
 		if c.v < 0 {
 			return nil, flagError(c.name, strconv.Itoa(c.v), "must not be negative")
 		}
@@ -343,10 +316,90 @@ func checkOptions(o *trainOptions) (hidden []int, err error) {
 	if o.val < 0 {
 		return nil, flagError("val", strconv.Itoa(o.val), "must not be negative")
 	}
-	if o.plot != "" && !strings.HasSuffix(strings.ToLower(o.plot), ".png") {
-		return nil, flagError("plot", o.plot, "want a file name ending in .png")
+	if o.plot != "" && !train.FigureFormat(o.plot) {
+		return nil, flagError("plot", o.plot, "want a file name ending in .png or .svg")
+	}
+	if o.patience > 0 && o.set["val"] && o.val == 0 {
+		return nil, flagError("patience", strconv.Itoa(o.patience), "needs a validation set, but --val is 0")
+	}
+	if o.model == "" {
+		o.model = defaultModel[o.dataset]
 	}
 	return hidden, nil
+}
+
+// checkTrainMemory weighs the run of o against --max-memory before any
+// data is loaded or network built: the data sets, from the spiral's flags
+// or the MNIST files' headers, and the network with its optimizer and a
+// batch's activations.
+func checkTrainMemory(o *trainOptions, hidden []int) error {
+	hiddenText := o.hidden
+	if hiddenText == "" {
+		hiddenText = strings.Trim(strings.ReplaceAll(fmt.Sprint(hidden), " ", ","), "[]")
+	}
+	if err := checkWidths("hidden", hiddenText, hidden...); err != nil {
+		return err
+	}
+	// blame returns the flag to name: name with value where it was given,
+	// --max-memory where it was given and name not, and name with value
+	// otherwise.
+	blame := func(name, value string) [2]string {
+		if !o.set[name] && o.set["max-memory"] {
+			return [2]string{"max-memory", o.maxMemory.text}
+		}
+		return [2]string{name, value}
+	}
+	netFlag := blame("hidden", hiddenText)
+	var features, classes int
+	var dataFlag [2]string
+	var dataWhat string
+	var dataNeed int64
+	if o.dataset == "spiral" {
+		if err := checkWidths("classes", strconv.Itoa(o.classes), o.classes); err != nil {
+			return err
+		}
+		features, classes = 2, o.classes
+		if o.set["classes"] && !o.set["hidden"] {
+			netFlag = [2]string{"classes", strconv.Itoa(o.classes)}
+		}
+		dataFlag = blame("points", strconv.Itoa(o.points))
+		if o.set["classes"] && !o.set["points"] {
+			dataFlag = [2]string{"classes", strconv.Itoa(o.classes)}
+		}
+		dataWhat = fmt.Sprintf("the spiral of %d×%d points, for training, validation and testing", o.classes, o.points)
+		dataNeed = spiralNeed(o.points, o.classes)
+	} else {
+		dir := o.dataDir
+		if dir == "" {
+			var err error
+			if dir, err = mnist.DefaultDir(); err != nil {
+				return err
+			}
+		}
+		n, d, err := mnist.Stat(dir, "train")
+		if err != nil {
+			return err
+		}
+		// A test set that cannot be read is reported by loadData, after
+		// the training set, as it always was.
+		nt, dt, err := mnist.Stat(dir, "t10k")
+		if err != nil {
+			nt, dt = 0, d
+		}
+		features, classes = d, mnist.Classes
+		dataFlag = blame("data", dir)
+		dataWhat = fmt.Sprintf("%d training and %d test images of %d pixels", n, nt, d)
+		// The training set is copied once when the validation set is
+		// split off.
+		dataNeed = memory.Add(memory.Mul(2, data.Bytes(n, d)), data.Bytes(nt, dt), memory.Mul(16, int64(n)))
+	}
+	sizes := append(append([]int{features}, hidden...), classes)
+	spec := nn.Spec{Sizes: sizes, Activation: o.activation, Dropout: o.dropout}
+	slots := optim.Slots(o.optimizer)
+	if o.patience > 0 {
+		slots++ // the best weights, and their copy in a checkpoint
+	}
+	return checkTraining(o.maxMemory.budget(), spec, o.optimizer, slots, o.batch, netFlag, dataFlag, dataWhat, dataNeed)
 }
 
 // loadData returns the training, validation and test sets of o, with the
@@ -355,23 +408,28 @@ func loadData(o *trainOptions) (tr, val, test *data.Dataset, info train.DataInfo
 	std = 1
 	if o.dataset == "spiral" {
 		info = train.DataInfo{Name: "spiral", Points: o.points, Classes: o.classes, Seed: o.seed}
-		tr = data.Spiral(rand.New(rand.NewPCG(o.seed, 0)), o.points, o.classes)
+		tr = data.SpiralSplit(o.seed, data.SpiralTrain, o.points, o.classes)
 		if o.limit > 0 {
-			tr = tr.Subset(spread(tr.Len(), o.limit))
+			tr = tr.Spread(o.limit)
 		}
 		if !o.set["val"] || o.val > 0 {
-			val = data.Spiral(rand.New(rand.NewPCG(o.seed, 1)), o.points, o.classes)
-			if o.set["val"] && o.val < val.Len() {
-				val = val.Subset(spread(val.Len(), o.val))
+			val = data.SpiralSplit(o.seed, data.SpiralVal, o.points, o.classes)
+			if o.set["val"] {
+				val = val.Spread(o.val)
 			}
 		}
 		test = spiralTest(info)
 		return tr, val, test, info, 0, 1, nil
 	}
 	info = train.DataInfo{Name: "mnist"}
-	all, test, err := mnist.Load(o.dataDir)
+	all, test, err := mnist.Load(o.dataDir, mnist.MaxMemory(o.maxMemory.bytes))
 	if err != nil {
 		return
+	}
+	if o.dataDir != "" {
+		if info.Names, err = mnist.ClassNames(o.dataDir, all.Classes); err != nil {
+			return
+		}
 	}
 	nval := o.val
 	if o.limit > 0 && o.limit+nval < all.Len() {
@@ -390,69 +448,300 @@ func loadData(o *trainOptions) (tr, val, test *data.Dataset, info train.DataInfo
 
 // spiralTest is the test set of a spiral model: a fresh sample.
 func spiralTest(info train.DataInfo) *data.Dataset {
-	return data.Spiral(rand.New(rand.NewPCG(info.Seed, 2)), info.Points, info.Classes)
+	return data.SpiralSplit(info.Seed, data.SpiralTest, info.Points, info.Classes)
 }
 
-// spread returns n indices spread evenly over [0, total), so that a subset
-// of the spiral keeps every class.
-func spread(total, n int) []int {
-	n = min(n, total)
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i * total / n
+// defaultModel is the file train saves to without --model, by data set:
+// one name each, so that training the spiral does not replace the MNIST
+// model that eval and predict read by default.
+var defaultModel = map[string]string{"mnist": "model.safetensors", "spiral": "spiral.safetensors"}
+
+func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
+	ck, err := resumeOptions(o.fs, o)
+	if err != nil {
+		return err
 	}
-	return idx
+	hidden, err := checkOptions(o)
+	if err != nil {
+		return err
+	}
+	if err := checkCheckpointFlags(o); err != nil {
+		return err
+	}
+	if err := checkTrainMemory(o, hidden); err != nil {
+		return err
+	}
+	if o.threads > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.threads))
+	}
+	for _, f := range []struct{ name, path string }{{"model", o.model}, {"plot", o.plot}, {"log", o.log}} {
+		// Fail now, not after training, if a file cannot be written.
+		if f.path == "" || f.name == "model" && f.path == "none" {
+			continue
+		}
+		if st, err := os.Stat(filepath.Dir(f.path)); err != nil || !st.IsDir() {
+			return flagError(f.name, f.path, "no folder %s to write into", filepath.Dir(f.path))
+		}
+	}
+	tr, val, test, info, mean, std, err := loadData(o)
+	if err != nil {
+		return err
+	}
+	if o.patience > 0 && lenOf(val) == 0 {
+		return flagError("patience", strconv.Itoa(o.patience), "needs a validation set, but --val leaves none")
+	}
+	sizes := append(append([]int{tr.Features()}, hidden...), tr.Classes)
+	spec := nn.Spec{Sizes: sizes, Activation: o.activation, Dropout: o.dropout}
+	src := rand.NewPCG(o.seed, 42) // its state goes into checkpoints
+	rng := rand.New(src)
+	model := nn.MLP(spec, rng)
+	steps := o.epochs * ((tr.Len() + o.batch - 1) / o.batch)
+	opt, err := optim.New(o.optimizer, nn.Vars(model), optim.Options{LR: o.lr, Momentum: o.momentum, WeightDecay: o.weightDecay})
+	if err != nil {
+		return flagError("optimizer", o.optimizer, "%v", err)
+	}
+	sched, err := optim.NewSchedule(o.schedule, o.lr, steps, o.warmup)
+	if err != nil {
+		return flagError("schedule", o.schedule, "%v", err)
+	}
+	if err := restoreCheckpoint(o, ck, model, opt, spec, tr); err != nil {
+		return err
+	}
+
+	cfg := train.Config{Epochs: o.epochs, Batch: o.batch, Optimizer: opt, Schedule: sched, Rand: rng, Source: src, Patience: o.patience,
+		Comm: o.comm}
+	rank0 := o.comm.Rank() == 0 // the one that writes files
+	if ck != nil {
+		cfg.Resume = ck.Position
+	}
+	if o.detectAnomaly {
+		cfg.GraphFlags |= ag.DetectAnomaly
+	}
+	meta := train.Meta{Spec: spec, Mean: mean, Std: std, Data: info}
+	if o.checkpointDir != "" {
+		fj, _ := json.Marshal(storedFlags(o.fs))
+		cfg.Checkpoints = &train.Checkpoints{Dir: o.checkpointDir, Every: o.checkpointEvery, Meta: meta,
+			Extra: map[string]string{keyFlags: string(fj)}}
+	}
+	var log *train.Log
+	if o.log != "" && rank0 {
+		if log, err = train.OpenLog(o.log, cfg.Resume); err != nil {
+			return flagError("log", o.log, "%v", errors.Unwrap(err))
+		}
+		defer log.Close()
+	}
+
+	printLines(stderr, trainHeader(o, spec, tr, val, steps))
+	if n := o.comm.Size(); n > 1 {
+		share := strconv.Itoa(o.batch / n)
+		if o.batch%n != 0 {
+			share += " or " + strconv.Itoa(o.batch/n+1)
+		}
+		printLines(stderr, fmt.Sprintf("data-parallel on %d processes, %s examples of each batch apiece", n, share))
+	}
+	tty := isTerminal(stderr)
+	every := 1
+	if o.epochs > 20 && !tty {
+		every = (o.epochs + 19) / 20
+	}
+	var bar *progressbar.ProgressBar
+	cfg.OnStep = func(s train.Step) {
+		if log != nil {
+			log.Step(s)
+		}
+		if !tty {
+			return
+		}
+		if bar == nil {
+			bar = progressbar.NewOptions(tr.Len(), progressbar.OptionSetWriter(stderr),
+				progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", s.Epoch, o.epochs)),
+				progressbar.OptionShowIts(), progressbar.OptionSetItsString("samples"),
+				progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(),
+				progressbar.OptionSetWidth(20))
+		}
+		bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f", s.Epoch, o.epochs, s.Loss))
+		bar.Set(s.Samples)
+	}
+	bestVal := math.Inf(1)
+	if ck != nil {
+		for _, e := range ck.Position.History {
+			bestVal = math.Min(bestVal, e.ValLoss)
+		}
+	}
+	printedHeader := false
+	cfg.OnEpoch = func(e train.Epoch) {
+		if log != nil {
+			log.Epoch(e)
+		}
+		if bar != nil {
+			bar.Finish()
+			bar = nil
+		}
+		best := e.ValLoss < bestVal
+		if best {
+			bestVal = e.ValLoss
+		}
+		if e.Epoch%every == 0 || e.Epoch == o.epochs || e.Epoch == 1 {
+			if !printedHeader {
+				fmt.Fprintln(stderr, epochTableHeader)
+				printedHeader = true
+			}
+			fmt.Fprintln(stderr, epochRow(e, o, best && o.patience > 0))
+		}
+	}
+	stop, release := interruptions()
+	defer release()
+	cfg.Stop = stop
+
+	if err := o.agree(nil); err != nil { // every rank is ready to train
+		return err
+	}
+	start := time.Now()
+	hist, err := train.Run(model, tr, val, cfg)
+	if err != nil {
+		return trainError(o, cfg.Checkpoints, err)
+	}
+	if log != nil {
+		if err := log.Close(); err != nil {
+			return flagError("log", o.log, "%v", err)
+		}
+	}
+	secs := time.Since(start).Seconds()
+	trainSecs, samples := 0.0, 0
+	for _, e := range hist {
+		trainSecs += e.Seconds
+		samples += tr.Len()
+	}
+	stoppedEarly := o.patience > 0 && len(hist) < o.epochs
+	if stoppedEarly {
+		b := hist[0]
+		for _, e := range hist {
+			if e.ValLoss < b.ValLoss {
+				b = e
+			}
+		}
+		printLines(stderr, fmt.Sprintf("stopped early after epoch %d: the validation loss has not improved for %s; kept the weights of epoch %d (validation loss %s)",
+			len(hist), plural(o.patience, "epoch"), b.Epoch, num(b.ValLoss)))
+	}
+	testLoss, testAcc, err := train.EvaluateSplit(o.comm, model, test, train.EvalBatch)
+	if err != nil {
+		return err
+	}
+	modelPath := ""
+	if o.model != "none" && rank0 {
+		if err := train.SaveModel(o.model, model, meta); err != nil {
+			return flagError("model", o.model, "%v", err)
+		}
+		modelPath = o.model
+	}
+	if o.plot != "" && rank0 {
+		var b *train.Boundary
+		if tr.Features() == 2 {
+			b = &train.Boundary{Model: model, Data: tr, Mean: mean, Std: std}
+		}
+		if err := train.SaveFigure(o.plot, train.Curves(hist, b)...); err != nil {
+			return flagError("plot", o.plot, "%v", err)
+		}
+	}
+	sps := float64(samples) / trainSecs
+	if o.json {
+		out, _ := json.Marshal(map[string]any{"test_accuracy": testAcc, "test_loss": testLoss,
+			"epochs": len(hist), "seconds": round(secs), "samples_per_second": math.Round(sps), "model": modelPath})
+		fmt.Fprintf(stdout, "%s\n", out)
+		return nil
+	}
+	printLines(stdout,
+		fmt.Sprintf("test accuracy %s, loss %.4f on %d examples", pct(testAcc), testLoss, test.Len()),
+		fmt.Sprintf("%s in %.1fs (%.0f samples/s)", plural(len(hist), "epoch"), secs, sps))
+	if modelPath != "" {
+		printLines(stdout, "model saved to "+modelPath)
+	}
+	if o.plot != "" {
+		printLines(stdout, "plot saved to "+o.plot)
+	}
+	return nil
 }
 
-func newOptimizer(o *trainOptions, params []*ag.Var) optim.Optimizer {
-	switch o.optimizer {
-	case "adamw":
-		return optim.NewAdamW(params, o.lr, o.weightDecay)
-	case "rmsprop":
-		r := optim.NewRMSProp(params, o.lr)
-		r.WeightDecay = o.weightDecay
-		return r
-	case "sgd", "nesterov":
-		s := optim.NewSGD(params, o.lr)
-		s.Momentum, s.Nesterov, s.WeightDecay = o.momentum, o.optimizer == "nesterov", o.weightDecay
-		return s
+// trainHeader describes the run about to start, in lines of at most 80
+// columns.
+func trainHeader(o *trainOptions, spec nn.Spec, tr, val *data.Dataset, steps int) string {
+	what := fmt.Sprintf("training %s on %d %s examples", archString(spec), tr.Len(), o.dataset)
+	if n := lenOf(val); n > 0 {
+		what += fmt.Sprintf(" (%d for validation)", n)
 	}
-	a := optim.NewAdam(params, o.lr)
-	a.WeightDecay = o.weightDecay
-	return a
+	sched := o.schedule + " schedule"
+	if w := min(o.warmup, steps/2); w > 0 { // as optim.NewSchedule shortens it
+		sched += fmt.Sprintf(" after %s of warm-up", plural(w, "step"))
+	}
+	how := fmt.Sprintf("%s of batch %d, %s lr %g, %s", plural(o.epochs, "epoch"), o.batch, o.optimizer, o.lr, sched)
+	if o.patience > 0 {
+		how += fmt.Sprintf(", early stopping after %s without improvement", plural(o.patience, "epoch"))
+	}
+	return what + "\n" + how
 }
 
-func newSchedule(o *trainOptions, steps int) optim.Schedule {
-	var s optim.Schedule
-	switch o.schedule {
-	case "cosine":
-		s = optim.Cosine{Base: o.lr, Min: 0, Steps: steps}
-	case "step":
-		s = stepAt{base: o.lr, steps: steps}
-	default:
-		s = optim.Constant(o.lr)
+// The table of epochs: one row per epoch, 72 columns.
+const epochTableHeader = "  epoch    loss  accuracy  val loss  val acc         lr  samples/s    time"
+
+func epochRow(e train.Epoch, o *trainOptions, best bool) string {
+	lr := fmt.Sprintf("%.3g", e.LR)
+	if e.Epoch == o.epochs && o.schedule == "cosine" {
+		lr = "0 (end)" // the cosine schedule's end, reached with the last step
 	}
-	if o.warmup > 0 {
-		s = optim.Warmup{Steps: min(o.warmup, steps/2), Then: s}
+	row := fmt.Sprintf("%7s %7s %9s %9s %8s %10s %10.0f %6.1fs", fmt.Sprintf("%d/%d", e.Epoch, o.epochs),
+		num(e.Loss), pct(e.Accuracy), num(e.ValLoss), pct(e.ValAccuracy), lr, e.SamplesPerSecond, e.Seconds)
+	if best {
+		row += " *"
 	}
-	return s
+	return row
 }
 
-// stepAt multiplies the rate by 0.1 at half and at three quarters of the
-// steps.
-type stepAt struct {
-	base  float64
-	steps int
+// plural writes "1 epoch", "3 epochs".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
-func (s stepAt) LR(t int) float64 {
-	switch {
-	case 4*t >= 3*s.steps:
-		return s.base * 0.01
-	case 2*t >= s.steps:
-		return s.base * 0.1
+// orList writes "a, b or c".
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
 	}
-	return s.base
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// printLines prints each line, wrapped at spaces to at most 80 columns,
+// the continuation lines indented.
+func printLines(w io.Writer, lines ...string) {
+	for _, l := range lines {
+		for _, s := range strings.Split(l, "\n") {
+			fmt.Fprintln(w, wrap(s, 80))
+		}
+	}
+}
+
+// wrap breaks s at spaces into lines of at most width runes (a word
+// longer than that stays whole), indenting the continuations by two.
+func wrap(s string, width int) string {
+	var b strings.Builder
+	col := 0
+	for i, word := range strings.Fields(s) {
+		n := utf8.RuneCountInString(word)
+		switch {
+		case i == 0:
+		case col+1+n > width:
+			b.WriteString("\n  ")
+			col = 2
+		default:
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(word)
+		col += n
+	}
+	return b.String()
 }
 
 func pct(x float64) string {
@@ -467,132 +756,6 @@ func num(x float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.4f", x)
-}
-
-func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
-	ck, err := resumeOptions(o.fs, o)
-	if err != nil {
-		return err
-	}
-	hidden, err := checkOptions(o)
-	if err != nil {
-		return err
-	}
-	if err := checkCheckpointFlags(o); err != nil {
-		return err
-	}
-	if o.threads > 0 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.threads))
-	}
-	if o.model != "none" {
-		// Fail now, not after training, if the model cannot be written.
-		if st, err := os.Stat(filepath.Dir(o.model)); err != nil || !st.IsDir() {
-			return flagError("model", o.model, "no folder %s to write into", filepath.Dir(o.model))
-		}
-	}
-	tr, val, test, info, mean, std, err := loadData(o)
-	if err != nil {
-		return err
-	}
-	sizes := append(append([]int{tr.Features()}, hidden...), tr.Classes)
-	spec := nn.Spec{Sizes: sizes, Activation: o.activation, Dropout: o.dropout}
-	src := rand.NewPCG(o.seed, 42) // its state goes into checkpoints
-	rng := rand.New(src)
-	model := nn.MLP(spec, rng)
-	steps := o.epochs * ((tr.Len() + o.batch - 1) / o.batch)
-	opt := newOptimizer(o, nn.Vars(model))
-	if err := restoreCheckpoint(o, ck, model, opt, spec, tr); err != nil {
-		return err
-	}
-
-	var bar *progressbar.ProgressBar
-	tty := isTerminal(stderr)
-	every := 1
-	if o.epochs > 20 {
-		every = (o.epochs + 19) / 20
-	}
-	ranks := ""
-	if n := o.comm.Size(); n > 1 {
-		ranks = fmt.Sprintf(", on %d processes", n)
-	}
-	fmt.Fprintf(stderr, "training %s on %d %s examples (%d for validation), %d epochs of batch %d, %s lr %g, %s schedule%s\n",
-		archString(spec), tr.Len(), o.dataset, lenOf(val), o.epochs, o.batch, o.optimizer, o.lr, o.schedule, ranks)
-	cfg := train.Config{Epochs: o.epochs, Batch: o.batch, Optimizer: opt,
-		Schedule: newSchedule(o, steps), Rand: rng, Comm: o.comm}
-	if tty {
-		cfg.OnStep = func(s train.Step) {
-			if bar == nil {
-				bar = progressbar.NewOptions(tr.Len(), progressbar.OptionSetWriter(stderr),
-					progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", s.Epoch, o.epochs)),
-					progressbar.OptionShowIts(), progressbar.OptionSetItsString("samples"),
-					progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(),
-					progressbar.OptionSetWidth(30))
-			}
-			bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f acc %s", s.Epoch, o.epochs, s.Loss, pct(s.Accuracy)))
-			bar.Set(s.Samples)
-		}
-	}
-	cfg.OnEpoch = func(e train.Epoch) {
-		if bar != nil {
-			bar.Finish()
-			bar = nil
-		}
-		if tty || e.Epoch%every == 0 || e.Epoch == o.epochs || e.Epoch == 1 {
-			fmt.Fprintf(stderr, "epoch %d/%d: loss %s, accuracy %s, validation loss %s, validation accuracy %s, lr %.3g, %.0f samples/s, %.1fs\n",
-				e.Epoch, o.epochs, num(e.Loss), pct(e.Accuracy), num(e.ValLoss), pct(e.ValAccuracy), e.LR, e.SamplesPerSecond, e.Seconds)
-		}
-	}
-	if err := o.agree(nil); err != nil { // every rank is ready to train
-		return err
-	}
-	start := time.Now()
-	meta := train.Meta{Spec: spec, Mean: mean, Std: std, Data: info}
-	hist, err := fitCheckpointed(o, o.fs, ck, model, opt, meta, src, tr, val, cfg)
-	if err != nil {
-		return err
-	}
-	secs := time.Since(start).Seconds()
-	trainSecs := 0.0
-	for _, e := range hist {
-		trainSecs += e.Seconds
-	}
-	testLoss, testAcc, err := train.EvaluateSplit(o.comm, model, test, 1000)
-	if err != nil {
-		return err
-	}
-	modelPath := ""
-	rank0 := o.comm.Rank() == 0 // the one that writes files
-	if o.model != "none" && rank0 {
-		if err := train.SaveModel(o.model, model, meta); err != nil {
-			return fmt.Errorf("--model %s: %v", o.model, err)
-		}
-		modelPath = o.model
-	}
-	if o.plot != "" && rank0 {
-		var b *train.Boundary
-		if tr.Features() == 2 {
-			b = &train.Boundary{Model: model, Data: tr, Mean: mean, Std: std}
-		}
-		if err := writePlot(o.plot, hist, b); err != nil {
-			return fmt.Errorf("--plot %s: %v", o.plot, err)
-		}
-	}
-	sps := float64(tr.Len()*o.epochs) / trainSecs
-	if o.json {
-		out, _ := json.Marshal(map[string]any{"test_accuracy": testAcc, "test_loss": testLoss,
-			"epochs": o.epochs, "seconds": round(secs), "samples_per_second": math.Round(sps), "model": modelPath})
-		fmt.Fprintf(stdout, "%s\n", out)
-		return nil
-	}
-	fmt.Fprintf(stdout, "test accuracy %s, loss %.4f on %d examples; %d epochs in %.1fs (%.0f samples/s)\n",
-		pct(testAcc), testLoss, test.Len(), o.epochs, secs, sps)
-	if modelPath != "" {
-		fmt.Fprintf(stdout, "model saved to %s\n", modelPath)
-	}
-	if o.plot != "" {
-		fmt.Fprintf(stdout, "plot saved to %s\n", o.plot)
-	}
-	return nil
 }
 
 func round(x float64) float64 { return math.Round(x*1000) / 1000 }
@@ -610,136 +773,9 @@ func archString(s nn.Spec) string {
 	for i, n := range s.Sizes {
 		parts[i] = strconv.Itoa(n)
 	}
-	return strings.Join(parts, "-") + " " + s.Activation
-}
-
-func writePlot(path string, h train.History, b *train.Boundary) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
+	act := s.Activation
+	if act == "" {
+		act = "relu"
 	}
-	if err := train.Plot(f, h, b); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func runEval(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	model := fs.String("model", "", "")
-	dataDir := fs.String("data", "", "")
-	jsonOut := fs.Bool("json", false, "")
-	pos, code, done := parseCommandFlags(fs, args, evalUsage, stderr)
-	if done {
-		return code
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "backprop eval: "+format+"\n", a...)
-		return 2
-	}
-	if len(pos) > 0 {
-		return fail("unexpected argument %q", pos[0])
-	}
-	if *model == "" {
-		return fail("--model FILE is required")
-	}
-	m, meta, err := train.LoadModel(*model)
-	if err != nil {
-		return fail("%v", err)
-	}
-	var test *data.Dataset
-	switch meta.Data.Name {
-	case "spiral":
-		test = spiralTest(meta.Data)
-	case "mnist", "":
-		var dir string
-		if dir = *dataDir; dir == "" {
-			if dir, err = mnist.DefaultDir(); err != nil {
-				return fail("%v", err)
-			}
-		}
-		if test, err = mnist.LoadSet(dir, "t10k"); err != nil {
-			return fail("%v", err)
-		}
-		test.Standardize(meta.Mean, meta.Std)
-	default:
-		return fail("%s: unknown data set %q in the metadata", *model, meta.Data.Name)
-	}
-	if test.Features() != meta.Spec.Sizes[0] {
-		return fail("%s: the model takes %d inputs but the test examples have %d", *model, meta.Spec.Sizes[0], test.Features())
-	}
-	loss, acc := train.Evaluate(m, test, 1000)
-	if *jsonOut {
-		out, _ := json.Marshal(map[string]any{"accuracy": acc, "loss": loss, "samples": test.Len()})
-		fmt.Fprintf(stdout, "%s\n", out)
-		return 0
-	}
-	fmt.Fprintf(stdout, "accuracy %s, loss %.4f on %d examples\n", pct(acc), loss, test.Len())
-	return 0
-}
-
-// prediction is a line of predict --json.
-type prediction struct {
-	File          string    `json:"file"`
-	Class         int       `json:"class"`
-	Probability   float64   `json:"probability"`
-	Probabilities []float64 `json:"probabilities"`
-}
-
-func runPredict(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
-	model := fs.String("model", "", "")
-	jsonOut := fs.Bool("json", false, "")
-	pos, code, done := parseCommandFlags(fs, args, predictUsage, stderr)
-	if done {
-		return code
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "backprop predict: "+format+"\n", a...)
-		return 2
-	}
-	if *model == "" {
-		return fail("--model FILE is required")
-	}
-	if len(pos) == 0 {
-		return fail("want at least one IMAGE argument")
-	}
-	m, meta, err := train.LoadModel(*model)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if meta.Spec.Sizes[0] != mnist.Side*mnist.Side {
-		return fail("%s: the model takes %d inputs, not a 28×28 image", *model, meta.Spec.Sizes[0])
-	}
-	// Read every image, then classify the good ones in one batch.
-	var names []string
-	var rows []*tensor.Tensor
-	for _, path := range pos {
-		x, err := readDigit(path)
-		if err != nil {
-			code = fail("%v", err)
-			continue
-		}
-		names, rows = append(names, path), append(rows, x)
-	}
-	if len(rows) == 0 {
-		return code
-	}
-	ds := data.New(tensor.Concat(0, rows...), make([]int, len(rows)), 0)
-	ds.Standardize(meta.Mean, meta.Std)
-	probs := train.Probabilities(m, ds.X)
-	for i, best := range tensor.ArgMax(probs, 1) {
-		p := make([]float64, probs.Dim(1))
-		for k := range p {
-			p[k] = probs.At(i, k)
-		}
-		if *jsonOut {
-			out, _ := json.Marshal(prediction{names[i], best, p[best], p})
-			fmt.Fprintf(stdout, "%s\n", out)
-			continue
-		}
-		fmt.Fprintf(stdout, "%s: class %d, probability %.4f\n", names[i], best, p[best])
-	}
-	return code
+	return strings.Join(parts, "-") + " " + act
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"backprop/data/mnist"
 )
@@ -35,17 +36,21 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"train", "--optimizer", "adagrad"}, "backprop train: --optimizer adagrad: want adam, adamw, sgd, nesterov or rmsprop"},
 		{[]string{"train", "--schedule", "exp"}, "backprop train: --schedule exp: want cosine, step or constant"},
 		{[]string{"train", "--dropout", "1"}, "backprop train: --dropout 1: want a probability in [0, 1)"},
-		{[]string{"train", "--plot", "curves.jpg"}, "backprop train: --plot curves.jpg: want a file name ending in .png"},
-		{[]string{"train", "--lr", "x"}, `backprop train: invalid value "x" for flag -lr: parse error`},
-		{[]string{"train", "--nope"}, "backprop train: flag provided but not defined: -nope"},
+		{[]string{"train", "--plot", "curves.jpg"}, "backprop train: --plot curves.jpg: want a file name ending in .png or .svg"},
+		{[]string{"train", "--patience", "2", "--val", "0"}, "backprop train: --patience 2: needs a validation set, but --val is 0"},
+		{[]string{"train", "--patience", "-1"}, "backprop train: --patience -1: must not be negative"},
+		{[]string{"train", "--log", "/no/such/folder/log.jsonl"}, "backprop train: --log /no/such/folder/log.jsonl: no folder /no/such/folder to write into"},
+		{[]string{"train", "--lr", "x"}, "backprop train: --lr x: want a number"},
+		{[]string{"train", "--nope"}, "backprop train: unknown flag --nope; run 'backprop help train' for the flags"},
 		{[]string{"train", "extra"}, `backprop train: unexpected argument "extra"`},
 		{[]string{"train", "--model", "/no/such/folder/m.safetensors"}, "backprop train: --model /no/such/folder/m.safetensors: no folder /no/such/folder to write into"},
 		{[]string{"train", "--model", "none", "--data", dir}, "backprop train: mnist: open " + filepath.Join(dir, "train-images-idx3-ubyte") + ": no such file or directory"},
-		{[]string{"eval"}, "backprop eval: --model FILE is required"},
-		{[]string{"eval", "--model", missing}, "backprop eval: open " + missing + ": no such file or directory"},
-		{[]string{"eval", "--model", notImage}, "backprop eval: safetensors: " + notImage + ": offset 0: header length 7575175936672558958 exceeds 104857600"},
+		{[]string{"eval", "--model", missing}, "backprop eval: --model " + missing + ": no such file; train one with: backprop train --model " + missing},
+		{[]string{"eval", "--model", notImage}, "backprop eval: safetensors: " + notImage + ": offset 0: not a safetensors file: it starts with the text \"not an i\", not a header length"},
+		{[]string{"eval", "--model", "../../README.md"}, "backprop eval: safetensors: ../../README.md: offset 0: not a safetensors file: it starts with the text \"# backpr\", not a header length"},
+		{[]string{"eval", "--model", spiral, "--plot", "m.jpg"}, "backprop eval: --plot m.jpg: want a file name ending in .png or .svg"},
 		{[]string{"predict", "--model", spiral}, "backprop predict: want at least one IMAGE argument"},
-		{[]string{"predict", "x.png"}, "backprop predict: --model FILE is required"},
+		{[]string{"predict", "--model", missing, "x.png"}, "backprop predict: --model " + missing + ": no such file; train one with: backprop train --model " + missing},
 		{[]string{"predict", "--model", spiral, notImage}, "backprop predict: " + spiral + ": the model takes 2 inputs, not a 28×28 image"},
 	} {
 		code, stdout, stderr := runArgs(c.args...)
@@ -62,10 +67,19 @@ func TestTrainSpiral(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	// One line per epoch is too many for 100 epochs: every fifth, with a
-	// header line first.
-	if lines := strings.Count(stderr, "\n"); lines != 22 || !strings.Contains(stderr, "epoch 100/100: loss ") {
-		t.Errorf("%d log lines:\n%s", lines, stderr)
+	// One line per epoch is too many for 100 epochs: every fifth, after
+	// two lines on the run and the table's header. The last epoch's
+	// learning rate is the cosine schedule's end.
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(lines) != 24 || lines[0] != "training 2-100-3 relu on 300 spiral examples (300 for validation)" ||
+		lines[1] != "100 epochs of batch 32, adam lr 0.02, cosine schedule after 100 steps of warm-up" ||
+		lines[2] != epochTableHeader || !strings.HasPrefix(lines[23], "100/100  0.0") || !strings.Contains(lines[23], " 0 (end) ") {
+		t.Errorf("%d log lines:\n%s", len(lines), stderr)
+	}
+	for _, l := range lines {
+		if utf8.RuneCountInString(l) > 80 {
+			t.Errorf("line of %d columns: %q", utf8.RuneCountInString(l), l)
+		}
 	}
 	var res struct {
 		TestAccuracy     float64 `json:"test_accuracy"`
@@ -88,7 +102,7 @@ func TestTrainSpiral(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() != 1200 {
+	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() != 1440 {
 		t.Errorf("plot: %v", err)
 	}
 	code, stdout, stderr = runArgs("eval", "--model", model, "--json")
@@ -113,16 +127,16 @@ func TestTrainMNISTSubset(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.HasPrefix(stdout, "test accuracy ") || !strings.Contains(stdout, "on 10000 examples; 3 epochs in ") || !strings.HasSuffix(stdout, "model saved to "+model+"\n") {
+	if want := "test accuracy *, loss * on 10000 examples\n3 epochs in *s (* samples/s)\nmodel saved to " + model + "\n"; !match(want, stdout) {
 		t.Errorf("stdout %q", stdout)
 	}
-	if n := strings.Count(stderr, "\nepoch "); n != 3 {
+	if n := strings.Count(stderr, "/3  "); n != 3 {
 		t.Errorf("%d epoch lines in %q", n, stderr)
 	}
 	code, stdout, _ = runArgs("eval", "--model", model)
 	var acc float64
 	fmt.Sscanf(stdout, "accuracy %f%%", &acc)
-	if code != 0 || acc < 85 || !strings.HasSuffix(stdout, "on 10000 examples\n") {
+	if code != 0 || acc < 85 || !strings.HasPrefix(stdout, "accuracy ") || !strings.Contains(stdout, " on 10000 examples\n\nconfusion matrix") {
 		t.Errorf("eval: exit %d, %q", code, stdout)
 	}
 
@@ -182,7 +196,7 @@ func TestTrainDataFolder(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(stdout, "test accuracy 100.00%") || !strings.Contains(stdout, "on 100 examples") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
-	if !strings.HasPrefix(stderr, "training 784-16-10 relu on 250 mnist examples (50 for validation), 20 epochs of batch 25, adam lr 0.01, cosine schedule\n") {
+	if !strings.HasPrefix(stderr, "training 784-16-10 relu on 250 mnist examples (50 for validation)\n20 epochs of batch 25, adam lr 0.01, cosine schedule after 100 steps of warm-up\n") {
 		t.Errorf("stderr %q", stderr)
 	}
 }

@@ -16,6 +16,12 @@
 //
 //	mnist: train-images-idx3-ubyte.gz: offset 0: bad magic 0x1f8b0803
 //
+// A header's dimensions are outside input too: LoadSet and Load weigh
+// what a set needs against a memory limit (MaxMemory; the memory
+// available by default) from the headers alone, before any data is read,
+// so that a small gzip file that expands to gigabytes is refused. Stat
+// reads the header alone, to size a network before loading the data.
+//
 // FromImage turns any image (a photo, a drawing, a digit typed in a font)
 // into the input of an MNIST model as MNIST made its digits: ink cropped,
 // fitted into 20×20 and centred by its centre of mass in 28×28, light on

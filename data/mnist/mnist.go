@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"backprop/data"
+	"backprop/internal/memory"
 	"backprop/tensor"
 )
 
@@ -46,8 +47,8 @@ func Labels(f *IDX, name string, classes int) ([]int, error) {
 	return y, nil
 }
 
-// readFile reads the IDX file dir/base or, failing that, dir/base.gz.
-func readFile(dir, base string) (*IDX, string, error) {
+// openFile opens the IDX file dir/base or, failing that, dir/base.gz.
+func openFile(dir, base string) (*os.File, string, error) {
 	path := filepath.Join(dir, base)
 	fh, err := os.Open(path)
 	if os.IsNotExist(err) {
@@ -60,14 +61,61 @@ func readFile(dir, base string) (*IDX, string, error) {
 	if err != nil {
 		return nil, path, fmt.Errorf("mnist: %v", err)
 	}
+	return fh, path, nil
+}
+
+// readFile reads the IDX file dir/base or, failing that, dir/base.gz.
+func readFile(dir, base string, limit int64) (*IDX, string, error) {
+	fh, path, err := openFile(dir, base)
+	if err != nil {
+		return nil, path, err
+	}
 	defer fh.Close()
-	f, err := ReadIDX(fh, filepath.Base(path))
+	f, err := ReadIDX(fh, filepath.Base(path), MaxMemory(limit))
 	return f, path, err
 }
 
-// LoadSet reads one set of a folder, "train" or "t10k", as a Dataset.
-func LoadSet(dir, set string) (*data.Dataset, error) {
-	imgs, ipath, err := readFile(dir, set+"-images-idx3-ubyte")
+// statFile reads the dimensions of the IDX file dir/base (or .gz) from
+// its header alone.
+func statFile(dir, base string) ([]int, string, error) {
+	fh, path, err := openFile(dir, base)
+	if err != nil {
+		return nil, path, err
+	}
+	defer fh.Close()
+	cr, done, err := open(fh, filepath.Base(path))
+	if err != nil {
+		return nil, path, err
+	}
+	defer done()
+	dims, _, err := readHeader(cr, filepath.Base(path))
+	return dims, path, err
+}
+
+// Stat returns the number of images of one set of a folder, "train" or
+// "t10k", and the pixels of each, from the header of its images file
+// alone: what a caller needs to size a network and weigh the data before
+// reading it.
+func Stat(dir, set string) (images, pixels int, err error) {
+	dims, path, err := statFile(dir, set+"-images-idx3-ubyte")
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(dims) != 3 {
+		return 0, 0, &Error{filepath.Base(path), 3, fmt.Sprintf("%d dimensions %v, want 3 for images", len(dims), dims)}
+	}
+	return dims[0], dims[1] * dims[2], nil
+}
+
+// LoadSet reads one set of a folder, "train" or "t10k", as a Dataset. The
+// memory it needs, from the dimensions in the headers of its files, is
+// weighed against the limit (the optional MaxMemory; the memory available
+// without it) before any data is read.
+func LoadSet(dir, set string, limit ...MaxMemory) (*data.Dataset, error) {
+	if err := checkSet(dir, set, limitOf(limit)); err != nil {
+		return nil, err
+	}
+	imgs, ipath, err := readFile(dir, set+"-images-idx3-ubyte", limitOf(limit))
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +123,7 @@ func LoadSet(dir, set string) (*data.Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	labs, lpath, err := readFile(dir, set+"-labels-idx1-ubyte")
+	labs, lpath, err := readFile(dir, set+"-labels-idx1-ubyte", limitOf(limit))
 	if err != nil {
 		return nil, err
 	}
@@ -92,18 +140,42 @@ func LoadSet(dir, set string) (*data.Dataset, error) {
 	return &data.Dataset{X: x, Y: y, Classes: Classes}, nil
 }
 
+// checkSet weighs what LoadSet(dir, set) holds at most against the limit:
+// the bytes of the images and labels as read, the float32 pixels and the
+// int labels. Files whose headers cannot be read are left to LoadSet to
+// report.
+func checkSet(dir, set string, limit int64) error {
+	idims, ipath, err := statFile(dir, set+"-images-idx3-ubyte")
+	if err != nil {
+		return nil
+	}
+	ldims, _, err := statFile(dir, set+"-labels-idx1-ubyte")
+	if err != nil {
+		return nil
+	}
+	pixels, labels := memory.Elements(idims), memory.Elements(ldims)
+	need := memory.Add(memory.Mul(5, pixels), memory.Mul(9, labels))
+	what := fmt.Sprintf("reading %s images and %s labels", dimString(idims), dimString(ldims))
+	if err := memory.Check(what, need, limit); err != nil {
+		return &Error{filepath.Base(ipath), 4, err.Error()}
+	}
+	return nil
+}
+
 // Load reads the training and test sets from a folder in the MNIST layout
-// (see the package documentation). An empty dir means DefaultDir.
-func Load(dir string) (train, test *data.Dataset, err error) {
+// (see the package documentation). An empty dir means DefaultDir. Each
+// set is weighed against the limit (the optional MaxMemory; the memory
+// available without it) before it is read.
+func Load(dir string, limit ...MaxMemory) (train, test *data.Dataset, err error) {
 	if dir == "" {
 		if dir, err = DefaultDir(); err != nil {
 			return nil, nil, err
 		}
 	}
-	if train, err = LoadSet(dir, "train"); err != nil {
+	if train, err = LoadSet(dir, "train", limit...); err != nil {
 		return nil, nil, err
 	}
-	if test, err = LoadSet(dir, "t10k"); err != nil {
+	if test, err = LoadSet(dir, "t10k", limit...); err != nil {
 		return nil, nil, err
 	}
 	return train, test, nil

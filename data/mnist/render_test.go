@@ -67,8 +67,9 @@ func trained(t *testing.T) (classifier, *data.Dataset) {
 			return
 		}
 		if *modelFile != "" {
-			m, meta, err := train.LoadModel(*modelFile)
-			model, modelErr = classifier{m, meta.Mean, meta.Std}, err
+			// The model applies the standardisation of its file itself.
+			m, err := nn.Load(*modelFile)
+			model, modelErr = classifier{m, 0, 1}, err
 			return
 		}
 		mean, std := tr.Stats()

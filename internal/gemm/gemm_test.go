@@ -306,19 +306,6 @@ func TestWorkersDoNotChangeResults(t *testing.T) {
 	}
 }
 
-func TestNoAllocations(t *testing.T) {
-	old := runtime.GOMAXPROCS(1)
-	defer runtime.GOMAXPROCS(old)
-	for _, n := range []int{16, 200} {
-		a := make([]float32, n*n)
-		c := make([]float32, n*n)
-		Gemm(false, true, n, n, n, 1, a, n, a, n, 0, c, n) // fill the pool
-		if allocs := testing.AllocsPerRun(20, func() { Gemm(false, true, n, n, n, 1, a, n, a, n, 0, c, n) }); allocs != 0 {
-			t.Errorf("n=%d: %v allocations per call", n, allocs)
-		}
-	}
-}
-
 func TestPanics(t *testing.T) {
 	s := make([]float32, 12)
 	for _, tc := range []struct {

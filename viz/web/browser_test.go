@@ -149,20 +149,159 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("gradient table %q, want x=-4 y=-4 z=3", got)
 	}
 
-	// The training view learns the spiral.
-	run("train",
+	// Fan-out: x feeds two products; stepping to the end, the panel says
+	// the gradients add at the branch, −2 + 1 = −1, and the wire shows it.
+	poll := func(what, js string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	drawExpr := func(expr, values, wait string) {
+		t.Helper()
+		run("draw "+expr,
+			chromedp.Evaluate[chromedp.Void](`circuit.data = null; document.getElementById("phase").textContent = ""`),
+			chromedp.SetValue(chromedp.ID("expr"), expr),
+			chromedp.SetValue(chromedp.ID("values"), values),
+			chromedp.Click(chromedp.ID("draw")),
+			chromedp.WaitVisible(chromedp.ID(wait)),
+		)
+		poll("draw "+expr, `document.getElementById("phase").textContent === "ready"`)
+	}
+	// panels steps to the end, returning the step panel after every step.
+	panels := func() []string {
+		t.Helper()
+		var out []string
+		for i := 0; i < 40; i++ {
+			if done := read("phase", chromedp.Text(chromedp.ID("phase"))); done == "done" {
+				return out
+			}
+			run("step", chromedp.Click(chromedp.ID("next")))
+			out = append(out, read("step panel", chromedp.Text(chromedp.ID("step-info"))))
+		}
+		t.Fatal("stepping never ended")
+		return nil
+	}
+	drawExpr("x*y + x*z", "x=3 y=-2 z=1", "w0")
+	var branch string
+	for _, p := range panels() {
+		if strings.Contains(p, "add at the branch") {
+			branch = p
+			screenshot("fanout.png")
+		}
+	}
+	if !strings.Contains(branch, "x fans out: the gradients add at the branch: -2 + 1 = -1") || !strings.Contains(branch, "pattern: mul swaps") {
+		t.Errorf("no fan-out sum in the step panels; the last with a branch:\n%s", branch)
+	}
+	if g := wire("w0", viz.GradColor); g != "-1" {
+		t.Errorf("the x wire's gradient is %q, want -1", g)
+	}
+
+	// Small tensors show their elements on the wire and in the panel; the
+	// values box takes a matrix over two lines.
+	drawExpr("sum(W@x)", "W=[[1, 2],\n   [3, 4]]\nx=[[1], [-1]]", "w0")
+	steps := panels()
+	if v := wire("w0", viz.ValueColor); v != "[[1, 2], [3, 4]]" {
+		t.Errorf("the W wire shows %q, want its elements", v)
+	}
+	if len(steps) < 1 || !strings.Contains(steps[0], "out = [[-1], [-1]]") || !strings.Contains(steps[0], "pattern: matmul swaps") {
+		t.Errorf("first step panel of W@x:\n%v", steps)
+	}
+	screenshot("matrix.png")
+
+	// A long expression keeps readable text: the graph scrolls rather
+	// than shrinking below three quarters, and the zoom buttons work.
+	long := "x" + strings.Repeat("*x+x", 25)
+	drawExpr(long, "x=0.5", "w0")
+	zoomText := read("zoom", chromedp.Text(chromedp.ID("zoom-level")))
+	scrolls, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const g = document.getElementById("graph"); return g.scrollWidth > g.clientWidth; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if zoomText != "75%" || !scrolls {
+		t.Errorf("long expression: zoom %s, scrolls %v; want 75%% and a scrolling graph", zoomText, scrolls)
+	}
+	screenshot("long.png")
+	run("zoom in", chromedp.Click(chromedp.ID("zoom-in")))
+	if z := read("zoom", chromedp.Text(chromedp.ID("zoom-level"))); z != "94%" {
+		t.Errorf("zoom after + is %s, want 94%%", z)
+	}
+
+	// The training view: opening it (and resetting it) shows step 0 with
+	// no error; with a smaller network and another rate it learns the
+	// spiral, and both charts have axes.
+	trainStatus := func() string { return read("training status", chromedp.Text(chromedp.ID("train-status"))) }
+	run("open the training view",
 		chromedp.Click(chromedp.ID("tab-train")),
 		chromedp.WaitVisible(chromedp.ID("boundary")),
-		chromedp.Click(chromedp.ID("train-start")),
 	)
+	poll("the training view", `document.getElementById("train-status").textContent.startsWith("step 0")`)
+	if st := trainStatus(); !strings.HasPrefix(st, "step 0 · loss – · accuracy ") || strings.Contains(st, "iterable") {
+		t.Errorf("training view on opening: %q", st)
+	}
+	run("reset", chromedp.Click(chromedp.ID("train-reset")), chromedp.Sleep(300*time.Millisecond))
+	if st := trainStatus(); !strings.HasPrefix(st, "step 0 · loss – · accuracy ") || !strings.HasSuffix(st, "2 → 100 → 3, lr 1, reg 0.001") {
+		t.Errorf("training view after Reset: %q", st)
+	}
+	run("settings",
+		chromedp.SetValue(chromedp.ID("train-hidden"), "50"),
+		chromedp.SetValue(chromedp.ID("train-lr"), "0.5"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("train-lr").dispatchEvent(new Event("change"))`),
+	)
+	poll("new settings", `document.getElementById("train-status").textContent.endsWith("2 → 50 → 3, lr 0.5, reg 0.001")`)
+	run("train", chromedp.Click(chromedp.ID("train-start")))
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(document.getElementById("train-status").textContent.match(/^step (\d+)/) || [0, 0])[1] >= 150`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 		t.Fatalf("training did not reach step 150: %v", err)
 	}
 	run("pause", chromedp.Click(chromedp.ID("train-pause")), chromedp.Sleep(200*time.Millisecond))
-	status := read("training status", chromedp.Text(chromedp.ID("train-status")))
+	status := trainStatus()
 	screenshot("train.png")
-	if !strings.Contains(status, "accuracy") {
+	if !strings.Contains(status, "accuracy") || !strings.HasSuffix(status, "2 → 50 → 3, lr 0.5, reg 0.001") {
 		t.Errorf("training status %q", status)
 	}
+	// The axes are drawn: tick labels on the left of the plane. A
+	// canvas keeps no text, so its pixels are read: the margin left of
+	// the plane holds dark tick labels.
+	dark, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => {
+		const c = document.getElementById("loss"), d = c.getContext("2d").getImageData(0, 0, 50, c.height).data;
+		let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i+3] > 0 && d[i] < 100) n++; return n; })()`))
+	if err != nil || dark < 30 {
+		t.Errorf("the loss chart has %d dark pixels in its left margin (%v): no axis labels", dark, err)
+	}
+
+	// At 420 pixels wide the page fits: nothing wider than the window.
+	// overflow lists the elements that reach past the window's right
+	// edge, other than those inside the graph, which scrolls.
+	overflow := func() string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+			const w = document.documentElement.clientWidth, out = [];
+			for (const e of document.querySelectorAll("body *")) {
+				if (e.closest("#graph svg")) continue;
+				const r = e.getBoundingClientRect();
+				if (r.width > 0 && r.right > w + 0.5) out.push((e.id || e.tagName) + " to " + Math.round(r.right));
+			}
+			return "window " + w + (out.length ? ": " + out.join(", ") : "");
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	// The scroll bar is hidden, so that the screenshot shows the whole
+	// 420 pixels.
+	run("narrow", chromedp.EmulateViewport(420, 900),
+		chromedp.Evaluate[chromedp.Void](`document.documentElement.style.scrollbarWidth = "none"`),
+		chromedp.Sleep(300*time.Millisecond))
+	if o := overflow(); o != "window 420" {
+		t.Errorf("the training view at 420 px: %s", o)
+	}
+	screenshot("narrow-train.png")
+	run("narrow circuit", chromedp.Click(chromedp.ID("tab-graph")))
+	drawExpr("sigmoid(w0*x0 + w1*x1 + w2)", "w0=2 x0=-1 w1=-3 x1=-2 w2=-3", "w0")
+	if o := overflow(); o != "window 420" {
+		t.Errorf("the circuit view at 420 px: %s", o)
+	}
+	screenshot("narrow-circuit.png")
 	t.Logf("screenshots in %s; training: %s", shots, status)
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"backprop/ag"
@@ -26,37 +27,44 @@ const (
 
 // TrainRequest is the body of POST /api/train. An empty or unknown
 // Session starts a new network with Hidden units (default 100), learning
-// rate LR (default 1) and L2 strength Reg (default 1e-3), drawn from Seed;
-// then Steps full-batch gradient steps (at most MaxSteps) are taken.
+// rate LR (default 1) and L2 strength Reg (default 1e-3 when absent; 0
+// for none), drawn from Seed; then Steps full-batch gradient steps (at
+// most MaxSteps) are taken.
 type TrainRequest struct {
-	Session string  `json:"session"`
-	Steps   int     `json:"steps"`
-	Hidden  int     `json:"hidden"`
-	LR      float64 `json:"lr"`
-	Reg     float64 `json:"reg"`
-	Seed    uint64  `json:"seed"`
+	Session string   `json:"session"`
+	Steps   int      `json:"steps"`
+	Hidden  int      `json:"hidden"`
+	LR      float64  `json:"lr"`
+	Reg     *float64 `json:"reg"`
+	Seed    uint64   `json:"seed"`
 }
 
 // TrainResponse is the state of a training session after the request.
 type TrainResponse struct {
 	Session  string       `json:"session"`
 	Step     int          `json:"step"`
-	Loss     []float64    `json:"loss"` // one per step since the start
+	Loss     []float64    `json:"loss"` // one per step since the start: [] before the first
+	Hidden   int          `json:"hidden"`
+	LR       float64      `json:"lr"`
+	Reg      float64      `json:"reg"`
 	Accuracy float64      `json:"accuracy"`
 	Grid     [][]int      `json:"grid"`   // the class predicted at each cell, rows from y = +extent down
 	Extent   float64      `json:"extent"` // the grid covers [-Extent, Extent]²
 	Points   [][3]float64 `json:"points"` // x, y, class
 }
 
-// session is one network being trained.
+// session is one network being trained; mu serialises the requests that
+// train it.
 type session struct {
-	model *nn.Sequential
-	opt   *optim.SGD
-	reg   float64
-	x     *ag.Var
-	y     []int
-	loss  []float64
-	used  time.Time
+	mu     sync.Mutex
+	model  *nn.Sequential
+	hidden int
+	opt    *optim.SGD
+	reg    float64
+	x      *ag.Var
+	y      []int
+	loss   []float64
+	used   time.Time
 }
 
 func (h *Handler) train(w http.ResponseWriter, r *http.Request) {
@@ -75,8 +83,9 @@ func (h *Handler) train(w http.ResponseWriter, r *http.Request) {
 	if req.LR == 0 {
 		req.LR = 1
 	}
-	if req.Reg == 0 {
-		req.Reg = 1e-3
+	reg := 1e-3
+	if req.Reg != nil {
+		reg = *req.Reg
 	}
 	switch {
 	case req.Hidden < 1 || req.Hidden > MaxHidden:
@@ -85,26 +94,30 @@ func (h *Handler) train(w http.ResponseWriter, r *http.Request) {
 	case !(req.LR > 0 && req.LR <= 10):
 		writeError(w, http.StatusUnprocessableEntity, fmt.Errorf("lr %v outside (0, 10]", req.LR))
 		return
-	case !(req.Reg >= 0 && req.Reg <= 1):
-		writeError(w, http.StatusUnprocessableEntity, fmt.Errorf("reg %v outside [0, 1]", req.Reg))
+	case !(reg >= 0 && reg <= 1):
+		writeError(w, http.StatusUnprocessableEntity, fmt.Errorf("reg %v outside [0, 1]", reg))
 		return
 	case len(req.Session) > 32:
 		writeError(w, http.StatusBadRequest, fmt.Errorf("session id of %d bytes", len(req.Session)))
 		return
 	}
 
+	// The table's lock only finds or adds the session; its own lock is
+	// held for the steps, so that sessions train at once.
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	s := h.sessions[req.Session]
 	if s == nil {
 		req.Session = newID()
-		s = newSession(req.Hidden, req.LR, req.Reg, req.Seed)
+		s = newSession(req.Hidden, req.LR, reg, req.Seed)
 		if len(h.sessions) >= MaxSessions {
 			h.evictOldest()
 		}
 		h.sessions[req.Session] = s
 	}
 	s.used = time.Now()
+	h.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	steps := min(req.Steps, MaxTotal-len(s.loss))
 	for range steps {
 		if r.Context().Err() != nil {
@@ -112,7 +125,8 @@ func (h *Handler) train(w http.ResponseWriter, r *http.Request) {
 		}
 		s.step()
 	}
-	resp := &TrainResponse{Session: req.Session, Step: len(s.loss), Loss: s.loss, Extent: gridExtent}
+	resp := &TrainResponse{Session: req.Session, Step: len(s.loss), Loss: s.loss, Extent: gridExtent,
+		Hidden: s.hidden, LR: s.opt.LR(), Reg: s.reg}
 	resp.Grid, resp.Accuracy = s.predict()
 	for i, c := range s.y {
 		resp.Points = append(resp.Points, [3]float64{s.x.Value.At(i, 0), s.x.Value.At(i, 1), float64(c)})
@@ -136,9 +150,10 @@ func (h *Handler) evictOldest() {
 // ReLU, trained by full-batch SGD on softmax cross-entropy plus ½·reg·‖W‖².
 func newSession(hidden int, lr, reg float64, seed uint64) *session {
 	rng := rand.New(rand.NewPCG(seed, 7))
-	ds := data.Spiral(rand.New(rand.NewPCG(seed, 0)), spiralPoints, spiralClasses)
+	ds := data.SpiralSplit(seed, data.SpiralTrain, spiralPoints, spiralClasses)
 	m := nn.MLP(nn.Spec{Sizes: []int{2, hidden, spiralClasses}}, rng)
-	return &session{model: m, opt: optim.NewSGD(nn.Vars(m), lr), reg: reg, x: ag.Const(ds.X), y: ds.Y}
+	// loss is never nil, so that a session of no steps answers "loss": [].
+	return &session{model: m, hidden: hidden, opt: optim.NewSGD(nn.Vars(m), lr), reg: reg, x: ag.Const(ds.X), y: ds.Y, loss: []float64{}}
 }
 
 // step takes one gradient step and records the loss.

@@ -32,7 +32,9 @@ const (
 	MaxVars      = 32       // variables of an expression
 	MaxValue     = 4 << 10  // bytes of one value
 	MaxElements  = 4096     // elements of one value
+	MaxComputed  = 1 << 20  // elements of all the values an expression computes (broadcasting can make far more than its inputs)
 	MaxGates     = 200      // gates of a graph drawn in the page
+	MaxLayout    = 1000     // layout cost of a graph drawn in the page (viz.Graph.LayoutCost): at most 0.45 s, measured in BENCHMARKS.md
 	MaxSessions  = 4        // training sessions kept at once
 	MaxSteps     = 50       // training steps per request
 	MaxTotal     = 20000    // training steps of one session
@@ -40,23 +42,26 @@ const (
 	HandlerLimit = 10 * time.Second
 )
 
-// Handler serves the page and its API.
+// Handler serves the page and its API. Requests share nothing but the
+// table of training sessions, whose lock is held only to find or add a
+// session (each session has a lock of its own for its steps): graphs,
+// layouts, training steps and predictions of different requests run at
+// once.
 type Handler struct {
-	mux *http.ServeMux
-	// mu serialises all graph work: ag's gradient switch and scratch
-	// space are process-wide.
-	mu       sync.Mutex
+	mux      *http.ServeMux
+	mu       sync.Mutex // guards sessions
 	sessions map[string]*session
+	predict  *predictor // nil without a model
 }
 
 // New returns the handler of the page: / and /static/ for the page,
 // POST /api/graph for a graph and its steps, POST /api/train for the
 // training view. Every request is answered within HandlerLimit.
-func New() http.Handler {
-	return http.TimeoutHandler(newHandler(), HandlerLimit, `{"error": "the request took too long"}`)
-}
+func New() http.Handler { return NewWith(Config{}) }
 
-func newHandler() *Handler {
+func newHandler() *Handler { return newHandlerWith(Config{}) }
+
+func newHandlerWith(cfg Config) *Handler {
 	h := &Handler{mux: http.NewServeMux(), sessions: map[string]*session{}}
 	sub, _ := fs.Sub(static, "static")
 	files := http.FileServerFS(sub)
@@ -68,6 +73,7 @@ func newHandler() *Handler {
 	})
 	h.mux.HandleFunc("POST /api/graph", h.graph)
 	h.mux.HandleFunc("POST /api/train", h.train)
+	h.routePredict(cfg)
 	return h
 }
 
@@ -82,9 +88,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Serve serves New() on l with timeouts on every phase of a request, and
 // shuts down gracefully when ctx is done.
-func Serve(ctx context.Context, l net.Listener) error {
+func Serve(ctx context.Context, l net.Listener) error { return ServeWith(ctx, l, Config{}) }
+
+// ServeWith serves NewWith(cfg) on l with timeouts on every phase of a
+// request. When ctx is done it stops accepting connections, lets the
+// requests in flight finish (each is bounded by HandlerLimit) and returns.
+func ServeWith(ctx context.Context, l net.Listener, cfg Config) error {
 	srv := &http.Server{
-		Handler:           New(),
+		Handler:           NewWith(cfg),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      HandlerLimit + 5*time.Second,
@@ -94,7 +105,7 @@ func Serve(ctx context.Context, l net.Listener) error {
 	done := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), HandlerLimit+5*time.Second)
 		defer cancel()
 		done <- srv.Shutdown(sctx)
 	}()
@@ -164,13 +175,16 @@ type Step struct {
 	Node string `json:"node"` // the gate's ID
 	// Forward: the output's value. Backward: the upstream gradient
 	// ∂L/∂out, and for each input the local gradient ∂out/∂in (the
-	// gate's backward pass applied to ones), the product sent back, and
-	// the input's gradient summed so far.
-	Value     string   `json:"value,omitempty"`
-	Upstream  string   `json:"upstream,omitempty"`
-	Local     []string `json:"local,omitempty"`
-	Product   []string `json:"product,omitempty"`
-	GradSoFar []string `json:"grad_so_far,omitempty"`
+	// gate's backward pass applied to ones), the product sent back, the
+	// input's gradient summed before this step ("" for the first
+	// contribution; where a value fans out, the later ones add to it)
+	// and summed so far.
+	Value      string   `json:"value,omitempty"`
+	Upstream   string   `json:"upstream,omitempty"`
+	Local      []string `json:"local,omitempty"`
+	Product    []string `json:"product,omitempty"`
+	GradBefore []string `json:"grad_before,omitempty"`
+	GradSoFar  []string `json:"grad_so_far,omitempty"`
 }
 
 // GraphResponse is the answer to POST /api/graph.
@@ -216,8 +230,6 @@ func (h *Handler) buildGraph(ctx context.Context, req *GraphRequest) (resp *Grap
 			return nil, fmt.Errorf("no value for %s", name)
 		}
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
 			if te, ok := r.(*tensor.Error); ok {
@@ -252,6 +264,13 @@ func (h *Handler) buildGraph(ctx context.Context, req *GraphRequest) (resp *Grap
 			return nil, fmt.Errorf("variable %s is not used in the expression", name)
 		}
 	}
+	shapes := make(map[string][]int, len(env))
+	for name, v := range env {
+		shapes[name] = v.Value.Shape()
+	}
+	if c := expr.Measure(node, shapes); c.Elements > MaxComputed {
+		return nil, fmt.Errorf("the expression computes %d elements (%v at column %d), more than %d", c.Elements, c.Shape, c.Largest.Pos(), MaxComputed)
+	}
 	y, err := expr.Eval(node, env, tensor.Float64)
 	if err != nil {
 		return nil, err
@@ -266,11 +285,14 @@ func (h *Handler) buildGraph(ctx context.Context, req *GraphRequest) (resp *Grap
 		sums := map[*ag.Var]*tensor.Tensor{}
 		ag.Backward(y, ag.KeepGraph(), ag.Trace(func(v ag.Visit) { visits = append(visits, record(v, sums)) }))
 	}
-	g, err := viz.Build(y, &viz.Options{Names: names, MaxGates: MaxGates})
+	// The layout's cost is bounded before it starts (see
+	// viz.Graph.LayoutCost), and it runs in a worker process that is
+	// killed if the request times out (viz.Graph.SVGApart).
+	g, err := viz.Build(y, &viz.Options{Names: names, MaxGates: MaxGates, MaxLayout: MaxLayout})
 	if err != nil {
 		return nil, err
 	}
-	svg, err := viz.SVG(ctx, g.DOT())
+	svg, err := g.SVGApart(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -306,9 +328,9 @@ func gradOf(v *ag.Var) *tensor.Tensor {
 // A visit is what the page shows of one gate of the backward pass, as the
 // engine reported it (ag.Trace).
 type visit struct {
-	v                         *ag.Var
-	upstream                  string
-	local, product, gradSoFar []string
+	v                                     *ag.Var
+	upstream                              string
+	local, product, gradBefore, gradSoFar []string
 }
 
 // record formats a gate the engine has just run backward: the upstream
@@ -320,8 +342,10 @@ func record(v ag.Visit, sums map[*ag.Var]*tensor.Tensor) visit {
 	r := visit{v: v.Var, upstream: viz.Format(v.Var.Grad)}
 	for i, in := range v.Var.Inputs() {
 		var p *tensor.Tensor
+		before := ""
 		if i < len(v.Grads) && v.Grads[i] != nil {
 			p = v.Grads[i]
+			before = viz.Format(sums[in])
 			if sums[in] == nil {
 				sums[in] = p.Clone()
 			} else {
@@ -329,6 +353,7 @@ func record(v ag.Visit, sums map[*ag.Var]*tensor.Tensor) visit {
 			}
 		}
 		r.product = append(r.product, viz.Format(p))
+		r.gradBefore = append(r.gradBefore, before)
 		sofar := sums[in]
 		if p == nil {
 			sofar = nil
@@ -359,7 +384,7 @@ func steps(g *viz.Graph, visits []visit) []Step {
 	}
 	for _, v := range visits {
 		out = append(out, Step{Pass: "backward", Node: id[v.v], Upstream: v.upstream,
-			Local: v.local, Product: v.product, GradSoFar: v.gradSoFar})
+			Local: v.local, Product: v.product, GradBefore: v.gradBefore, GradSoFar: v.gradSoFar})
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -96,13 +97,59 @@ func TestGraph(t *testing.T) {
 		t.Errorf("x*x+1 at 3: grad %q, want 6", r.Grads["x"])
 	}
 	last := r.Steps[len(r.Steps)-1]
-	if strings.Join(last.Product, " ") != "3 3" || strings.Join(last.GradSoFar, " ") != "3 6" {
+	if strings.Join(last.Product, " ") != "3 3" || strings.Join(last.GradSoFar, " ") != "3 6" || strings.Join(last.GradBefore, "|") != "|3" {
 		t.Errorf("fan-out step: %+v", last)
 	}
-	// Tensors are summarised.
+	// Fan-out across gates: x feeds two products, whose gradients −2 and
+	// 1 add at the branch to −1.
+	_, body = call(t, "POST", "/api/graph", "application/json", `{"expr": "x*y + x*z", "values": {"x": "3", "y": "-2", "z": "1"}}`)
+	r = GraphResponse{}
+	json.Unmarshal([]byte(body), &r)
+	var sums []string
+	for _, s := range r.Steps {
+		for j, in := range s.GradBefore {
+			if in != "" {
+				sums = append(sums, in+" + "+s.Product[j]+" = "+s.GradSoFar[j])
+			}
+		}
+	}
+	if r.Grads["x"] != "-1" || strings.Join(sums, ", ") != "-2 + 1 = -1" {
+		t.Errorf("x*y + x*z: grad %q, sums at branches %q, want -2 + 1 = -1", r.Grads["x"], sums)
+	}
+	// Small tensors show their elements; larger ones are summarised.
 	code, body = call(t, "POST", "/api/graph", "application/json", `{"expr": "sum(W@x)", "values": {"W": "[[1,2],[3,4]]", "x": "[[1],[-1]]"}}`)
-	if code != 200 || !strings.Contains(body, "2×2 μ=") {
+	if code != 200 || !strings.Contains(body, `"value":"[[1, 2], [3, 4]]"`) || !strings.Contains(body, `"value":"[[-1], [-1]]"`) {
 		t.Errorf("tensor graph: %d %s", code, body)
+	}
+	code, body = call(t, "POST", "/api/graph", "application/json", `{"expr": "sum(W)", "values": {"W": "[[1,2,3,4,5]]"}}`)
+	if code != 200 || !strings.Contains(body, `"value":"1×5 μ=3 [1, 5]"`) {
+		t.Errorf("a 1×5 tensor: %d %s", code, body)
+	}
+}
+
+// Every gate the page can draw states its pattern, which the step panel
+// shows.
+func TestEveryGateHasAPattern(t *testing.T) {
+	exprs := []string{"exp(x) + log(y) - sqrt(y) * abs(x) / sin(x)", "cos(x) ^ 2 + tanh(x) + sigmoid(x) + relu(x) - -x",
+		"max(x, y) + min(x, y) + pow(y, x)", "sum(softmax(W)) + mean(W) + sum(transpose(W) @ W) + sum(sum(W, 0)) + sum(mean(W, 1))"}
+	values := map[string]string{"x": `"x": "0.5"`, "y": `"y": "2"`, "W": `"W": "[[1, 2], [3, 4]]"`}
+	for _, e := range exprs {
+		var vs []string
+		for _, name := range []string{"x", "y", "W"} {
+			if regexp.MustCompile(`\b` + name + `\b`).MatchString(e) {
+				vs = append(vs, values[name])
+			}
+		}
+		code, body := call(t, "POST", "/api/graph", "application/json", `{"expr": "`+e+`", "values": {`+strings.Join(vs, ", ")+`}}`)
+		var r GraphResponse
+		if err := json.Unmarshal([]byte(body), &r); code != 200 || err != nil {
+			t.Fatalf("%s: %d %s", e, code, body)
+		}
+		for _, n := range r.Nodes {
+			if n.Kind == "gate" && !strings.Contains(n.Pattern, ":") && !strings.Contains(n.Pattern, " ") {
+				t.Errorf("%s: gate %s (%s) has pattern %q", e, n.Label, n.Gate, n.Pattern)
+			}
+		}
 	}
 }
 
@@ -126,6 +173,8 @@ func TestGraphErrors(t *testing.T) {
 		{"application/json", `{"expr": "x", "values": {"x": "[1, 2]"}}`, 422, "not a scalar"},
 		{"application/json", `{"expr": "sum(x)", "values": {"x": "[` + strings.Repeat("1,", MaxElements) + `1]"}}`, 422, "more than 4096"},
 		{"application/json", `{"expr": "x+y", "values": {"x": "[1, 2]", "y": "[1, 2, 3]"}}`, 422, "tensor:"},
+		{"application/json", `{"expr": "sum(x*y)", "values": {"x": "[` + strings.Repeat("[0],", 999) + `[0]]", "y": "[` + strings.Repeat("0,", 1999) + `0]"}}`, 422,
+			"the expression computes 2000001 elements ([1000 2000] at column 6), more than 1048576"},
 		{"application/json", `{"expr": "x` + strings.Repeat("+x", 201) + `", "values": {"x": "0"}}`, 422, "more than 200 gates"},
 	}
 	for _, c := range cases {
@@ -150,6 +199,16 @@ func TestTrain(t *testing.T) {
 	code, r, body := post(`{"steps": 0}`)
 	if code != 200 || r.Session == "" || r.Step != 0 || len(r.Points) != 300 || len(r.Grid) != gridSize || len(r.Grid[0]) != gridSize {
 		t.Fatalf("start: %d %.200s", code, body)
+	}
+	// No steps yet: the loss is an empty list, not null (the page
+	// iterates over it), and the settings are the defaults.
+	if !strings.Contains(body, `"loss":[]`) || r.Hidden != 100 || r.LR != 1 || r.Reg != 1e-3 {
+		t.Errorf("start: %.300s", body)
+	}
+	// The page's controls set the network's size, rate and regularisation;
+	// reg 0 means none.
+	if code, r2, body := post(`{"steps": 1, "hidden": 20, "lr": 0.5, "reg": 0}`); code != 200 || r2.Hidden != 20 || r2.LR != 0.5 || r2.Reg != 0 || len(r2.Loss) != 1 {
+		t.Errorf("settings: %d %.300s", code, body)
 	}
 	id := r.Session
 	for range 6 {
