@@ -250,7 +250,8 @@ func TestMPIInterruptAndResume(t *testing.T) {
 // folder that does not exist, through mpirun's colon syntax) makes every
 // rank stop with status 2, rank 1 naming its error and rank 0 naming rank
 // 1; ranks started with different seeds refuse to train apart; a
-// diverging run stops on every rank, rank 0 saying so once.
+// diverging run stops on every rank, rank 0 saying so once; so does an
+// anomaly, each rank naming its own.
 func TestMPIFailTogether(t *testing.T) {
 	dir := t.TempDir()
 	bin := mpiBinary(t)
@@ -273,6 +274,17 @@ func TestMPIFailTogether(t *testing.T) {
 	code, _, stderr = exitCode(t, mpirun(3, bin, append(args, "--optimizer", "sgd", "--lr", "1e6")...))
 	if code != 1 || strings.Count(stderr, "backprop train: the loss is ") != 1 || !strings.Contains(stderr, "training diverged") {
 		t.Errorf("a diverging run: exit %d: %s", code, stderr)
+	}
+	// With --detect-anomaly each rank that meets a non-finite value names
+	// its gate, rank 0 without a prefix, the others with theirs.
+	code, _, stderr = exitCode(t, mpirun(3, bin, append(args, "--optimizer", "sgd", "--lr", "1e6", "--detect-anomaly")...))
+	if code != 1 || strings.Count(stderr, "\nbackprop train: ag: anomaly: ") != 1 {
+		t.Errorf("an anomaly: exit %d: %s", code, stderr)
+	}
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(line, "backprop train: rank ") && !strings.Contains(line, ": ag: anomaly: ") {
+			t.Errorf("an anomaly: another rank says %q", line)
+		}
 	}
 }
 
