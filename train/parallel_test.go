@@ -33,7 +33,7 @@ func TestBucketsAndOverlap(t *testing.T) {
 		plain := nn.MLP(spec, rand.New(rand.NewPCG(2, 2)))
 		par := nn.MLP(spec, rand.New(rand.NewPCG(2, 2)))
 		g := ag.NewGraph()
-		logits, loss := forwardStep(plain, g, x, y, nn.SoftmaxCrossEntropy, 0, nil)
+		logits, loss := forwardStep(plain, g, x, y, nn.SoftmaxCrossEntropy, 1e-3, nn.Weights(plain))
 		want, wantCorrect := loss.Item(), Correct(logits.Value, y)
 		ag.Backward(loss)
 
@@ -50,7 +50,7 @@ func TestBucketsAndOverlap(t *testing.T) {
 		for range 2 { // the second step reuses the gradient buffers
 			g2.Reset()
 			ag.ZeroGrad(nn.Vars(par)...)
-			r, err := d.step(g2, x, y, nn.SoftmaxCrossEntropy, Config{}, nil)
+			r, err := d.step(g2, x, y, nn.SoftmaxCrossEntropy, Config{L2: 1e-3}, nn.Weights(par))
 			if err != nil {
 				t.Fatal(err)
 			}
