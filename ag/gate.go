@@ -159,6 +159,7 @@ type backwardConfig struct {
 	seed  *tensor.Tensor
 	keep  bool
 	trace func(Visit)
+	after func(*Var) // see AfterGate
 }
 
 // Seed starts Backward from the gradient g (∂L/∂y, with y's shape and dtype)
@@ -294,6 +295,9 @@ func Backward(y *Var, opts ...Option) {
 		}
 		if v.Grad != nil {
 			propagate(v, need, anomaly, cfg.trace)
+		}
+		if cfg.after != nil {
+			cfg.after(v)
 		}
 		if !cfg.keep {
 			v.gate = nil

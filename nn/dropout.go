@@ -19,6 +19,8 @@ type Dropout struct {
 	P    float64
 	Rand *rand.Rand
 	eval bool // the zero value is in training mode
+
+	offset, total int // the rows of a larger batch (see SetShard); total 0: whole batches
 }
 
 // NewDropout returns a Dropout layer in training mode.
@@ -37,9 +39,28 @@ func (d *Dropout) Forward(x *ag.Var) *ag.Var {
 	}
 	mask := tensor.NewLike(x.Value, x.Shape()...) // in x's graph's memory
 	scale := 1 / (1 - d.P)
-	for i := 0; i < mask.Len(); i++ {
-		if d.Rand.Float64() >= d.P {
-			mask.SetFlat(i, scale)
+	if d.total == 0 {
+		for i := 0; i < mask.Len(); i++ {
+			if d.Rand.Float64() >= d.P {
+				mask.SetFlat(i, scale)
+			}
+		}
+		return ag.Mul(x, x.Graph().Const(mask))
+	}
+	// A shard of a larger batch: draw the whole batch's masks in order,
+	// keeping those of this shard's rows.
+	shape := x.Shape()
+	if len(shape) == 0 || d.offset+shape[0] > d.total {
+		panic(fmt.Sprintf("nn: Dropout: a batch of shape %v from row %d of %d", shape, d.offset, d.total))
+	}
+	rows, per := shape[0], 1 // per: the elements of a row, even when there are no rows
+	for _, n := range shape[1:] {
+		per *= n
+	}
+	lo, hi := d.offset*per, (d.offset+rows)*per
+	for i := 0; i < d.total*per; i++ {
+		if d.Rand.Float64() >= d.P && i >= lo && i < hi {
+			mask.SetFlat(i-lo, scale)
 		}
 	}
 	return ag.Mul(x, x.Graph().Const(mask))

@@ -254,3 +254,43 @@ func TestLinearWithoutBias(t *testing.T) {
 		t.Errorf("parameters %v", ps)
 	}
 }
+
+// A batch split into shards, each passed through its own copy of a
+// Dropout layer with the shard set, gets the masks the whole batch gets
+// from one layer, and every copy's random stream ends where the whole
+// batch's does — a shard of no rows included.
+func TestDropoutShards(t *testing.T) {
+	x := tensor.Randn(rand.New(rand.NewPCG(3, 4)), tensor.Float32, 7, 3, 2)
+	whole := NewDropout(0.4, rand.New(rand.NewPCG(5, 6)))
+	want := whole.Forward(ag.Const(x)).Value
+	next := whole.Rand.Uint64()
+	for _, cuts := range [][]int{{0, 7}, {0, 3, 7}, {0, 2, 2, 5, 7}} {
+		for k := 0; k+1 < len(cuts); k++ {
+			lo, hi := cuts[k], cuts[k+1]
+			d := NewDropout(0.4, rand.New(rand.NewPCG(5, 6)))
+			d.SetShard(lo, 7)
+			got := d.Forward(ag.Const(tensor.Slice(x, 0, lo, hi))).Value
+			if !tensor.Equal(got, tensor.Slice(want, 0, lo, hi)) {
+				t.Errorf("rows [%d, %d): masks differ from the whole batch's", lo, hi)
+			}
+			if n := d.Rand.Uint64(); n != next {
+				t.Errorf("rows [%d, %d): the random stream is out of step", lo, hi)
+			}
+		}
+	}
+	d := NewDropout(0.4, rand.New(rand.NewPCG(5, 6)))
+	d.SetShard(5, 7)
+	if msg := panics(func() { d.Forward(ag.Const(x)) }); msg != "nn: Dropout: a batch of shape [7 3 2] from row 5 of 7" {
+		t.Errorf("panic %q", msg)
+	}
+}
+
+func panics(f func()) (msg string) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = fmt.Sprint(r)
+		}
+	}()
+	f()
+	return ""
+}

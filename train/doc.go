@@ -28,4 +28,10 @@
 // memory limit (nn.MaxMemory; the memory available by default) and compare
 // them with each other before building the network; TrainingMemory and
 // InferenceMemory give what a network needs before it is built.
+//
+// With Config.Comm of several ranks (package dist; processes started by
+// mpirun), Run is data-parallel: each rank computes its share of every
+// batch, the gradients are summed across the ranks in buckets while the
+// backward pass runs, and N ranks train the model that one process
+// trains with the same batch size. EvaluateSplit evaluates across ranks.
 package train

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -10,6 +11,7 @@ import (
 
 	"backprop/ag"
 	"backprop/data"
+	"backprop/dist"
 	"backprop/nn"
 	"backprop/optim"
 	"backprop/tensor"
@@ -63,7 +65,8 @@ type Config struct {
 	Checkpoints *Checkpoints
 	// Stop, if not nil, is asked after every step whether to stop, as on
 	// Ctrl-C: Run then saves a checkpoint (with Checkpoints) and returns
-	// a *StoppedError.
+	// a *StoppedError. With Comm, it is asked on every rank, and every
+	// rank stops after the step in which any of them was asked to.
 	Stop func() bool
 	// Patience, when positive, stops training once the validation loss
 	// has not improved for Patience epochs and leaves the model with the
@@ -72,6 +75,24 @@ type Config struct {
 	// carries the best weights, so that a resumed run stops where an
 	// uninterrupted one would.
 	Patience int
+
+	// Comm, if it has more than one rank, makes Run data-parallel: every
+	// rank of Comm calls Run with the same model, data and configuration
+	// (the same seeds), and each computes its share of every batch (see
+	// parallel.go). Rank 0's parameters and optimizer state are broadcast
+	// first; the gradients are summed in buckets of BucketBytes (default
+	// 4 MiB) while the backward pass runs; every rank ends each step with
+	// the same parameters, and N ranks train the model one process trains
+	// with the same Batch, up to the rounding of the sums, as long as the
+	// model's layers treat each example on its own (batch normalisation
+	// would normalise each rank's share by its own statistics). The loss
+	// must be a mean over the batch's examples, as nn's losses are.
+	// OnStep and OnEpoch are called on every rank with the whole batch's
+	// figures; Checkpoint and the files of Checkpoints on rank 0 alone,
+	// whose answer every rank follows. Validation is split across the
+	// ranks (EvaluateSplit). A failure of Comm is a *CommError.
+	Comm        dist.Comm
+	BucketBytes int
 }
 
 // RandState is a random source whose state can be saved and restored.
@@ -108,6 +129,9 @@ type Progress struct {
 	Step     int  // the steps done in all
 	EpochEnd bool // the epoch and its evaluation are complete
 	Start    bool // no step yet: the call before the first step of a run not resumed
+	// Stop says that Config.Stop asked to stop (on some rank, with a
+	// Comm): the run stops after this call.
+	Stop     bool
 	position func() *Position
 }
 
@@ -211,10 +235,28 @@ func fit(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 		}
 		return p
 	}
+	var dp *dataParallel
+	if cfg.Comm != nil && cfg.Comm.Size() > 1 {
+		dp = newDataParallel(cfg.Comm, m, params, cfg.BucketBytes)
+		defer dp.close()
+		if err := dp.begin(cfg.Optimizer, ld, cfg, step, first, k); err != nil {
+			return nil, err
+		}
+	}
+	// checkpoint calls cfg.Checkpoint; data-parallel, every rank then
+	// follows rank 0's answer.
+	checkpoint := func(p Progress) (bool, error) {
+		stop := cfg.Checkpoint(p)
+		if dp != nil {
+			return dp.follow(stop)
+		}
+		return stop, nil
+	}
 	if cfg.Checkpoint != nil && cfg.Resume == nil {
-		if cfg.Checkpoint(Progress{Epoch: 1, Start: true, position: func() *Position { return position(1) }}) {
+		stop, err := checkpoint(Progress{Epoch: 1, Start: true, position: func() *Position { return position(1) }})
+		if stop || err != nil {
 			m.SetTraining(false)
-			return hist, ErrStopped
+			return hist, cmp.Or(err, ErrStopped)
 		}
 	}
 	// Each step runs in a graph that recycles the previous step's memory
@@ -247,27 +289,42 @@ func fit(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			}
 			anomaly := cfg.GraphFlags&ag.DetectAnomaly != 0
 			var logits, loss *ag.Var
-			if anomaly {
+			var l float64
+			var r stepResult
+			if dp != nil {
+				// Forward, backward and the sums across ranks, which
+				// give the whole batch's loss.
+				var err error
+				if r, err = dp.step(g, x, y, lossFn, cfg, weights); err != nil {
+					return fail(err)
+				}
+				l = r.loss
+			} else if anomaly {
 				var lg, ls *ag.Var // only these move to the heap in this mode
 				if err := ag.CatchAnomaly(func() { lg, ls = forwardStep(m, g, x, y, lossFn, cfg.L2, weights) }); err != nil {
 					return fail(err)
 				}
 				logits, loss = lg, ls
+				l = loss.Item()
 			} else {
 				logits, loss = forwardStep(m, g, x, y, lossFn, cfg.L2, weights)
+				l = loss.Item()
 			}
-			l := loss.Item()
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				p := position(e)
 				p.Rand = randState
 				return fail(&DivergedError{Epoch: e, Step: step + 1, Loss: l, LR: lr, Position: p})
 			}
-			if anomaly {
+			switch {
+			case dp != nil:
+			case anomaly:
 				if err := backwardChecked(loss); err != nil {
 					return fail(err)
 				}
-			} else {
+				r = stepResult{correct: Correct(logits.Value, y)}
+			default:
 				ag.Backward(loss)
+				r = stepResult{correct: Correct(logits.Value, y)}
 			}
 			if cfg.ClipNorm > 0 {
 				optim.ClipGradNorm(params, cfg.ClipNorm)
@@ -277,7 +334,7 @@ func fit(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			k++
 			n := len(y)
 			sumLoss += l * float64(n)
-			correct += Correct(logits.Value, y)
+			correct += r.correct
 			seen += n
 			stepLoss = append(stepLoss, l)
 			if cfg.OnStep != nil {
@@ -287,9 +344,12 @@ func fit(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			}
 			if cfg.Checkpoint != nil {
 				e := e
-				if cfg.Checkpoint(Progress{Epoch: e, Batch: k, Step: step, position: func() *Position { return position(e) }}) {
-					m.SetTraining(false)
-					return hist, ErrStopped
+				if dp == nil { // data-parallel, the ranks asked during the step
+					r.stop = cfg.Stop != nil && cfg.Stop()
+				}
+				stop, err := checkpoint(Progress{Epoch: e, Batch: k, Step: step, Stop: r.stop, position: func() *Position { return position(e) }})
+				if stop || err != nil {
+					return fail(cmp.Or(err, ErrStopped))
 				}
 			}
 		}
@@ -298,7 +358,17 @@ func fit(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: cfg.Optimizer.LR(),
 			Seconds: secs, SamplesPerSecond: float64(seen-seen0) / secs, StepLoss: slices.Clone(stepLoss)}
 		if val != nil && val.Len() > 0 {
-			ep.ValLoss, ep.ValAccuracy = Evaluate(m, val, EvalBatch)
+			var err error
+			if ep.ValLoss, ep.ValAccuracy, err = EvaluateSplit(cfg.Comm, m, val, EvalBatch); err != nil {
+				m.SetTraining(false)
+				return hist, err
+			}
+		}
+		if dp != nil {
+			if err := dp.checkParams(e); err != nil {
+				m.SetTraining(false)
+				return hist, err
+			}
 		}
 		hist = append(hist, ep)
 		if cfg.OnEpoch != nil {
@@ -306,9 +376,18 @@ func fit(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 		}
 		if cfg.Checkpoint != nil {
 			e := e
-			if cfg.Checkpoint(Progress{Epoch: e, Batch: k, Step: step, EpochEnd: true, position: func() *Position { return position(e) }}) {
+			stop := cfg.Stop != nil && cfg.Stop()
+			if dp != nil {
+				var err error
+				if stop, err = dp.anyStop(stop); err != nil {
+					m.SetTraining(false)
+					return hist, err
+				}
+			}
+			stop, err := checkpoint(Progress{Epoch: e, Batch: k, Step: step, EpochEnd: true, Stop: stop, position: func() *Position { return position(e) }})
+			if stop || err != nil {
 				m.SetTraining(false)
-				return hist, ErrStopped
+				return hist, cmp.Or(err, ErrStopped)
 			}
 		}
 	}
@@ -337,10 +416,16 @@ func backwardChecked(loss *ag.Var) error { return ag.CatchAnomaly(func() { ag.Ba
 // that several goroutines may evaluate one model at once while nothing
 // trains it.
 func Evaluate(m nn.Module, ds *data.Dataset, batch int) (loss, accuracy float64) {
+	sum, correct := evaluateSums(m, ds, batch)
+	n := float64(ds.Len())
+	return sum / n, float64(correct) / n
+}
+
+// evaluateSums is Evaluate's sums: of the losses and of the correct
+// predictions.
+func evaluateSums(m nn.Module, ds *data.Dataset, batch int) (sum float64, correct int) {
 	m.SetTraining(false)
 	ld := data.NewLoader(ds, batch, nil)
-	var sum float64
-	var correct int
 	g := ag.NewGraph(ag.NoGrad)
 	for ld.Next() {
 		g.Reset()
@@ -350,8 +435,7 @@ func Evaluate(m nn.Module, ds *data.Dataset, batch int) (loss, accuracy float64)
 		correct += Correct(logits.Value, y)
 	}
 	g.Reset()
-	n := float64(ds.Len())
-	return sum / n, float64(correct) / n
+	return sum, correct
 }
 
 // Correct returns how many rows of logits [N, C] have their largest value

@@ -174,6 +174,10 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 	var stopped *StoppedError
 	early := false
 	user := cfg.Checkpoint
+	// Data-parallel, every rank runs this policy, but rank 0 alone writes
+	// the checkpoints and asks user, and the others follow its answer.
+	parallel := cfg.Comm != nil && cfg.Comm.Size() > 1
+	rank0 := !parallel || cfg.Comm.Rank() == 0
 	if onEpoch := cfg.OnEpoch; cfg.Patience > 0 {
 		cfg.OnEpoch = func(e Epoch) {
 			last = e
@@ -195,7 +199,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			}
 		}
 	}
-	if ck != nil || cfg.Stop != nil || cfg.Patience > 0 {
+	if ck != nil || cfg.Stop != nil || cfg.Patience > 0 || user != nil && parallel {
 		cfg.Checkpoint = func(p Progress) bool {
 			if best != nil {
 				pos := p.position
@@ -208,8 +212,8 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 					return q
 				}
 			}
-			interrupted := !p.Start && cfg.Stop != nil && cfg.Stop()
-			if ck != nil && ck.at(p, m, &cfg, interrupted) {
+			interrupted := p.Stop // cfg.Stop, asked by fit on every rank
+			if ck != nil && rank0 && ck.at(p, m, &cfg, interrupted) {
 				return true
 			}
 			if interrupted {
@@ -219,7 +223,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 				}
 				return true
 			}
-			if user != nil && user(p) {
+			if user != nil && rank0 && user(p) {
 				return true
 			}
 			if p.EpochEnd && exhausted(p.Epoch) {
@@ -239,7 +243,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 	case early:
 		err = nil
 		restoreBest()
-	case errors.As(err, &de) && ck != nil:
+	case errors.As(err, &de) && ck != nil && rank0:
 		os.Remove(ck.next()) // not good: the weights it holds gave a non-finite loss
 		if step, ok := ck.LastGood(); ok {
 			de.LastGood, de.LastGoodStep = ck.Path(), step

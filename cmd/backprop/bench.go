@@ -14,7 +14,7 @@ import (
 
 const benchSynopsis = "backprop bench gemm --n N [--m M] [--k K] [--dtype float32|float64] [--threads T] [--transA] [--transB] [--time D] [--json] [--max-memory SIZE]"
 
-const benchUsage = "usage: " + benchSynopsis + "\n       " + benchConvSynopsis + "\n       " + benchTrainSynopsis + `
+const benchUsage = "usage: " + benchSynopsis + "\n       " + benchConvSynopsis + "\n       " + benchTrainSynopsis + "\n       " + benchAllReduceSynopsis + `
 
 Bench gemm measures the matrix product C = op(A)·op(B) of an M×K and a
 K×N matrix, through tensor.MatMulTo and its packed, multi-core GEMM, and
@@ -48,6 +48,8 @@ Example:
 Bench conv measures a convolution layer's forward pass and gradients;
 see "backprop bench conv --help". Bench train times a training step; see
 "backprop bench train --help".
+Bench allreduce times MPI's all-reduce between processes; see "backprop
+bench allreduce --help".
 `
 
 // benchResult is the JSON output of bench gemm.
@@ -78,11 +80,13 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		return runBenchConv(args[1:], stdout, stderr)
 	case "train":
 		return runBenchTrain(args[1:], stdout, stderr)
+	case "allreduce":
+		return runBenchAllReduce(args[1:], stdout, stderr)
 	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "backprop bench: unknown benchmark %q (want gemm, conv or train)\n", args[0])
+	fmt.Fprintf(stderr, "backprop bench: unknown benchmark %q (want gemm, conv, train or allreduce)\n", args[0])
 	return 2
 }
 

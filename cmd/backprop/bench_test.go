@@ -57,7 +57,9 @@ func TestBenchErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench"}, "backprop bench: missing benchmark; usage: " + benchSynopsis + "\n"},
-		{[]string{"bench", "conv2d"}, "backprop bench: unknown benchmark \"conv2d\" (want gemm, conv or train)\n"},
+		{[]string{"bench", "conv2d"}, "backprop bench: unknown benchmark \"conv2d\" (want gemm, conv, train or allreduce)\n"},
+		{[]string{"bench", "allreduce", "--max-bytes", "2"}, "backprop bench allreduce: want 4 ≤ --min-bytes ≤ --max-bytes ≤ 1 GiB\n"},
+		{[]string{"bench", "allreduce", "x"}, "backprop bench allreduce: unexpected argument \"x\"\n"},
 		{[]string{"bench", "gemm"}, "backprop bench gemm: --n must be positive\n"},
 		{[]string{"bench", "gemm", "--n", "-3"}, "backprop bench gemm: --n must be positive\n"},
 		{[]string{"bench", "gemm", "--n", "4", "--m", "-1"}, "backprop bench gemm: --m and --k must be positive\n"},

@@ -19,13 +19,17 @@ import (
 	"backprop/train"
 )
 
-// exitError is an error with its own exit status.
+// exitError is an error with its own exit status, and the error it
+// reports (cause, which may be nil).
 type exitError struct {
-	code int
-	msg  string
+	code  int
+	msg   string
+	cause error
 }
 
 func (e *exitError) Error() string { return e.msg }
+
+func (e *exitError) Unwrap() error { return e.cause }
 
 // Exit statuses of backprop train beyond 0 and 2.
 const (
@@ -166,12 +170,12 @@ func trainError(o *trainOptions, ck *train.Checkpoints, err error) error {
 	switch {
 	case errors.As(err, &se) && se.Checkpoint != "":
 		return &exitError{exitInterrupted, fmt.Sprintf("interrupted at epoch %d, step %d; checkpoint saved in %s; resume with: backprop train --resume %s",
-			se.Epoch, se.Step, se.Checkpoint, o.checkpointDir)}
+			se.Epoch, se.Step, se.Checkpoint, o.checkpointDir), se}
 	case se != nil:
 		return &exitError{exitInterrupted, fmt.Sprintf("interrupted at epoch %d, step %d; nothing was saved: train with --checkpoint-dir DIR to make a run that can be resumed",
-			se.Epoch, se.Step)}
+			se.Epoch, se.Step), se}
 	case errors.As(err, &de):
-		return &exitError{exitDiverged, fmt.Sprintf("%v; try a lower learning rate, such as --lr %g%s", de, lower, lastGood(de.LastGood, de.LastGoodStep))}
+		return &exitError{exitDiverged, fmt.Sprintf("%v; try a lower learning rate, such as --lr %g%s", de, lower, lastGood(de.LastGood, de.LastGoodStep)), de}
 	case errors.As(err, &ae):
 		path, step := "", 0
 		if ck != nil {
@@ -179,11 +183,15 @@ func trainError(o *trainOptions, ck *train.Checkpoints, err error) error {
 				path, step = ck.Path(), s
 			}
 		}
-		return &exitError{exitDiverged, fmt.Sprintf("%v; try a lower learning rate, such as --lr %g%s", ae, lower, lastGood(path, step))}
+		return &exitError{exitDiverged, fmt.Sprintf("%v; try a lower learning rate, such as --lr %g%s", ae, lower, lastGood(path, step)), ae}
 	}
 	var ce *train.CheckpointError
+	var comm *train.CommError
 	if errors.As(err, &ce) {
 		return flagError("checkpoint-dir", o.checkpointDir, "%v", ce.Err)
+	}
+	if o.resume == "" || errors.As(err, &comm) {
+		return err // not the checkpoint's fault (ranks that do not agree, a communicator that failed)
 	}
 	return flagError("resume", o.resume, "%v", err)
 }

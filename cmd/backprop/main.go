@@ -10,7 +10,7 @@
 //	train  train a neural network on MNIST or the spiral data set
 //	eval   measure a saved model on its test set
 //	predict classify images of digits with a saved model
-//	bench  measure the speed of a kernel or a training step (gemm, conv, train)
+//	bench  measure the speed of a kernel, a training step or an all-reduce (gemm, conv, train, allreduce)
 //	serve  a local web page that draws graphs and steps through backprop; with --model, a prediction server
 //	help   print this list, or the usage of one command
 //
@@ -59,7 +59,7 @@ var commands = []command{
 	{name: "train", summary: "train a neural network on MNIST or the spiral data set", usage: trainUsage, run: runTrain},
 	{name: "eval", summary: "measure a saved model on its test set", usage: evalUsage, run: runEval},
 	{name: "predict", summary: "classify images of digits with a saved model", usage: predictUsage, run: runPredict},
-	{name: "bench", summary: "measure the speed of a kernel or a training step (gemm, conv, train)", usage: benchUsage, run: runBench},
+	{name: "bench", summary: "measure the speed of a kernel, a training step or an all-reduce (gemm, conv, train, allreduce)", usage: benchUsage, run: runBench},
 	{name: "serve", summary: "a local web page that draws graphs and steps through backprop; with --model, a prediction server", usage: serveUsage, run: runServe},
 }
 

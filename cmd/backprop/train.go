@@ -22,6 +22,7 @@ import (
 	"backprop/ag"
 	"backprop/data"
 	"backprop/data/mnist"
+	"backprop/dist"
 	"backprop/internal/memory"
 	"backprop/nn"
 	"backprop/optim"
@@ -69,7 +70,8 @@ layout, such as Fashion-MNIST.
 	--points N          spiral: points per class (default 100)
 	--classes K         spiral: classes (default 3)
 	--seed S            seed of the initial weights, shuffling and dropout (default 1)
-	--threads N         run on N threads (GOMAXPROCS; default all cores)
+	--threads N         run on N threads (GOMAXPROCS; default all cores), per
+	                    process under mpirun
 	--model FILE        where to save the model (default model.safetensors for
 	                    mnist and spiral.safetensors for the spiral, so that
 	                    training one does not replace the other; "none" saves
@@ -109,6 +111,16 @@ refuses, naming the flag, what it needs and the limit, if it is more.
 Train stops at the first loss that is NaN or infinite, with exit status 1,
 suggesting a lower learning rate; with --checkpoint-dir it first saves the
 last good state to resume from.
+
+Built with -tags mpi against Open MPI, "mpirun -np N backprop train ..."
+trains on N processes: each batch of --batch examples is split across
+them, their gradients are summed with MPI all-reduce while the backward
+pass runs, and they train the model that one process trains with the same
+flags. Rank 0 alone prints and writes the model, the plot, the log and the
+checkpoints; --resume continues on the same N bit for bit; SIGINT or
+SIGTERM to mpirun or to any process stops every process after the same
+step (with --checkpoint-dir, rank 0 saves first), and each exits with
+status 130. Without mpirun the same binary trains as one process.
 `
 
 // flagError formats an error about a flag's value.
@@ -132,9 +144,28 @@ type trainOptions struct {
 	fs                    *flag.FlagSet
 
 	maxMemory memoryFlag // --max-memory (memory.go)
+
+	// The processes training together (ranks.go).
+	comm   dist.Comm
+	agreed bool  // the ranks have passed the agreement point
+	failed []int // the ranks that had failed by then
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
+	c, err := dist.Init()
+	if err != nil {
+		fmt.Fprintf(stderr, "backprop train: %v\n", err)
+		return 2
+	}
+	if c.Size() > 1 {
+		return trainRanks(c, args, stdout, stderr) // under mpirun: ranks.go
+	}
+	return trainOn(c, args, stdout, stderr, func(_ *trainOptions, err error) int { return reportExit(stderr, err) })
+}
+
+// trainOn runs backprop train as a rank of c; report prints an error and
+// returns the exit status.
+func trainOn(c dist.Comm, args []string, stdout, stderr io.Writer, report func(*trainOptions, error) int) int {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	var o trainOptions
 	fs.StringVar(&o.dataset, "dataset", "mnist", "")
@@ -176,9 +207,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
-	o.fs = fs
+	o.fs, o.comm = fs, c
 	if err := trainCommand(&o, stdout, stderr); err != nil {
-		return reportExit(stderr, err)
+		return report(&o, err)
 	}
 	return 0
 }
@@ -481,7 +512,9 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	cfg := train.Config{Epochs: o.epochs, Batch: o.batch, Optimizer: opt, Schedule: sched, Rand: rng, Source: src, Patience: o.patience}
+	cfg := train.Config{Epochs: o.epochs, Batch: o.batch, Optimizer: opt, Schedule: sched, Rand: rng, Source: src, Patience: o.patience,
+		Comm: o.comm}
+	rank0 := o.comm.Rank() == 0 // the one that writes files
 	if ck != nil {
 		cfg.Resume = ck.Position
 	}
@@ -495,7 +528,7 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 			Extra: map[string]string{keyFlags: string(fj)}}
 	}
 	var log *train.Log
-	if o.log != "" {
+	if o.log != "" && rank0 {
 		if log, err = train.OpenLog(o.log, cfg.Resume); err != nil {
 			return flagError("log", o.log, "%v", errors.Unwrap(err))
 		}
@@ -503,6 +536,13 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	}
 
 	printLines(stderr, trainHeader(o, spec, tr, val, steps))
+	if n := o.comm.Size(); n > 1 {
+		share := strconv.Itoa(o.batch / n)
+		if o.batch%n != 0 {
+			share += " or " + strconv.Itoa(o.batch/n+1)
+		}
+		printLines(stderr, fmt.Sprintf("data-parallel on %d processes, %s examples of each batch apiece", n, share))
+	}
 	tty := isTerminal(stderr)
 	every := 1
 	if o.epochs > 20 && !tty {
@@ -557,6 +597,9 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	defer release()
 	cfg.Stop = stop
 
+	if err := o.agree(nil); err != nil { // every rank is ready to train
+		return err
+	}
 	start := time.Now()
 	hist, err := train.Run(model, tr, val, cfg)
 	if err != nil {
@@ -584,16 +627,18 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 		printLines(stderr, fmt.Sprintf("stopped early after epoch %d: the validation loss has not improved for %s; kept the weights of epoch %d (validation loss %s)",
 			len(hist), plural(o.patience, "epoch"), b.Epoch, num(b.ValLoss)))
 	}
-	testLoss, testAcc := train.Evaluate(model, test, train.EvalBatch)
-
+	testLoss, testAcc, err := train.EvaluateSplit(o.comm, model, test, train.EvalBatch)
+	if err != nil {
+		return err
+	}
 	modelPath := ""
-	if o.model != "none" {
+	if o.model != "none" && rank0 {
 		if err := train.SaveModel(o.model, model, meta); err != nil {
 			return flagError("model", o.model, "%v", err)
 		}
 		modelPath = o.model
 	}
-	if o.plot != "" {
+	if o.plot != "" && rank0 {
 		var b *train.Boundary
 		if tr.Features() == 2 {
 			b = &train.Boundary{Model: model, Data: tr, Mean: mean, Std: std}
