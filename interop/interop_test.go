@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,4 +116,27 @@ func TestGoFixture(t *testing.T) {
 	// Not bit-exact: the matrix kernels (AVX-512, AVX2, pure Go) round
 	// differently, and the fixture was written by one of them.
 	compare(t, logitsOf(m, 784), readLogits(t, logits), 1e-5)
+}
+
+// A convolutional network with batch, group and layer normalisation
+// written by PyTorch (its running statistics moved by training-mode
+// batches) loads here, buffers included, and gives PyTorch's logits.
+func TestTorchCNNLoads(t *testing.T) {
+	m, err := nn.Load("testdata/torch_cnn.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m.Shape, []int{1, 28, 28}) || !strings.HasPrefix(m.Plan().Arch().String(), "unflatten(1,28,28) conv(6,5,pad=2) batchnorm") {
+		t.Errorf("shape %v, architecture %q", m.Shape, m.Plan().Arch())
+	}
+	var moved bool
+	for _, b := range m.Buffers() {
+		if b.Name == "2.running_mean" {
+			moved = b.Value.Flat(0) != 0
+		}
+	}
+	if !moved {
+		t.Error("2.running_mean was not loaded: it is still 0")
+	}
+	compare(t, logitsOf(m, 784), readLogits(t, "testdata/torch_cnn_logits.json"), 1e-5)
 }

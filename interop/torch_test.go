@@ -3,13 +3,16 @@
 package interop
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"backprop/ag"
 	"backprop/nn"
+	"backprop/tensor"
 	"backprop/train"
 )
 
@@ -28,7 +31,7 @@ func TestPyTorchLoadsGoModel(t *testing.T) {
 	if py == "" {
 		t.Fatal("no python3 with torch and numpy: apt-get install -y python3-torch python3-numpy (test.sh does this)")
 	}
-	args := []string{"pytorch_mlp.py", "check", "testdata/go_mlp.safetensors", "testdata/go_logits.json"}
+	args := []string{"pytorch_model.py", "check", "testdata/go_mlp.safetensors", "testdata/go_logits.json"}
 	// Other activations, dropout (off in evaluation) and maxout, written
 	// here and now.
 	dir := t.TempDir()
@@ -47,8 +50,55 @@ func TestPyTorchLoadsGoModel(t *testing.T) {
 		writeLogits(t, logits, logitsOf(m, 784))
 		args = append(args, model, logits)
 	}
+	// Convolutional networks, with every layer that has weights or
+	// buffers, in training mode for a few batches first so that the
+	// running statistics are not their initial values.
+	archs := []struct {
+		text  string
+		shape []int
+	}{
+		{"lenet5", []int{1, 28, 28}},
+		{"mnistcnn", []int{1, 28, 28}},
+		{"conv(6,5,pad=2) batchnorm relu maxpool(3,stride=2,pad=1,dilation=2) conv(8,3,stride=2,groups=2,bias=false) groupnorm(4) tanh avgpool(2,pad=1,count_pad=false) flatten linear(16) layernorm leakyrelu(0.1) linear(10)", []int{1, 28, 28}},
+		{"conv(4,3x2,pad=1x0) layernorm(axes=3) elu(0.5) gap linear(5)", []int{3, 9, 7}},
+		{"linear(32) batchnorm(momentum=0.3) relu dropout(0.2) linear(10)", []int{784}},
+	}
+	for i, a := range archs {
+		text := a.text
+		if p, ok := nn.Preset(text); ok {
+			text = p
+		}
+		arch, err := nn.ParseArch(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, err := arch.Build(a.shape, rand.New(rand.NewPCG(uint64(i), 10)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		net.SetTraining(true)
+		n := 1
+		for _, d := range a.shape {
+			n *= d
+		}
+		rng := rand.New(rand.NewPCG(uint64(i), 11))
+		for range 3 {
+			net.Forward(ag.NewGraph(ag.NoGrad).Const(tensor.Rand(rng, tensor.Float32, 8, n)))
+		}
+		for _, b := range nn.Buffers(net) {
+			if strings.HasSuffix(b.Name, "running_var") && b.Value.Flat(0) == 1 {
+				t.Errorf("%s: %s did not move in training mode", a.text, b.Name)
+			}
+		}
+		model, logits := filepath.Join(dir, fmt.Sprintf("cnn%d.safetensors", i)), filepath.Join(dir, fmt.Sprintf("cnn%d.json", i))
+		if err := train.SaveModel(model, net, train.Meta{Shape: a.shape, Std: 1}); err != nil {
+			t.Fatal(err)
+		}
+		writeLogits(t, logits, logitsOf(net, n))
+		args = append(args, model, logits)
+	}
 	out, err := exec.Command(py, args...).CombinedOutput()
-	if err != nil || strings.Count(string(out), ": ok (tolerance 1e-05)") != 6 {
-		t.Errorf("pytorch_mlp.py check: %v\n%s", err, out)
+	if err != nil || strings.Count(string(out), ": ok (tolerance 1e-05)") != 6+len(archs) {
+		t.Errorf("pytorch_model.py check: %v\n%s", err, out)
 	}
 }

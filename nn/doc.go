@@ -21,7 +21,7 @@
 // into layers by Build; the input standardisation; the class names) and
 // a Forward and Predict that take raw inputs and apply the preprocessing
 // themselves. Load reads any model file backprop wrote — train.SaveModel's
-// models, train.WriteCheckpoint's checkpoints, interop/pytorch_mlp.py's
+// models, train.WriteCheckpoint's checkpoints, interop/pytorch_model.py's
 // files — and returns such a Model; WriteModel writes one. A file of a
 // newer format version than FormatVersion is refused with an error that
 // says so.

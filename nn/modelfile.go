@@ -29,7 +29,7 @@ import (
 // Model keeps in Extra; the tensors are the network's parameters and
 // buffers (StateDict). Files of version 1 — and files without
 // "format_version", written before it was recorded and by
-// interop/pytorch_mlp.py — hold an MLP's Spec as JSON under
+// interop/pytorch_model.py — hold an MLP's Spec as JSON under
 // "architecture", e.g. {"sizes":[784,512,256,10],"activation":"relu"}, and
 // no "input_shape"; they are read as the same network (Spec.Arch). A file
 // without "preprocessing" has none. Tensors whose names begin with
@@ -178,7 +178,7 @@ func Load(path string, limit ...MaxMemory) (*Model, error) {
 }
 
 // ReadModel reads a model file from r — one that train.SaveModel,
-// train.WriteCheckpoint or interop/pytorch_mlp.py wrote — and returns the
+// train.WriteCheckpoint or interop/pytorch_model.py wrote — and returns the
 // model it describes, built (see Build) with the file's weights, in
 // evaluation mode, applying the file's preprocessing in Forward and
 // Predict; name is for errors, which begin with it.

@@ -44,8 +44,7 @@
       </div>
     </div>`;
   main.appendChild(view);
-  const sizes = info.architecture.sizes.join("-");
-  document.getElementById("draw-model").textContent = `${sizes} ${info.architecture.activation}, ${info.parameters} parameters`;
+  document.getElementById("draw-model").textContent = `[${info.input_shape.join("×")}] → ${info.architecture}, ${info.parameters} parameters`;
 
   // One row per class: its label, a bar and the probability.
   const tbody = view.querySelector("#draw-probs tbody");
