@@ -9,7 +9,9 @@ import (
 
 // Augmenter applies random transformations to batches of images, in
 // place, as a training loop draws them: a random shift of up to ±Shift
-// pixels in each direction with zero fill, and, with Flip, a horizontal
+// pixels in each direction, the pixels it uncovers set to Fill (0, or
+// the background's value after standardisation: −mean/std for images
+// whose background is 0), and, with Flip, a horizontal
 // flip with probability ½. A random crop of the image padded with P
 // zeros on every side, back to its own size, is the same as a shift of
 // up to ±P with zero fill, so Shift = 2 is also the "pad 2, random crop"
@@ -28,6 +30,7 @@ type Augmenter struct {
 	C, H, W int // the shape of an example
 	Shift   int
 	Flip    bool
+	Fill    float64 // the value of the pixels a shift uncovers
 	Rand    *rand.Rand
 	tmp32   []float32 // one plane, for the float32 batches
 	tmp64   []float64 // the same for float64
@@ -69,16 +72,16 @@ func (a *Augmenter) Apply(x *tensor.Tensor) {
 		if len(a.tmp32) != a.H*a.W {
 			a.tmp32 = make([]float32, a.H*a.W)
 		}
-		augment(a, x.Float32s(), a.tmp32, x.Dim(0))
+		augment(a, x.Float32s(), a.tmp32, x.Dim(0), float32(a.Fill))
 	} else {
 		if len(a.tmp64) != a.H*a.W {
 			a.tmp64 = make([]float64, a.H*a.W)
 		}
-		augment(a, x.Float64s(), a.tmp64, x.Dim(0))
+		augment(a, x.Float64s(), a.tmp64, x.Dim(0), a.Fill)
 	}
 }
 
-func augment[T float32 | float64](a *Augmenter, x, tmp []T, n int) {
+func augment[T float32 | float64](a *Augmenter, x, tmp []T, n int, fill T) {
 	plane := a.H * a.W
 	for i := range n {
 		dy, dx, flip := a.draw()
@@ -88,7 +91,7 @@ func augment[T float32 | float64](a *Augmenter, x, tmp []T, n int) {
 		for c := range a.C {
 			p := x[(i*a.C+c)*plane : (i*a.C+c+1)*plane]
 			copy(tmp, p)
-			transform(p, tmp, a.H, a.W, dy, dx, flip)
+			transform(p, tmp, a.H, a.W, dy, dx, flip, fill)
 		}
 	}
 }
@@ -106,27 +109,32 @@ func (a *Augmenter) draw() (dy, dx int, flip bool) {
 }
 
 // transform sets dst, an h×w plane, to src flipped left to right (with
-// flip) and then moved dy rows down and dx columns right, zero where the
+// flip) and then moved dy rows down and dx columns right, fill where the
 // moved image does not reach:
 //
 //	dst[y][x] = s[y−dy][x−dx],  s[y][x] = src[y][w−1−x] if flip else src[y][x]
-func transform[T float32 | float64](dst, src []T, h, w, dy, dx int, flip bool) {
+func transform[T float32 | float64](dst, src []T, h, w, dy, dx int, flip bool, fill T) {
+	set := func(r []T) {
+		for i := range r {
+			r[i] = fill
+		}
+	}
 	for y := range h {
 		row := dst[y*w : (y+1)*w]
 		sy := y - dy
 		if sy < 0 || sy >= h {
-			clear(row)
+			set(row)
 			continue
 		}
 		srow := src[sy*w : (sy+1)*w]
 		// The columns x with 0 ≤ x − dx < w.
 		lo, hi := max(0, dx), min(w, w+dx)
 		if lo >= hi {
-			clear(row)
+			set(row)
 			continue
 		}
-		clear(row[:lo])
-		clear(row[hi:])
+		set(row[:lo])
+		set(row[hi:])
 		if !flip {
 			copy(row[lo:hi], srow[lo-dx:hi-dx])
 			continue

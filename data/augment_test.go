@@ -31,10 +31,19 @@ func TestTransform(t *testing.T) {
 		{0, 4, false, make([]float64, 12)},
 		{3, 0, true, make([]float64, 12)},
 	} {
-		dst := slices.Repeat([]float64{-1}, 12)
-		transform(dst, src, 3, 4, c.dy, c.dx, c.flip)
-		if !slices.Equal(dst, c.want) {
-			t.Errorf("dy %d dx %d flip %v: %v, want %v", c.dy, c.dx, c.flip, dst, c.want)
+		// src has no zeros: every 0 of want is filled in.
+		for _, fill := range []float64{0, -0.5} {
+			want := slices.Clone(c.want)
+			for i, v := range want {
+				if v == 0 {
+					want[i] = fill
+				}
+			}
+			dst := slices.Repeat([]float64{-1}, 12)
+			transform(dst, src, 3, 4, c.dy, c.dx, c.flip, fill)
+			if !slices.Equal(dst, want) {
+				t.Errorf("dy %d dx %d flip %v fill %v: %v, want %v", c.dy, c.dx, c.flip, fill, dst, want)
+			}
 		}
 	}
 }

@@ -40,6 +40,13 @@ type Config struct {
 	GraphFlags ag.Flags
 	// Rand shuffles the training set every epoch; nil keeps its order.
 	Rand *rand.Rand
+	// Augment, if not nil, transforms every training batch's inputs in
+	// place before its step (validation data are left alone), such as a
+	// data.Augmenter's Apply. Called after the state of Source is taken
+	// for the step, so an Augment that draws from Rand draws the same
+	// again in a resumed run. With Comm, every rank augments the whole
+	// batch alike before taking its share.
+	Augment func(x *tensor.Tensor)
 	// OnStep, if not nil, is called after every step, and OnEpoch after
 	// every epoch.
 	OnStep  func(Step)
@@ -275,6 +282,9 @@ func fit(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			x, y := ld.Batch()
 			if cfg.Source != nil {
 				randState, _ = cfg.Source.MarshalBinary()
+			}
+			if cfg.Augment != nil {
+				cfg.Augment(x)
 			}
 			lr := cfg.Optimizer.LR()
 			if cfg.Schedule != nil {

@@ -112,13 +112,13 @@ func checkCheckpointFlags(o *trainOptions) error {
 // restoreCheckpoint loads the checkpoint ck, if resuming, into the model
 // and the optimizer, after checking that the flags describe the same
 // network and data.
-func restoreCheckpoint(o *trainOptions, ck *train.Checkpoint, model *nn.Sequential, opt optim.Optimizer, spec nn.Spec, tr *data.Dataset) error {
+func restoreCheckpoint(o *trainOptions, ck *train.Checkpoint, model *nn.Sequential, opt optim.Optimizer, p *nn.Plan, tr *data.Dataset) error {
 	if ck == nil {
 		return nil
 	}
-	if ck.Meta.Arch != spec.Arch() {
+	if want := p.Arch().String(); ck.Meta.Arch != want {
 		return flagError("resume", o.resume, "the checkpoint's network is %s, the flags ask for %s",
-			ck.Meta.Arch, spec.Arch())
+			ck.Meta.Arch, want)
 	}
 	if n := len(ck.Position.Perm); n != tr.Len() {
 		return flagError("resume", o.resume, "the checkpoint was made with %d training examples, the flags give %d", n, tr.Len())

@@ -23,13 +23,13 @@ const evalUsage = `usage: backprop eval [--model FILE] [--data DIR] [--plot FILE
 
 Eval loads a model saved by "backprop train" (--model, default
 model.safetensors) and measures it on the test set of the data set it was
-trained on (the MNIST test digits, from --data DIR if given; for the
-spiral, the fresh sample train tested on): the accuracy and the loss, the
+trained on (the MNIST or Fashion-MNIST test images, from --data DIR if
+given; for the spiral, the fresh sample train tested on): the accuracy and the loss, the
 confusion matrix (a row per true class, a column per predicted class), and
 the precision, recall, F1 and support of every class with their macro
 average, as scikit-learn's classification_report gives them. Classes are
-named where the data set names them (a classes.txt in the data folder, one
-name per line, such as Fashion-MNIST's), else numbered.
+named where the data set names them (Fashion-MNIST's, or those of a
+classes.txt in the data folder, one name per line), else numbered.
 
 	--plot FILE.png   also draw the confusion matrix into a PNG (or .svg)
 	--json            print one JSON object instead:
@@ -109,12 +109,10 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 			return fail("%s: dataset: %v", *model, err)
 		}
 		test = spiralTest(info)
-	case "mnist", "":
-		var dir string
-		if dir = *dataDir; dir == "" {
-			if dir, err = mnist.DefaultDir(); err != nil {
-				return fail("%v", err)
-			}
+	case "mnist", "fashion", "":
+		dir, err := imageDir(info.Name, *dataDir)
+		if err != nil {
+			return fail("%v", err)
 		}
 		if test, err = mnist.LoadSet(dir, "t10k", mnist.MaxMemory(maxMemory.bytes)); err != nil {
 			return fail("%v", err)

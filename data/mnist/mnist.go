@@ -97,14 +97,24 @@ func statFile(dir, base string) ([]int, string, error) {
 // alone: what a caller needs to size a network and weigh the data before
 // reading it.
 func Stat(dir, set string) (images, pixels int, err error) {
-	dims, path, err := statFile(dir, set+"-images-idx3-ubyte")
+	images, shape, err := StatShape(dir, set)
 	if err != nil {
 		return 0, 0, err
 	}
-	if len(dims) != 3 {
-		return 0, 0, &Error{filepath.Base(path), 3, fmt.Sprintf("%d dimensions %v, want 3 for images", len(dims), dims)}
+	return images, shape[1] * shape[2], nil
+}
+
+// StatShape returns what Stat returns, with the pixels as the shape of
+// one example, [1, rows, cols], as LoadSet's Dataset gives it.
+func StatShape(dir, set string) (images int, shape []int, err error) {
+	dims, path, err := statFile(dir, set+"-images-idx3-ubyte")
+	if err != nil {
+		return 0, nil, err
 	}
-	return dims[0], dims[1] * dims[2], nil
+	if len(dims) != 3 {
+		return 0, nil, &Error{filepath.Base(path), 3, fmt.Sprintf("%d dimensions %v, want 3 for images", len(dims), dims)}
+	}
+	return dims[0], []int{1, dims[1], dims[2]}, nil
 }
 
 // LoadSet reads one set of a folder, "train" or "t10k", as a Dataset of
