@@ -44,13 +44,23 @@ func readLogits(t *testing.T, path string) [][]float64 {
 	return f.Logits
 }
 
-func writeLogits(t *testing.T, path string, y *tensor.Tensor) {
+// writeLogits writes the logits of evaluation mode, y, and, if train is
+// not nil, those of training mode (batch statistics in batch
+// normalisation), which the script compares too.
+func writeLogits(t *testing.T, path string, y *tensor.Tensor, train ...*tensor.Tensor) {
 	t.Helper()
-	rows := make([][]float64, y.Dim(0))
-	for i := range rows {
-		rows[i] = y.Values()[i*y.Dim(1) : (i+1)*y.Dim(1)]
+	rowsOf := func(y *tensor.Tensor) [][]float64 {
+		rows := make([][]float64, y.Dim(0))
+		for i := range rows {
+			rows[i] = y.Values()[i*y.Dim(1) : (i+1)*y.Dim(1)]
+		}
+		return rows
 	}
-	b, _ := json.MarshalIndent(map[string]any{"backprop": "go", "logits": rows}, "", " ")
+	f := map[string]any{"backprop": "go", "logits": rowsOf(y)}
+	if len(train) > 0 {
+		f["train_logits"] = rowsOf(train[0])
+	}
+	b, _ := json.MarshalIndent(f, "", " ")
 	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -24,8 +24,10 @@ but torch, numpy, json and struct is needed (no `safetensors` package).
       torch.nn.Sequential from its metadata, loads its tensors with
       load_state_dict(strict=True), and prints its logits for the fixed
       input. With LOGITS (a JSON file like interop/testdata/go_logits.json,
-      the logits backprop computed) it compares them and exits 1 if any
-      differs by more than 1e-5. Several MODEL LOGITS pairs are checked in
+      the logits backprop computed in evaluation mode, and optionally under
+      "train_logits" those of training mode, batch statistics in batch
+      normalisation) it compares them and exits 1 if any differs by more
+      than 1e-5. Several MODEL LOGITS pairs are checked in
       one run.
 
 The fixed input is 4 examples of n values, x[i][j] = ((i*n + j) * 37 % 101) / 100,
@@ -366,11 +368,23 @@ def check(model_path, logits_path=None):
         print(json.dumps(logits.tolist()))
         return 0
     with open(logits_path) as f:
-        want = torch.tensor(json.load(f)["logits"], dtype=torch.float32)
-    diff = (logits - want).abs().max().item()
-    ok = logits.shape == want.shape and diff <= TOL
-    print(f"max |torch - backprop| = {diff:.3g}: {'ok' if ok else 'MISMATCH'} (tolerance {TOL})")
+        ref = json.load(f)
+    ok = compare(logits, ref["logits"], "eval mode")
+    if "train_logits" in ref:
+        # Training mode: batch normalisation by the batch's statistics
+        # (after the evaluation above, as it moves the running ones).
+        model.train()
+        with torch.no_grad():
+            ok = compare(model(fixed_input(shape)), ref["train_logits"], "train mode") and ok
     return 0 if ok else 1
+
+
+def compare(logits, want, mode):
+    want = torch.tensor(want, dtype=torch.float32)
+    diff = (logits - want).abs().max().item() if logits.shape == want.shape else float("inf")
+    ok = diff <= TOL
+    print(f"{mode}: max |torch - backprop| = {diff:.3g}: {'ok' if ok else 'MISMATCH'} (tolerance {TOL})")
+    return ok
 
 
 def main(argv):

@@ -63,6 +63,7 @@ func TestPyTorchLoadsGoModel(t *testing.T) {
 		{"conv(4,3x2,pad=1x0) layernorm(axes=3) elu(0.5) gap linear(5)", []int{3, 9, 7}},
 		{"linear(32) batchnorm(momentum=0.3) relu dropout(0.2) linear(10)", []int{784}},
 	}
+	trained := 0 // the models whose training-mode logits are compared too
 	for i, a := range archs {
 		text := a.text
 		if p, ok := nn.Preset(text); ok {
@@ -94,11 +95,21 @@ func TestPyTorchLoadsGoModel(t *testing.T) {
 		if err := train.SaveModel(model, net, train.Meta{Shape: a.shape, Std: 1}); err != nil {
 			t.Fatal(err)
 		}
-		writeLogits(t, logits, logitsOf(net, n))
+		// Training mode too, where nothing random runs: batch
+		// normalisation by the batch's statistics.
+		eval := logitsOf(net, n)
+		if strings.Contains(text, "dropout") {
+			writeLogits(t, logits, eval)
+		} else {
+			net.SetTraining(true)
+			trainMode := net.Forward(ag.NewGraph(ag.NoGrad).Const(fixedInput(4, n))).Value
+			writeLogits(t, logits, eval, trainMode)
+			trained++
+		}
 		args = append(args, model, logits)
 	}
 	out, err := exec.Command(py, args...).CombinedOutput()
-	if err != nil || strings.Count(string(out), ": ok (tolerance 1e-05)") != 6+len(archs) {
+	if err != nil || strings.Count(string(out), ": ok (tolerance 1e-05)") != 6+len(archs)+trained {
 		t.Errorf("pytorch_model.py check: %v\n%s", err, out)
 	}
 }
