@@ -46,8 +46,24 @@ func TestKillAndResume(t *testing.T) {
 	// About half a second of training (3000 points, 94 batches an epoch,
 	// dropout so that the random state matters within an epoch too), and
 	// more with the checkpoints.
-	args := []string{"train", "--dataset", "spiral", "--points", "1000", "--hidden", "64", "--epochs", "60",
-		"--dropout", "0.1", "--threads", "1", "--seed", "3"}
+	t.Run("mlp", func(t *testing.T) {
+		killAndResume(t, bin, []string{"train", "--dataset", "spiral", "--points", "1000", "--hidden", "64", "--epochs", "60",
+			"--dropout", "0.1", "--threads", "1", "--seed", "3"})
+	})
+	// A convolutional network with batch normalisation, whose buffers the
+	// checkpoints must keep, on augmented digits, whose random shifts
+	// must continue where they stopped.
+	t.Run("cnn", func(t *testing.T) {
+		killAndResume(t, bin, []string{"train", "--arch", "conv(4,5) batchnorm relu maxpool(2) flatten linear(10)", "--augment",
+			"--limit", "1500", "--val", "100", "--batch", "32", "--epochs", "8", "--threads", "1", "--seed", "3"})
+	})
+}
+
+// killAndResume interrupts and kills runs of the binary bin with args
+// and checks that each resumed run ends with the model of the
+// uninterrupted run.
+func killAndResume(t *testing.T, bin string, args []string) {
+	dir := t.TempDir()
 	runBin := func(extra ...string) (int, string) {
 		cmd := exec.Command(bin, append(append([]string{}, args...), extra...)...)
 		var stderr bytes.Buffer
