@@ -7,15 +7,16 @@ import (
 	"backprop/tensor"
 )
 
-// readDigit reads the image file at path as the [1, 784] input of an MNIST
-// model, raw pixels in [0, 1] before the model's standardisation (see
-// mnist.FromImage). Its errors name the file.
-func readDigit(path string) (*tensor.Tensor, error) {
+// readImage reads the image file at path as the [1, 784] input of a model
+// trained on dataset (MNIST's digits, or Fashion-MNIST's clothes), raw
+// pixels in [0, 1] before the model's standardisation (see
+// mnist.FromImageFor). Its errors name the file.
+func readImage(path, dataset string) (*tensor.Tensor, error) {
 	img, err := mnist.ReadImageFile(path)
 	if err != nil {
 		return nil, err
 	}
-	x, err := mnist.FromImage(img)
+	x, err := mnist.FromImageFor(dataset, img)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}

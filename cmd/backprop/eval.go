@@ -47,14 +47,18 @@ and data, and what its architecture and data set need against
 
 const predictUsage = `usage: backprop predict [--model FILE] [--json] [--max-memory SIZE] IMAGE...
 
-Predict classifies images of handwritten or printed digits with a model of
-784 inputs saved by "backprop train" (--model, default model.safetensors).
+Predict classifies images with a model of 784 inputs saved by "backprop
+train" (--model, default model.safetensors): handwritten or printed
+digits, or, for a Fashion-MNIST model, photographs of clothes.
 Each IMAGE is a PNG, JPEG or GIF of
 any size (at most 8192 pixels a side and 32 MB), dark ink on a light
 background or light on dark, opaque or on a transparent background. It is
 read as MNIST made its digits: the ink is cropped, fitted into 20×20
 pixels keeping its aspect ratio, centred by its centre of mass in 28×28,
-and standardized as in training.
+and standardized as in training. For a Fashion-MNIST model the image is
+read as Fashion-MNIST made its pictures instead: made light on dark,
+cropped to the garment, scaled so that its longer side is 28 pixels and
+centred.
 
 It prints one line per image, in the order given:
 
@@ -260,7 +264,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if len(pos) == 0 {
 		return fail("want at least one IMAGE argument")
 	}
-	m, _, err := loadModel(*model, maxMemory)
+	m, info, err := loadModel(*model, maxMemory)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -271,7 +275,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	var names []string
 	var rows []*tensor.Tensor
 	for _, path := range pos {
-		x, err := readDigit(path)
+		x, err := readImage(path, info.Name)
 		if err != nil {
 			code = fail("%v", err)
 			continue

@@ -68,6 +68,7 @@ type predictor struct {
 	model  *nn.Model
 	file   string
 	image  bool          // the model takes MNIST's 28×28 images
+	data   string        // the data set it was trained on, which says how to read images
 	slots  chan struct{} // one per prediction running
 	graphs sync.Pool     // of *ag.Graph made with ag.NoGrad
 	info   []byte        // the body of GET /v1/model
@@ -122,7 +123,7 @@ func newPredictor(cfg Config) *predictor {
 		info.Labels = append(info.Labels, m.Label(k))
 	}
 	if d, err := train.DataOf(m); err == nil {
-		info.Dataset = d.Name
+		info.Dataset, p.data = d.Name, d.Name
 	}
 	info.Limits.Body, info.Limits.Batch, info.Limits.Images, info.Limits.ImageSide = MaxPredictBody, MaxBatch, MaxImages, MaxImageSide
 	p.info, _ = json.Marshal(info)
@@ -246,7 +247,7 @@ func (p *predictor) decode(contentType string, body io.Reader) (*tensor.Tensor, 
 		if !p.image {
 			return nil, p.notImages()
 		}
-		return decodeMultipart(multipart.NewReader(body, params["boundary"]))
+		return p.decodeMultipart(multipart.NewReader(body, params["boundary"]))
 	case "image/png", "image/jpeg", "image/gif", "application/octet-stream":
 		if !p.image {
 			return nil, p.notImages()
@@ -255,7 +256,7 @@ func (p *predictor) decode(contentType string, body io.Reader) (*tensor.Tensor, 
 		if err != nil {
 			return nil, err
 		}
-		x, err := decodeImage(b, "the image")
+		x, err := p.decodeImage(b, "the image")
 		if err != nil {
 			return nil, err
 		}
@@ -337,8 +338,8 @@ func tokenErr(err error) string {
 }
 
 // decodeMultipart reads the fields "image" of a multipart form, one to
-// MaxImages, each an image read as MNIST made its digits.
-func decodeMultipart(mr *multipart.Reader) (*tensor.Tensor, error) {
+// MaxImages, each an image read as the model's data set made its images.
+func (p *predictor) decodeMultipart(mr *multipart.Reader) (*tensor.Tensor, error) {
 	var rows []*tensor.Tensor
 	for {
 		part, err := mr.NextPart()
@@ -362,7 +363,7 @@ func decodeMultipart(mr *multipart.Reader) (*tensor.Tensor, error) {
 		if fn := part.FileName(); fn != "" {
 			name = fmt.Sprintf("image %d (%.64q)", len(rows)+1, fn)
 		}
-		x, err := decodeImage(b, name)
+		x, err := p.decodeImage(b, name)
 		if err != nil {
 			return nil, err
 		}
@@ -376,9 +377,10 @@ func decodeMultipart(mr *multipart.Reader) (*tensor.Tensor, error) {
 
 // decodeImage decodes an uploaded PNG, JPEG or GIF of at most
 // MaxImageSide pixels a side and MaxImagePixels in all (read from its
-// header first) and turns it into a [1, 784] row as MNIST made its digits
-// (mnist.FromImage); name is for errors.
-func decodeImage(b []byte, name string) (*tensor.Tensor, error) {
+// header first) and turns it into a [1, 784] row as the model's data set
+// made its images (mnist.FromImageFor: MNIST's digits, Fashion-MNIST's
+// clothes); name is for errors.
+func (p *predictor) decodeImage(b []byte, name string) (*tensor.Tensor, error) {
 	if len(b) == 0 {
 		return nil, badRequest(http.StatusBadRequest, "%s is empty: want a PNG, JPEG or GIF image", name)
 	}
@@ -391,7 +393,7 @@ func decodeImage(b []byte, name string) (*tensor.Tensor, error) {
 	if err != nil {
 		return nil, badRequest(http.StatusBadRequest, "%v", err)
 	}
-	x, err := mnist.FromImage(img)
+	x, err := mnist.FromImageFor(p.data, img)
 	if err != nil {
 		return nil, badRequest(http.StatusUnprocessableEntity, "%s: %v", name, err)
 	}
