@@ -2,13 +2,16 @@
 
 One training step of a float32 MLP on a fixed random batch: forward,
 softmax cross-entropy, backward, SGD with momentum 0.9 (lr 0.01). The
-network is 784-H...-10 with ReLU on MNIST-shaped inputs, or with --tiny
+network is 784-H...-10 with ReLU on MNIST-shaped inputs, or with --arch
+TEXT any network of backprop's architecture language (built as
+interop/pytorch_model.py builds it, for [1, 28, 28] images and 10
+classes; the text itself, not a preset's name), or with --tiny
 micrograd's demo network: 2-16-16-1 with ReLU on 100 points, the loss
 mean(relu(1 - y*score)) + 1e-4*sum(p^2). Inference is the forward pass
-under torch.no_grad().
+under torch.no_grad() with the model in eval mode.
 
 usage: python3 bench/train_torch.py [--batch B] [--threads T]
-           [--hidden 512,256] [--tiny] [--time SECONDS]
+           [--hidden 512,256 | --arch TEXT | --tiny] [--time SECONDS]
 
 Steps are timed in rounds of at least TIME/10 seconds for at least TIME
 seconds (at least 5 rounds) after a warm-up, and the median round's mean
@@ -18,6 +21,8 @@ without it two-thread PyTorch is slower than one on this machine.
 """
 import argparse
 import json
+import os
+import sys
 import time
 
 import torch
@@ -48,6 +53,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--hidden", default="512,256")
     ap.add_argument("--tiny", action="store_true")
+    ap.add_argument("--arch", default="")
+    ap.add_argument("--net", default="", help="the name to report (a preset's)")
     ap.add_argument("--time", type=float, default=2.0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -63,6 +70,10 @@ def main():
         if i < len(sizes) - 2:
             layers.append(nn.ReLU())
     model = nn.Sequential(*layers)
+    if a.arch:
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
+        import pytorch_model
+        model, sizes, hidden = pytorch_model.build_arch(a.arch, [1, 28, 28]), [], []
     params = list(model.parameters())
     opt = torch.optim.SGD(params, lr=0.01, momentum=0.9)
     if a.tiny:
@@ -74,6 +85,7 @@ def main():
     ce = nn.CrossEntropyLoss()
 
     def step():
+        model.train()
         opt.zero_grad()
         out = model(x)
         if a.tiny:
@@ -84,14 +96,15 @@ def main():
         opt.step()
 
     def infer():
+        model.eval()
         with torch.no_grad():
             model(x)
 
     ms, steps = time_rounds(a.time, step)
     inf, _ = time_rounds(a.time, infer)
-    print(json.dumps({"op": "train", "impl": "pytorch", "net": "tiny" if a.tiny else "mlp",
+    print(json.dumps({"op": "train", "impl": "pytorch", "net": a.net or ("tiny" if a.tiny else "mlp"),
                       "sizes": sizes, "batch": batch, "threads": a.threads,
-                      "hidden": hidden, "steps": steps, "ms_per_step": ms, "inference_ms": inf}))
+                      "hidden": hidden, "arch": a.arch, "steps": steps, "ms_per_step": ms, "inference_ms": inf}))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sort"
+	"strings"
 	"time"
 
 	"backprop/ag"
@@ -17,7 +18,7 @@ import (
 	"backprop/tensor"
 )
 
-const benchTrainSynopsis = "backprop bench train [--batch B] [--threads T] [--hidden 512,256] [--tiny] [--time D] [--json] [--max-memory SIZE]"
+const benchTrainSynopsis = "backprop bench train [--batch B] [--threads T] [--hidden 512,256 | --arch SPEC|PRESET | --tiny] [--time D] [--json] [--max-memory SIZE]"
 
 const benchTrainUsage = "usage: " + benchTrainSynopsis + `
 
@@ -27,7 +28,14 @@ SGD update with momentum 0.9, all in float32, in an ag.Scope as
 train.Fit runs it. The network is the MNIST
 one, 784-H…-10 with ReLU (H = --hidden), and the batch holds B random
 MNIST-shaped images with random labels, the same every step. It also
-measures inference: the forward pass alone, without recording gradients.
+measures inference: the forward pass alone, without recording gradients
+and with the network in evaluation mode (dropout off, batch normalisation
+on its running statistics).
+
+With --arch the network is any architecture of backprop train --arch
+instead, such as the preset lenet5 or mnistcnn or the text
+"conv(32,3) relu maxpool(2) flatten linear(10)", for [1 28 28] images and
+10 classes.
 
 With --tiny the network is the one of micrograd's demo instead: 2-16-16-1
 with ReLU on 100 points (the whole data set as one batch, --batch is
@@ -42,10 +50,12 @@ for at least --time, and the median round's mean is reported:
 	--batch    the batch size (default 64)
 	--threads  the number of cores to use (GOMAXPROCS; default: all)
 	--hidden   the hidden widths (default 512,256)
+	--arch     the network in the architecture language, or a preset
 	--tiny     the micrograd demo network
 	--time     the minimum measuring time of each of step and inference (default 2s)
 	--json     print one JSON object instead:
 	           {"op": "train", "net": "mlp", "sizes": [784, 512, 256, 10],
+	            "arch": "conv(6,5,pad=2) relu …" (with --arch),
 	            "batch": B, "threads": T, "hidden": [512, 256],
 	            "steps": S, "ms_per_step": M, "inference_ms": I}
 	--max-memory SIZE
@@ -64,6 +74,7 @@ type benchTrainResult struct {
 	Batch       int     `json:"batch"`
 	Threads     int     `json:"threads"`
 	Hidden      []int   `json:"hidden"`
+	Arch        string  `json:"arch,omitempty"`
 	Steps       int     `json:"steps"`
 	MsPerStep   float64 `json:"ms_per_step"`
 	InferenceMs float64 `json:"inference_ms"`
@@ -79,6 +90,7 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	threads := fs.Int("threads", runtime.NumCPU(), "cores to use")
 	hiddenText := fs.String("hidden", "512,256", "hidden widths")
 	tiny := fs.Bool("tiny", false, "the micrograd demo network")
+	archText := fs.String("arch", "", "the network in the architecture language, or a preset")
 	minTime := fs.Duration("time", 2*time.Second, "minimum measuring time")
 	jsonOut := fs.Bool("json", false, "print one JSON object")
 	maxMemory := addMaxMemory(fs)
@@ -105,14 +117,39 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	if err := checkWidths("hidden", *hiddenText, hidden...); err != nil {
 		return fail("%v", err)
 	}
+	var plan *nn.Plan // the network of --arch
+	var text string   // its text, a preset's spelt out
+	if *archText != "" {
+		if *tiny || flagSet(fs, "hidden") {
+			return fail("--arch and --%s: give the network one way", map[bool]string{true: "tiny", false: "hidden"}[*tiny])
+		}
+		var preset bool
+		if text, preset = nn.Preset(*archText); !preset {
+			text = *archText
+		}
+		a, err := nn.ParseArch(text)
+		if err == nil {
+			plan, err = a.Plan(benchImage)
+		}
+		if err != nil {
+			return fail("%v", archFlagError(*archText, text, err))
+		}
+		if out := plan.Out(); len(out) != 1 || out[0] != 10 {
+			return fail("--arch %s: the network's output is %v per example, but the bench has 10 classes: end it with linear(10)", quoted(*archText), out)
+		}
+	}
 	if !*tiny {
 		spec := nn.Spec{Sizes: append(append([]int{784}, hidden...), 10)}
 		what := fmt.Sprintf("a batch of %d random images", *batch)
-		p, err := spec.Plan()
-		if err != nil {
-			return fail("--hidden %s: %v", *hiddenText, err)
+		p, label, netFlag := plan, *archText, [2]string{"arch", quoted(*archText)}
+		if p == nil {
+			var err error
+			if p, err = spec.Plan(); err != nil {
+				return fail("--hidden %s: %v", *hiddenText, err)
+			}
+			label, netFlag = archString(spec), [2]string{"hidden", *hiddenText}
 		}
-		err = checkTraining(maxMemory.budget(), p, archString(spec), "sgd", optim.Slots("sgd"), *batch, [2]string{"hidden", *hiddenText}, [2]string{"batch", fmt.Sprint(*batch)},
+		err = checkTraining(maxMemory.budget(), p, label, "sgd", optim.Slots("sgd"), *batch, netFlag, [2]string{"batch", fmt.Sprint(*batch)},
 			what, data.Bytes(*batch, 784))
 		if err != nil {
 			return fail("%v", err)
@@ -121,11 +158,22 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	old := runtime.GOMAXPROCS(*threads)
 	defer runtime.GOMAXPROCS(old)
 
-	b := newTrainBench(*tiny, *batch, hidden)
+	var b *trainBench
+	if plan != nil {
+		b = newArchBench(plan, *batch)
+	} else {
+		b = newTrainBench(*tiny, *batch, hidden)
+	}
 	res := benchTrainResult{Op: "train", Net: "mlp", Sizes: b.spec.Sizes, Batch: b.batch,
 		Threads: *threads, Hidden: hidden}
 	if *tiny {
 		res.Net, res.Hidden = "tiny", []int{16, 16}
+	}
+	if plan != nil {
+		res.Net, res.Hidden, res.Arch = *archText, nil, strings.Join(strings.Fields(text), " ")
+	}
+	if res.Sizes == nil {
+		res.Sizes = []int{}
 	}
 	if res.Hidden == nil {
 		res.Hidden = []int{}
@@ -139,8 +187,12 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s\n", out)
 		return 0
 	}
-	fmt.Fprintf(stdout, "train %s batch=%d sizes=%v threads=%d: %.3f ms per step, inference %.3f ms\n",
-		res.Net, res.Batch, res.Sizes, res.Threads, res.MsPerStep, res.InferenceMs)
+	what := fmt.Sprintf("sizes=%v", res.Sizes)
+	if plan != nil {
+		what = fmt.Sprintf("arch=%q", res.Arch)
+	}
+	fmt.Fprintf(stdout, "train %s batch=%d %s threads=%d: %.3f ms per step, inference %.3f ms\n",
+		res.Net, res.Batch, what, res.Threads, res.MsPerStep, res.InferenceMs)
 	return 0
 }
 
@@ -187,9 +239,31 @@ func newTrainBench(tiny bool, batch int, hidden []int) *trainBench {
 	return b
 }
 
+// benchImage is the shape of the examples of bench train --arch.
+var benchImage = []int{1, 28, 28}
+
+// newArchBench makes the bench of the network p plans, for a batch of
+// random images of benchImage and 10 classes, with the same optimizer and
+// data as the MLP's bench.
+func newArchBench(p *nn.Plan, batch int) *trainBench {
+	rng := rand.New(rand.NewPCG(1, 2))
+	b := &trainBench{batch: batch, g: ag.NewGraph(), ig: ag.NewGraph(ag.NoGrad)}
+	b.m = p.Build(rng)
+	b.params = nn.Vars(b.m)
+	b.opt = optim.NewSGD(b.params, 0.01)
+	b.opt.Momentum = 0.9
+	b.x = tensor.Uniform(rng, tensor.Float32, 0, 1, batch, 784)
+	b.labels = make([]int, batch)
+	for i := range b.labels {
+		b.labels[i] = rng.IntN(10)
+	}
+	return b
+}
+
 // step runs one training step, in a graph that recycles the previous
 // step's memory, as train.Run does.
 func (b *trainBench) step() {
+	b.m.SetTraining(true)
 	b.g.Reset()
 	b.opt.ZeroGrad()
 	out := b.m.Forward(b.g.Const(b.x))
@@ -208,6 +282,7 @@ func (b *trainBench) step() {
 
 // infer runs the forward pass without recording gradients.
 func (b *trainBench) infer() {
+	b.m.SetTraining(false)
 	b.ig.Reset()
 	b.m.Forward(b.ig.Const(b.x))
 }
@@ -234,4 +309,11 @@ func timeRounds(total time.Duration, f func()) (ms float64, calls int) {
 	}
 	sort.Float64s(means)
 	return means[len(means)/2], calls
+}
+
+// flagSet reports whether the flag name was given on fs's command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

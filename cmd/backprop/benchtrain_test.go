@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"backprop/nn"
 )
 
 func TestBenchTrainJSON(t *testing.T) {
@@ -17,6 +19,8 @@ func TestBenchTrainJSON(t *testing.T) {
 	}{
 		{[]string{"--batch", "8", "--hidden", "16,8", "--threads", "1"}, "mlp", 8, "[784 16 8 10]"},
 		{[]string{"--tiny", "--threads", "2"}, "tiny", 100, "[2 16 16 1]"},
+		{[]string{"--arch", "lenet5", "--batch", "4", "--threads", "1"}, "lenet5", 4, "[]"},
+		{[]string{"--arch", "conv(4,3) batchnorm relu maxpool(2) dropout(0.5) flatten linear(10)", "--batch", "3"}, "conv(4,3) batchnorm relu maxpool(2) dropout(0.5) flatten linear(10)", 3, "[]"},
 	} {
 		args := append([]string{"bench", "train", "--time", "1ms", "--json"}, c.args...)
 		var stdout, stderr bytes.Buffer
@@ -34,6 +38,16 @@ func TestBenchTrainJSON(t *testing.T) {
 			!(res.MsPerStep > 0) || !(res.InferenceMs > 0) || res.Steps < 5 {
 			t.Errorf("%v: got %+v", args, res)
 		}
+		// With --arch the JSON spells the network out, a preset's too.
+		wantArch := ""
+		if c.net == "lenet5" {
+			wantArch, _ = nn.Preset("lenet5")
+		} else if c.net != "mlp" && c.net != "tiny" {
+			wantArch = c.net
+		}
+		if res.Arch != wantArch {
+			t.Errorf("%v: arch %q, want %q", args, res.Arch, wantArch)
+		}
 	}
 }
 
@@ -46,6 +60,9 @@ func TestBenchTrainErrors(t *testing.T) {
 		{[]string{"bench", "train", "--threads", "0"}, "backprop bench train: --threads must be positive\n"},
 		{[]string{"bench", "train", "--hidden", "5,x"}, "backprop bench train: "},
 		{[]string{"bench", "train", "extra"}, "backprop bench train: unexpected argument \"extra\"\n"},
+		{[]string{"bench", "train", "--arch", "lenet5", "--hidden", "5"}, "backprop bench train: --arch and --hidden: give the network one way\n"},
+		{[]string{"bench", "train", "--arch", "lenet5", "--tiny"}, "backprop bench train: --arch and --tiny: give the network one way\n"},
+		{[]string{"bench", "train", "--arch", "flatten linear(5)"}, "backprop bench train: --arch \"flatten linear(5)\": the network's output is [5] per example, but the bench has 10 classes: end it with linear(10)\n"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(c.args, &stdout, &stderr); code != 2 || !strings.HasPrefix(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 {
