@@ -9,12 +9,14 @@
 # A B A B …, for ROUNDS rounds, each measuring the forward pass and both
 # products of the backward pass for TIME each, and prints the medians in
 # GFLOP/s and the ratio of the times (ours / PyTorch: below 1 is faster
-# than PyTorch). With PEAK set to the machine's FP32 peak in GFLOP/s it
-# also prints our fraction of it (the issue's target: 80% on mnist2).
+# than PyTorch). It also prints our fraction of the machine's FP32 peak on
+# the same number of threads, measured by bench/peak.c at the start (the
+# issue's target: 80% on mnist2).
 #
 # Usage: bench/conv.sh [--quick]
 #   ROUNDS=5 TIME=0.5   rounds and measuring seconds per product and run
-#   PEAK=231            the FP32 peak, for the last column
+#   PEAK1=… PEAK2=…     the FP32 peak on 1 and 2 threads in GFLOP/s,
+#                       instead of measuring it
 #   --quick             mnist2 at batch 64 only, for a smoke test
 # PyTorch runs with /usr/bin/python3 (Debian's python3-torch), without
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which slow a current OpenBLAS,
@@ -25,7 +27,6 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-5}
 TIME=${TIME:-0.5}
-PEAK=${PEAK:-}
 quick=0
 for a in "$@"; do
 	case "$a" in
@@ -37,6 +38,16 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/backprop" ./cmd/backprop
+if [ -z "${PEAK1:-}" ] || [ -z "${PEAK2:-}" ]; then
+	# The widest vectors the CPU has, float32, on 1 and 2 threads.
+	gcc -O2 -Wno-psabi -pthread -o "$tmp/peak" bench/peak.c
+	"$tmp/peak" >"$tmp/peak.txt"
+	kind=avx512
+	grep -q '^avx512 float32' "$tmp/peak.txt" || kind=avx2
+	PEAK1=$(sed -n "s/^$kind float32 1 thread *: *\([0-9.]*\).*/\1/p" "$tmp/peak.txt")
+	PEAK2=$(sed -n "s/^$kind float32 2 threads: *\([0-9.]*\).*/\1/p" "$tmp/peak.txt")
+	echo "FP32 peak ($kind, bench/peak.c): $PEAK1 GFLOP/s on 1 thread, $PEAK2 on 2" >&2
+fi
 
 # name c h w k r pad
 layers=("lenet1 1 28 28 6 5 2" "lenet2 6 14 14 16 5 0" "mnist1 1 28 28 32 3 0" "mnist2 32 26 26 64 3 0")
@@ -64,10 +75,11 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "$(date -u +%F), $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(go env GOVERSION);" \
 	"load average before: $load0, after: $load1"
-PEAK="$PEAK" /usr/bin/python3 - "$tmp/runs.jsonl" "$ROUNDS" "$TIME" <<'PY'
+echo "FP32 peak: $PEAK1 GFLOP/s on 1 thread, $PEAK2 on 2 (bench/peak.c unless given)"
+PEAK1="$PEAK1" PEAK2="$PEAK2" /usr/bin/python3 - "$tmp/runs.jsonl" "$ROUNDS" "$TIME" <<'PY'
 import json, os, statistics, sys
 path, rounds, secs = sys.argv[1:]
-peak = float(os.environ["PEAK"]) if os.environ.get("PEAK") else None
+peaks = {1: float(os.environ["PEAK1"]), 2: float(os.environ["PEAK2"])}
 groups = {}
 for line in open(path):
     if not line.strip().startswith("{"):
@@ -77,15 +89,11 @@ for line in open(path):
     groups.setdefault(key, {}).setdefault(r["impl"], []).append(r)
 print(f"convolution layers, float32; medians of {rounds} alternating runs of {secs}s per product")
 print("GFLOP/s of 2·N·K·OH·OW·C·R·S; ratio = backprop time / PyTorch time (below 1: faster)")
-head = f"{'layer':8} {'batch':>5} {'threads':>7} {'product':8} {'backprop':>9} {'pytorch':>9} {'ratio':>6}"
-if peak:
-    head += f" {'of peak':>8}"
+head = f"{'layer':8} {'batch':>5} {'threads':>7} {'product':8} {'backprop':>9} {'pytorch':>9} {'ratio':>6} {'of peak':>8}"
 print(head)
 for (name, batch, threads, prod), g in groups.items():
     ours = statistics.median(x["gflops"] for x in g["backprop"])
     theirs = statistics.median(x["gflops"] for x in g["pytorch"])
-    row = f"{name:8} {batch:5d} {threads:7d} {prod:8} {ours:9.1f} {theirs:9.1f} {theirs / ours:6.2f}"
-    if peak:
-        row += f" {100 * ours / peak:7.0f}%"
+    row = f"{name:8} {batch:5d} {threads:7d} {prod:8} {ours:9.1f} {theirs:9.1f} {theirs / ours:6.2f} {100 * ours / peaks[threads]:7.0f}%"
     print(row)
 PY
