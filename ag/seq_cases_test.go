@@ -49,5 +49,17 @@ func seqCases() []gradcheck.Case {
 	add(gradcheck.Case{Gate: "EmbeddingPadded", Shapes: [][]int{s(5, 3)}, F: padded(0, 0, 3, 2)})
 	add(gradcheck.Case{Gate: "EmbeddingPadded", Shapes: [][]int{s(5, 3)}, F: padded(-1, 4)}) // −1 is row 4
 
+	add(gradcheck.Case{Gate: "SoftmaxCrossEntropyIgnore", Shapes: [][]int{s(2, 3, 5)},
+		F: func(in []*ag.Var) *ag.Var {
+			return ag.SoftmaxCrossEntropyIgnore(in[0], []int{4, ag.IgnoreIndex, 0, 2, 2, ag.IgnoreIndex}, ag.IgnoreIndex)
+		}})
+	add(gradcheck.Case{Gate: "SoftmaxCrossEntropyIgnore", Shapes: [][]int{s(4, 3)}, // an ignore index that is a class
+		F: func(in []*ag.Var) *ag.Var { return ag.SoftmaxCrossEntropyIgnore(in[0], []int{1, 0, 2, 1}, 1) }})
+	add(gradcheck.Case{Gate: "SoftmaxCrossEntropyIgnore", Shapes: [][]int{s(1, 1, 1)},
+		F: func(in []*ag.Var) *ag.Var { return ag.SoftmaxCrossEntropyIgnore(in[0], []int{0}, ag.IgnoreIndex) }})
+	add(gradcheck.Case{Gate: "SoftmaxCrossEntropyIgnore", Shapes: [][]int{s(3, 2)}, // fan-out
+		F: func(in []*ag.Var) *ag.Var {
+			return ag.SoftmaxCrossEntropyIgnore(ag.Add(in[0], in[0]), []int{1, -1, 0}, -1)
+		}})
 	return cs
 }
