@@ -189,6 +189,15 @@ var layerKinds = []*layerKind{
 		{name: "g", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
 		pEps, pAffine,
 	}, plan: planGroupNorm, build: buildGroupNorm},
+	{word: "embed", wants: wantFlat, params: []param{
+		{name: "dim", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
+		{name: "vocab", typ: pInt, def: integer(ByteVocab), check: intIn(1, MaxWidth)},
+	}, plan: planEmbed, build: buildEmbed},
+	{word: "posembed", params: []param{
+		{name: "context", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
+	}, plan: planPosEmbed, build: buildPosEmbed},
+	{word: "sinpos", plan: planSinPos,
+		build: func(*archLayer, []int, *rand.Rand, Init) Module { return SinusoidalPositions{} }},
 }
 
 // poolParams are the parameters of maxpool (with dilation) and avgpool
@@ -514,7 +523,7 @@ func describeLayer(m Module, in []int) (l *archLayer, ok bool) {
 		set(l, "eps", fl(m.Eps))
 		set(l, "affine", value{b: m.Weight != nil})
 	default:
-		return nil, false
+		return describeSeqLayer(m, mk, set)
 	}
 	return l, true
 }

@@ -71,8 +71,19 @@
 //	batchnorm(momentum=0.1, eps=1e-5, affine=true)                  BatchNorm, 1-d or 2-d by the input's rank
 //	layernorm(axes=0, eps=1e-5, affine=true)                        LayerNorm over the last axes (0: all) of an example
 //	groupnorm(g, eps=1e-5, affine=true)                             GroupNorm of g groups
+//	embed(dim, vocab=256)                                           Embedding: indices [T] to vectors [T dim]
+//	posembed(context)                                               PositionalEmbedding: learned, [T D] with T ≤ context
+//	sinpos                                                          SinusoidalPositions: the fixed sin/cos encoding
 //
-// Input sizes (channels, features) come from the layer before. Networks
+// Input sizes (channels, features) come from the layer before. A
+// sequence model takes examples of T indices, [T] (a batch [N, T] of
+// integral values), and embed turns them into vectors [T dim]; its table
+// has vocab rows, 256 by default for the bytes of package data/text (the
+// shape of the indices cannot say how many symbols there are).
+// posembed(context) adds a learned vector per position (a [context D]
+// table, for sequences of up to context positions), sinpos the fixed
+// sinusoidal encoding of "Attention is all you need"
+// (SinusoidalPositions has the formula). Networks
 // take flat examples [N, D], as data sets hold them; when the first layer
 // that cares wants images, Build puts an Unflatten to the example's shape
 // in front. Errors name the column: a word or argument that does not
