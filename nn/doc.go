@@ -64,19 +64,22 @@
 //	gap                                                             GlobalAvgPool2d, [C H W] to [C]
 //	flatten                                                         Flatten
 //	unflatten(d1, d2, …)                                            Unflatten
-//	linear(out, bias=true)                                          Linear
+//	linear(out, bias=true)                                          Linear, on [D] or on every step of [T D]
 //	relu  tanh  sigmoid                                             ReLU, Tanh, Sigmoid
 //	leakyrelu(slope=0.01)  elu(alpha=1)  maxout(k=2)                LeakyReLU, ELUModule, MaxoutModule
 //	dropout(p=0.5)                                                  Dropout
 //	batchnorm(momentum=0.1, eps=1e-5, affine=true)                  BatchNorm, 1-d or 2-d by the input's rank
 //	layernorm(axes=0, eps=1e-5, affine=true)                        LayerNorm over the last axes (0: all) of an example
 //	groupnorm(g, eps=1e-5, affine=true)                             GroupNorm of g groups
+//	lstm(hidden, layers=1)                                          LSTM, batch-first: sequences [T D] to [T hidden]
+//	gru(hidden, layers=1)  rnn(hidden, layers=1)                    GRU, RNN (tanh), as lstm
 //
 // Input sizes (channels, features) come from the layer before. Networks
 // take flat examples [N, D], as data sets hold them; when the first layer
-// that cares wants images, Build puts an Unflatten to the example's shape
-// in front. Errors name the column: a word or argument that does not
-// parse, or a layer that does not fit its input, with the shapes.
+// that cares wants images (or sequences [T D], for the recurrent layers),
+// Build puts an Unflatten to the example's shape in front. Errors name
+// the column: a word or argument that does not parse, or a layer that
+// does not fit its input, with the shapes.
 //
 // # Concurrency
 //
