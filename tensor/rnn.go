@@ -12,7 +12,10 @@ import (
 // steps are one matrix product, made by the caller before the loop; the
 // loop does, per step, the recurrent product h·W_hhᵀ on the packed GEMM,
 // whose leading-dimension arguments reach the step's rows in place, and
-// the element-wise cell math in one pass over the step's rows.
+// the element-wise cell math in one pass over the step's rows. W_hh is
+// packed for the micro-kernel once per sequence (gemm.PackB), not at
+// every step: for the few rows of a batch, packing costs about as much as
+// the product.
 //
 // A sequence tensor holds N·T rows, one per sequence and step, ordered as
 // its input x: row n·T + t when batch-first ([N, T, ·]), row t·N + n when
@@ -135,6 +138,7 @@ func LSTMForwardTo(z, acts, h0, c0, whh, bih, bhh *Tensor, n, t int, batchFirst 
 
 func lstmForward[T Float](z, acts, h0, c0, whh, bih, bhh []T, l seqLayout, h int) {
 	g4 := 4 * h
+	var pb *gemm.PackedB[T] // W_hh, packed once for every step
 	hs, cs := z[:l.n*l.t*h], z[l.n*l.t*h:]
 	for s := range l.t {
 		first, stride := l.step(s)
@@ -145,7 +149,11 @@ func lstmForward[T Float](z, acts, h0, c0, whh, bih, bhh []T, l seqLayout, h int
 			hp, cp, ldh = hs[p*h:], cs[p*h:], stride*h
 		}
 		if hp != nil && h > 0 {
-			gemm.Gemm(false, true, l.n, g4, h, 1, hp, ldh, whh, h, 1, a, lda)
+			if pb == nil {
+				pb = gemm.PackB(l.n, true, g4, h, whh, h)
+				defer pb.Release()
+			}
+			gemm.GemmPacked(false, l.n, 1, hp, ldh, pb, 1, a, lda)
 		}
 		for b := range l.n {
 			row := a[b*lda : b*lda+g4]
@@ -209,6 +217,7 @@ func LSTMBackwardTo(dacts, dh0, dc0, dz, acts, z, c0, whh *Tensor, n, t int, bat
 
 func lstmBackward[T Float](dacts, dh0, dc0, dz, acts, z, c0, whh, dh, dc, tc []T, l seqLayout, h int) {
 	g4 := 4 * h
+	var pb *gemm.PackedB[T] // W_hh, packed once for every step
 	nth := l.n * l.t * h
 	cs, dhs, dcs := z[nth:], dz[:nth], dz[nth:]
 	for s := l.t - 1; s >= 0; s-- {
@@ -248,7 +257,11 @@ func lstmBackward[T Float](dacts, dh0, dc0, dz, acts, z, c0, whh, dh, dc, tc []T
 			}
 			dst = dh0
 		}
-		gemm.Gemm(false, false, l.n, h, g4, 1, dacts[first*g4:], stride*g4, whh, h, 0, dst, h)
+		if pb == nil {
+			pb = gemm.PackB(l.n, false, h, g4, whh, h)
+			defer pb.Release()
+		}
+		gemm.GemmPacked(false, l.n, 1, dacts[first*g4:], stride*g4, pb, 0, dst, h)
 	}
 	if dc0 != nil {
 		copy(dc0, dc)
@@ -328,6 +341,7 @@ func GRUForwardTo(y, hn, acts, h0, whh, bih, bhh *Tensor, n, t int, batchFirst b
 
 func gruForward[T Float](y, hn, acts, h0, whh, bih, bhh, hp []T, l seqLayout, h int) {
 	g3 := 3 * h
+	var pb *gemm.PackedB[T] // W_hh, packed once for every step
 	for s := range l.t {
 		first, stride := l.step(s)
 		prev, ldh := h0, h
@@ -335,7 +349,11 @@ func gruForward[T Float](y, hn, acts, h0, whh, bih, bhh, hp []T, l seqLayout, h 
 			prev, ldh = y[(first-l.back())*h:], stride*h
 		}
 		if prev != nil && h > 0 {
-			gemm.Gemm(false, true, l.n, g3, h, 1, prev, ldh, whh, h, 0, hp, g3)
+			if pb == nil {
+				pb = gemm.PackB(l.n, true, g3, h, whh, h)
+				defer pb.Release()
+			}
+			gemm.GemmPacked(false, l.n, 1, prev, ldh, pb, 0, hp, g3)
 		} else {
 			clear(hp)
 		}
@@ -400,6 +418,7 @@ func GRUBackwardTo(dax, dah, dh0, dy, y, hn, acts, h0, whh *Tensor, n, t int, ba
 
 func gruBackward[T Float](dax, dah, dh0, dy, y, hn, acts, h0, whh, dh []T, l seqLayout, h int) {
 	g3 := 3 * h
+	var pb *gemm.PackedB[T] // W_hh, packed once for every step
 	for s := l.t - 1; s >= 0; s-- {
 		first, stride := l.step(s)
 		for b := range l.n {
@@ -436,7 +455,11 @@ func gruBackward[T Float](dax, dah, dh0, dy, y, hn, acts, h0, whh, dh []T, l seq
 			copy(dh0, dh)
 			dst = dh0
 		}
-		gemm.Gemm(false, false, l.n, h, g3, 1, dah[first*g3:], stride*g3, whh, h, 1, dst, h)
+		if pb == nil {
+			pb = gemm.PackB(l.n, false, h, g3, whh, h)
+			defer pb.Release()
+		}
+		gemm.GemmPacked(false, l.n, 1, dah[first*g3:], stride*g3, pb, 1, dst, h)
 	}
 }
 
@@ -460,6 +483,7 @@ func RNNForwardTo(y, h0, whh, bih, bhh *Tensor, n, t int, batchFirst bool) *Tens
 }
 
 func rnnForward[T Float](y, h0, whh, bih, bhh []T, l seqLayout, h int) {
+	var pb *gemm.PackedB[T] // W_hh, packed once for every step
 	for s := range l.t {
 		first, stride := l.step(s)
 		a, lda := y[first*h:], stride*h
@@ -468,7 +492,11 @@ func rnnForward[T Float](y, h0, whh, bih, bhh []T, l seqLayout, h int) {
 			prev, ldh = y[(first-l.back())*h:], lda
 		}
 		if prev != nil && h > 0 {
-			gemm.Gemm(false, true, l.n, h, h, 1, prev, ldh, whh, h, 1, a, lda)
+			if pb == nil {
+				pb = gemm.PackB(l.n, true, h, h, whh, h)
+				defer pb.Release()
+			}
+			gemm.GemmPacked(false, l.n, 1, prev, ldh, pb, 1, a, lda)
 		}
 		for b := range l.n {
 			row := a[b*lda : b*lda+h]
@@ -500,6 +528,7 @@ func RNNBackwardTo(da, dh0, dy, y, whh *Tensor, n, t int, batchFirst bool) {
 }
 
 func rnnBackward[T Float](da, dh0, dy, y, whh, dh []T, l seqLayout, h int) {
+	var pb *gemm.PackedB[T] // W_hh, packed once for every step
 	for s := l.t - 1; s >= 0; s-- {
 		first, stride := l.step(s)
 		for b := range l.n {
@@ -516,6 +545,10 @@ func rnnBackward[T Float](da, dh0, dy, y, whh, dh []T, l seqLayout, h int) {
 			}
 			dst = dh0
 		}
-		gemm.Gemm(false, false, l.n, h, h, 1, da[first*h:], stride*h, whh, h, 0, dst, h)
+		if pb == nil {
+			pb = gemm.PackB(l.n, false, h, h, whh, h)
+			defer pb.Release()
+		}
+		gemm.GemmPacked(false, l.n, 1, da[first*h:], stride*h, pb, 0, dst, h)
 	}
 }
