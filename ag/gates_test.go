@@ -176,6 +176,7 @@ func gateCases() []gradcheck.Case {
 		F: func(in []*ag.Var) *ag.Var { return ag.SoftmaxCrossEntropy(in[0], []int{0}) }})
 	add(cnnCases()...)
 	add(seqCases()...)
+	add(rnnCases()...)
 	return cs
 }
 

@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
 """PyTorch interop for backprop's saved models (safetensors, state_dict names).
 
-Any model file backprop writes — an MLP or a convolutional network with
-batch, layer or group normalisation — becomes a torch.nn.Sequential with
+Any model file backprop writes — an MLP, a convolutional network with
+batch, layer or group normalisation, or a network of LSTM, GRU and RNN
+layers — becomes a torch.nn.Sequential with
 the same state_dict, and PyTorch's models come back the same way. Nothing
 but torch, numpy, json and struct is needed (no `safetensors` package).
 
   python3 interop/pytorch_model.py write [DIR]
-      Builds two models in PyTorch (torch.manual_seed(0)) and saves each in
+      Builds three models in PyTorch (torch.manual_seed(0)) and saves each in
       the format `backprop eval/predict` and nn.Load read, with the logits
       for the fixed input below:
         DIR/torch_mlp.safetensors, DIR/torch_logits.json
             a 784-32-10 ReLU MLP (format version 1, as older files are);
         DIR/torch_cnn.safetensors, DIR/torch_cnn_logits.json
             a small CNN with batch normalisation for [1, 28, 28] images,
-            its running statistics moved by a few training-mode batches.
+            its running statistics moved by a few training-mode batches;
+        DIR/torch_rnn.safetensors, DIR/torch_rnn_logits.json
+            a sequence model of LSTM, GRU and RNN layers for [7, 3]
+            sequences.
       DIR defaults to interop/testdata. The Go test interop/interop_test.go
       loads them and matches the logits to 1e-5.
 
@@ -71,6 +75,22 @@ class Maxout(nn.Module):
         return x.view(x.shape[0], x.shape[1] // self.k, self.k).max(dim=-1).values
 
 
+def output_only(cls):
+    """A subclass of torch's recurrent layer cls whose forward returns the
+    output sequence alone, as backprop's layers in a Sequential do; its
+    state_dict names are cls's (weight_ih_l0, ...)."""
+
+    class Seq(cls):
+        def forward(self, x):
+            return super().forward(x)[0]
+
+    Seq.__name__ = cls.__name__
+    return Seq
+
+
+RECURRENT = {"lstm": output_only(nn.LSTM), "gru": output_only(nn.GRU), "rnn": output_only(nn.RNN)}
+
+
 class GlobalAvgPool(nn.Module):
     """The mean over each channel's H×W: [N, C, H, W] → [N, C], as the word gap."""
 
@@ -121,6 +141,9 @@ WORDS = {
     "batchnorm": ([], {"momentum": 0.1, "eps": 1e-5, "affine": True}),
     "layernorm": ([], {"axes": 0, "eps": 1e-5, "affine": True}),
     "groupnorm": (["g"], {"eps": 1e-5, "affine": True}),
+    "lstm": (["hidden", "layers"], {"layers": 1}),
+    "gru": (["hidden", "layers"], {"layers": 1}),
+    "rnn": (["hidden", "layers"], {"layers": 1}),
 }
 
 
@@ -198,8 +221,10 @@ def module_for(word, v, shape):
         return nn.Flatten()
     if word == "unflatten":
         return nn.Unflatten(1, v["dims"])
-    if word == "linear":
-        return nn.Linear(shape[0], v["out"], bias=v["bias"])
+    if word == "linear":  # on flat examples [D], or on every step of [T D]
+        return nn.Linear(shape[-1], v["out"], bias=v["bias"])
+    if word in RECURRENT:  # batch-first sequences [T D]
+        return RECURRENT[word](shape[1], v["hidden"], v["layers"], batch_first=True)
     if word == "relu":
         return nn.ReLU()
     if word == "tanh":
@@ -228,7 +253,7 @@ def module_for(word, v, shape):
 # The words that take any shape, and those that want images or any shape
 # but flat examples (the others want flat examples).
 ANY_SHAPE = {"relu", "tanh", "sigmoid", "leakyrelu", "elu", "maxout", "dropout"}
-SHAPED = {"conv", "maxpool", "avgpool", "gap", "batchnorm", "layernorm", "groupnorm"}
+SHAPED = {"conv", "maxpool", "avgpool", "gap", "batchnorm", "layernorm", "groupnorm", "lstm", "gru", "rnn"}
 
 
 def build_arch(text, input_shape):
@@ -236,7 +261,8 @@ def build_arch(text, input_shape):
     each layer sized by running a zero example through the layers before it.
 
     As in backprop, the network takes flat examples [N, D]: when the first
-    layer that cares about shapes wants images, an Unflatten to input_shape
+    layer that cares about shapes wants images (or sequences, for the
+    recurrent layers), an Unflatten to input_shape
     comes first (and is layer 0 of the state_dict's names)."""
     layers = parse_arch(text)
     if len(input_shape) > 1:
@@ -308,6 +334,11 @@ def write_logits(path, logits):
 # weights or buffers that a convolutional network uses.
 CNN_ARCH = "conv(6,5,pad=2) batchnorm relu maxpool(2) conv(8,3,stride=2,groups=2) groupnorm(4) tanh avgpool(2) flatten linear(16) layernorm leakyrelu(0.1) linear(10)"
 
+# The architecture of the sequence model that `write` saves: stacked
+# LSTM, GRU and RNN layers (batch-first) over sequences of 7 steps of 3
+# values, a linear layer on every step.
+RNN_ARCH = "lstm(8,2) gru(6,1) rnn(5,1) linear(4) tanh flatten linear(10)"
+
 
 def write(outdir):
     torch.manual_seed(0)
@@ -349,7 +380,21 @@ def write(outdir):
     save_safetensors(f"{outdir}/torch_cnn.safetensors", cnn.state_dict(), meta)
     with torch.no_grad():
         write_logits(f"{outdir}/torch_cnn_logits.json", cnn(fixed_input(shape)))
-    print(f"wrote {outdir}/torch_mlp.safetensors, {outdir}/torch_cnn.safetensors and their logits")
+
+    torch.manual_seed(0)
+    shape = [7, 3]
+    seq = build_arch(RNN_ARCH, shape).eval()
+    meta = {
+        "format_version": "2",
+        "architecture": RNN_ARCH,
+        "input_shape": json.dumps(shape),
+        "preprocessing": json.dumps({"mean": 0, "std": 1}),
+        "format": "pt",
+    }
+    save_safetensors(f"{outdir}/torch_rnn.safetensors", seq.state_dict(), meta)
+    with torch.no_grad():
+        write_logits(f"{outdir}/torch_rnn_logits.json", seq(fixed_input(shape)))
+    print(f"wrote {outdir}/torch_mlp.safetensors, {outdir}/torch_cnn.safetensors, {outdir}/torch_rnn.safetensors and their logits")
 
 
 def check(model_path, logits_path=None):

@@ -18,7 +18,7 @@ var mnistShape = []int{1, 28, 28}
 func TestParseArchErrors(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
 		{"", `col 1: no layers (want words such as conv(32,3) relu flatten linear(10), or a preset: ` + strings.Join(PresetNames(), ", ") + `)`},
-		{"cnv(3,3)", `col 1: unknown layer "cnv" (layers: conv, maxpool, avgpool, gap, flatten, unflatten, linear, relu, tanh, sigmoid, leakyrelu, elu, maxout, dropout, batchnorm, layernorm, groupnorm, embed, posembed, sinpos)`},
+		{"cnv(3,3)", `col 1: unknown layer "cnv" (layers: conv, maxpool, avgpool, gap, flatten, unflatten, linear, relu, tanh, sigmoid, leakyrelu, elu, maxout, dropout, batchnorm, layernorm, groupnorm, embed, posembed, sinpos, lstm, gru, rnn)`},
 		{"relu lenet5", `col 6: "lenet5" is a preset, which must be the whole architecture`},
 		{"conv(32)", `col 1: conv needs k (conv(out, k, stride=1, pad=0, dilation=1, groups=1, bias=true))`},
 		{"conv(32,3", `col 10: expected "," or ")", found end of input`},
@@ -133,6 +133,9 @@ var archCases = []struct {
 	{"flatten linear(4) unflatten(1,2,2) conv(2,1)", []int{1, 4, 4}},
 	{"mlp", mnistShape}, {"lenet5", mnistShape}, {"mnistcnn", mnistShape}, {"fast", mnistShape},
 	{"mlp", []int{784}},
+	{"lstm(6) linear(3)", []int{5, 4}},
+	{"gru(5,2) rnn(3,layers=3) linear(4) relu linear(2)", []int{3, 2}},
+	{"unflatten(4,3) lstm(5,layers=2) tanh flatten linear(3)", []int{12}},
 }
 
 // Parsing, building, describing the model and building the description
@@ -243,8 +246,21 @@ func sameLayer(a, b Module) bool {
 	case Unflatten:
 		b, ok := b.(Unflatten)
 		return ok && slices.Equal(a.Shape, b.Shape)
+	case *LSTM:
+		b, ok := b.(*LSTM)
+		return ok && sameRecurrent(&a.Recurrent, &b.Recurrent)
+	case *GRU:
+		b, ok := b.(*GRU)
+		return ok && sameRecurrent(&a.Recurrent, &b.Recurrent)
+	case *RNN:
+		b, ok := b.(*RNN)
+		return ok && sameRecurrent(&a.Recurrent, &b.Recurrent)
 	}
 	return a == b // the value types: pooling, activations, Flatten
+}
+
+func sameRecurrent(a, b *Recurrent) bool {
+	return a.In == b.In && a.Hidden == b.Hidden && a.Layers == b.Layers && a.BatchFirst == b.BatchFirst
 }
 
 // The text of a Spec builds what MLP builds, bit for bit, with the same

@@ -21,6 +21,7 @@ const (
 	wantAny   want = iota // element-wise: any shape
 	wantImage             // images [C H W] (or channels first, for the normalisations)
 	wantFlat              // flat examples [D]
+	wantSeq               // sequences [T D]
 )
 
 // family is the activation family that chooses the initialisation of
@@ -198,6 +199,33 @@ var layerKinds = []*layerKind{
 	}, plan: planPosEmbed, build: buildPosEmbed},
 	{word: "sinpos", plan: planSinPos,
 		build: func(*archLayer, []int, *rand.Rand, Init) Module { return SinusoidalPositions{} }},
+	{word: "lstm", wants: wantSeq, weights: true, params: recurrentParams(), plan: planRecurrent, build: buildRecurrent},
+	{word: "gru", wants: wantSeq, weights: true, params: recurrentParams(), plan: planRecurrent, build: buildRecurrent},
+	{word: "rnn", wants: wantSeq, weights: true, params: recurrentParams(), plan: planRecurrent, build: buildRecurrent},
+}
+
+// MaxRecurrentLayers bounds the layers of one lstm, gru or rnn word.
+const MaxRecurrentLayers = 64
+
+// recurrentParams are the parameters of lstm, gru and rnn: the hidden
+// size and the number of stacked layers.
+func recurrentParams() []param {
+	return []param{
+		{name: "hidden", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
+		{name: "layers", typ: pInt, pos: true, def: integer(1), check: intIn(1, MaxRecurrentLayers)},
+	}
+}
+
+// recurrentGates returns the blocks of rows of the weights of a
+// recurrent word: 4 for lstm, 3 for gru, 1 for rnn.
+func recurrentGates(word string) int {
+	switch word {
+	case "lstm":
+		return 4
+	case "gru":
+		return 3
+	}
+	return 1
 }
 
 // poolParams are the parameters of maxpool (with dilation) and avgpool
@@ -317,20 +345,24 @@ func planUnflatten(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, i
 	return append([]int(nil), l.dims...), nil, nil, 0, ""
 }
 
+// planLinear accepts flat examples [D] and sequences [T D], where the
+// layer applies to every step: [T D] → [T out].
 func planLinear(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int64, string) {
-	if len(in) != 1 {
+	if len(in) != 1 && len(in) != 2 {
 		return nil, nil, nil, 0, "linear wants flat examples [D]: put flatten (or gap) before it"
 	}
-	out := l.get("out").i
-	ps := []ParamShape{{"weight", []int{out, in[0]}}}
+	d, out := in[len(in)-1], l.get("out").i
+	ps := []ParamShape{{"weight", []int{out, d}}}
 	if l.get("bias").b {
 		ps = append(ps, ParamShape{"bias", []int{out}})
 	}
-	return []int{out}, ps, nil, memory.Mul(2, int64(in[0]), int64(out)), ""
+	shape := append(append([]int(nil), in[:len(in)-1]...), out)
+	steps := int64(memory.Elements(in[:len(in)-1]))
+	return shape, ps, nil, memory.Mul(2, steps, int64(d), int64(out)), ""
 }
 
 func buildLinear(l *archLayer, in []int, rng *rand.Rand, init Init) Module {
-	lin := NewLinear(rng, in[0], l.get("out").i, init)
+	lin := NewLinear(rng, in[len(in)-1], l.get("out").i, init)
 	if !l.get("bias").b {
 		lin.Bias = nil
 	}
@@ -349,6 +381,41 @@ func planMaxout(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int6
 	out := append([]int(nil), in...)
 	out[len(out)-1] /= k
 	return out, nil, nil, 0, ""
+}
+
+// planRecurrent plans lstm, gru and rnn: sequences [T I] to the last
+// layer's hidden states [T H], with every layer's weight_ih_l…,
+// weight_hh_l…, bias_ih_l… and bias_hh_l…, as PyTorch names them.
+func planRecurrent(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int64, string) {
+	if len(in) != 2 {
+		return nil, nil, nil, 0, fmt.Sprintf("%s wants sequences [T D]", l.kind.word)
+	}
+	t, h, layers := in[0], l.get("hidden").i, l.get("layers").i
+	g := recurrentGates(l.kind.word) * h
+	var ps []ParamShape
+	var flops int64
+	for k := range layers {
+		d := in[1]
+		if k > 0 {
+			d = h
+		}
+		s := strconv.Itoa(k)
+		ps = append(ps, ParamShape{"weight_ih_l" + s, []int{g, d}}, ParamShape{"weight_hh_l" + s, []int{g, h}},
+			ParamShape{"bias_ih_l" + s, []int{g}}, ParamShape{"bias_hh_l" + s, []int{g}})
+		flops = memory.Add(flops, memory.Mul(2, int64(t), int64(g), int64(d+h)))
+	}
+	return []int{t, h}, ps, nil, flops, ""
+}
+
+func buildRecurrent(l *archLayer, in []int, rng *rand.Rand, _ Init) Module {
+	h, layers := l.get("hidden").i, l.get("layers").i
+	switch l.kind.word {
+	case "lstm":
+		return NewLSTM(rng, in[1], h, layers, true)
+	case "gru":
+		return NewGRU(rng, in[1], h, layers, true)
+	}
+	return NewRNN(rng, in[1], h, layers, true)
 }
 
 // affinePair returns the parameters weight and bias of the given shape,
@@ -517,6 +584,12 @@ func describeLayer(m Module, in []int) (l *archLayer, ok bool) {
 		}
 		set(l, "eps", fl(m.Eps))
 		set(l, "affine", value{b: m.Weight != nil})
+	case *LSTM:
+		l = recurrentWords(mk("lstm"), &m.Recurrent)
+	case *GRU:
+		l = recurrentWords(mk("gru"), &m.Recurrent)
+	case *RNN:
+		l = recurrentWords(mk("rnn"), &m.Recurrent)
 	case *GroupNorm:
 		l = mk("groupnorm")
 		set(l, "g", integer(m.Groups))
@@ -525,5 +598,20 @@ func describeLayer(m Module, in []int) (l *archLayer, ok bool) {
 	default:
 		return describeSeqLayer(m, mk, set)
 	}
+	if l == nil {
+		return nil, false
+	}
 	return l, true
+}
+
+// recurrentWords sets the parameters of l, an lstm, gru or rnn, from r;
+// it returns nil for time-major layers, which the language (batch-first
+// throughout) has no words for.
+func recurrentWords(l *archLayer, r *Recurrent) *archLayer {
+	if !r.BatchFirst {
+		return nil
+	}
+	l.vals[l.kind.index("hidden")] = integer(r.Hidden)
+	l.vals[l.kind.index("layers")] = integer(r.Layers)
+	return l
 }

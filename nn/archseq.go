@@ -23,9 +23,9 @@ func buildEmbed(l *archLayer, _ []int, rng *rand.Rand, _ Init) Module {
 	return NewEmbedding(rng, l.get("vocab").i, l.get("dim").i)
 }
 
-// wantSeq says what is wrong with in as the shape of a sequence of
+// seqShapeError says what is wrong with in as the shape of a sequence of
 // vectors [T D] for the layer l.
-func wantSeq(l *archLayer, in []int) string {
+func seqShapeError(l *archLayer, in []int) string {
 	if len(in) != 2 {
 		return fmt.Sprintf("%s wants sequences of vectors [T D]: put embed before it", l.kind.word)
 	}
@@ -33,7 +33,7 @@ func wantSeq(l *archLayer, in []int) string {
 }
 
 func planPosEmbed(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int64, string) {
-	if msg := wantSeq(l, in); msg != "" {
+	if msg := seqShapeError(l, in); msg != "" {
 		return nil, nil, nil, 0, msg
 	}
 	c := l.get("context").i
@@ -48,7 +48,7 @@ func buildPosEmbed(l *archLayer, in []int, rng *rand.Rand, _ Init) Module {
 }
 
 func planSinPos(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int64, string) {
-	if msg := wantSeq(l, in); msg != "" {
+	if msg := seqShapeError(l, in); msg != "" {
 		return nil, nil, nil, 0, msg
 	}
 	return []int{in[0], in[1]}, nil, nil, memory.Elements(in), ""

@@ -64,7 +64,7 @@
 //	gap                                                             GlobalAvgPool2d, [C H W] to [C]
 //	flatten                                                         Flatten
 //	unflatten(d1, d2, …)                                            Unflatten
-//	linear(out, bias=true)                                          Linear
+//	linear(out, bias=true)                                          Linear, on [D] or on every step of [T D]
 //	relu  tanh  sigmoid                                             ReLU, Tanh, Sigmoid
 //	leakyrelu(slope=0.01)  elu(alpha=1)  maxout(k=2)                LeakyReLU, ELUModule, MaxoutModule
 //	dropout(p=0.5)                                                  Dropout
@@ -74,6 +74,8 @@
 //	embed(dim, vocab=256)                                           Embedding: indices [T] to vectors [T dim]
 //	posembed(context)                                               PositionalEmbedding: learned, [T D] with T ≤ context
 //	sinpos                                                          SinusoidalPositions: the fixed sin/cos encoding
+//	lstm(hidden, layers=1)                                          LSTM, batch-first: sequences [T D] to [T hidden]
+//	gru(hidden, layers=1)  rnn(hidden, layers=1)                    GRU, RNN (tanh), as lstm
 //
 // Input sizes (channels, features) come from the layer before. A
 // sequence model takes examples of T indices, [T] (a batch [N, T] of
@@ -85,9 +87,10 @@
 // sinusoidal encoding of "Attention is all you need"
 // (SinusoidalPositions has the formula). Networks
 // take flat examples [N, D], as data sets hold them; when the first layer
-// that cares wants images, Build puts an Unflatten to the example's shape
-// in front. Errors name the column: a word or argument that does not
-// parse, or a layer that does not fit its input, with the shapes.
+// that cares wants images (or sequences [T D], for the recurrent layers),
+// Build puts an Unflatten to the example's shape in front. Errors name
+// the column: a word or argument that does not parse, or a layer that
+// does not fit its input, with the shapes.
 //
 // # Concurrency
 //
