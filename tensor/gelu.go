@@ -1,0 +1,85 @@
+package tensor
+
+import "math"
+
+// GELU's constants: 1/√2 for the exact form, √(2/π) and 0.044715 for the
+// tanh approximation, and 1/√(2π) for the density φ.
+const (
+	invSqrt2    = 0.70710678118654752440
+	sqrt2OverPi = 0.79788456080286535588
+	geluCubic   = 0.044715
+	invSqrt2Pi  = 0.39894228040143267794
+)
+
+// geluExact is x·Φ(x) = ½x(1 + erf(x/√2)).
+func geluExact(x float64) float64 { return 0.5 * x * (1 + math.Erf(x*invSqrt2)) }
+
+// geluExactGrad is Φ(x) + x·φ(x), the derivative of x·Φ(x).
+func geluExactGrad(x float64) float64 {
+	return 0.5*(1+math.Erf(x*invSqrt2)) + x*invSqrt2Pi*math.Exp(-0.5*x*x)
+}
+
+// geluTanh is ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+func geluTanh(x float64) float64 {
+	return 0.5 * x * (1 + math.Tanh(sqrt2OverPi*(x+geluCubic*x*x*x)))
+}
+
+// geluTanhGrad is the derivative of geluTanh: with u = √(2/π)(x + 0.044715x³)
+// and t = tanh u, ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²).
+func geluTanhGrad(x float64) float64 {
+	t := math.Tanh(sqrt2OverPi * (x + geluCubic*x*x*x))
+	return 0.5*(1+t) + 0.5*x*(1-t*t)*sqrt2OverPi*(1+3*geluCubic*x*x)
+}
+
+// GELUTo sets dst to the Gaussian error linear unit of a, element by
+// element: x·Φ(x) = ½x(1 + erf(x/√2)), Φ the standard normal distribution
+// function, as PyTorch's gelu computes it by default; with approx, the
+// tanh form ½x(1 + tanh(√(2/π)(x + 0.044715x³))) of PyTorch's
+// approximate='tanh'. Float32 elements are computed in float64 and
+// rounded once. dst may be a.
+func GELUTo(dst, a *Tensor, approx bool) *Tensor {
+	if approx {
+		return unary("GELU", dst, a, geluTanh)
+	}
+	return unary("GELU", dst, a, geluExact)
+}
+
+// GELU returns the Gaussian error linear unit of a; see GELUTo.
+func GELU(a *Tensor, approx bool) *Tensor { return GELUTo(newLike("GELU", a), a, approx) }
+
+// GELUBackwardTo sets dst = dy ⊙ GELU′(x), the gradient of GELU (the
+// exact form, or the tanh form with approx) at its input x:
+//
+//	exact:  GELU′(x) = Φ(x) + x·φ(x),  φ(x) = e^(−x²/2)/√(2π)
+//	tanh:   GELU′(x) = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²),
+//	        t = tanh(√(2/π)(x + 0.044715x³))
+//
+// dst may be x or dy.
+func GELUBackwardTo(dst, x, dy *Tensor, approx bool) *Tensor {
+	dt := sameDType2("GELUBackward", x, dy)
+	if !SameShape(x.shape, dy.shape) {
+		panicf("GELUBackward", "shapes %v and %v differ", x.shape, dy.shape)
+	}
+	checkDst("GELUBackward", dst, dt, x.shape)
+	f := geluExactGrad
+	if approx {
+		f = geluTanhGrad
+	}
+	if dt == Float32 {
+		d, a, g := dst.s32(), x.s32(), dy.s32()
+		for i := range d {
+			d[i] = float32(float64(g[i]) * f(float64(a[i])))
+		}
+		return dst
+	}
+	d, a, g := dst.s64(), x.s64(), dy.s64()
+	for i := range d {
+		d[i] = g[i] * f(a[i])
+	}
+	return dst
+}
+
+// GELUBackward returns dy ⊙ GELU′(x); see GELUBackwardTo.
+func GELUBackward(x, dy *Tensor, approx bool) *Tensor {
+	return GELUBackwardTo(newLike("GELUBackward", x), x, dy, approx)
+}
