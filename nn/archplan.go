@@ -192,7 +192,7 @@ func (a *Arch) Plan(in []int) (*Plan, error) {
 			if l.kind.wants == wantAny {
 				continue
 			}
-			if l.kind.wants == wantImage {
+			if l.kind.wants == wantImage || l.kind.wants == wantSeq {
 				u := &archLayer{kind: kindOf("unflatten"), dims: append([]int(nil), in...)}
 				layers = append([]*archLayer{u}, layers...)
 			}
@@ -310,8 +310,12 @@ func PlanOf(m *Sequential, in []int) (*Plan, error) {
 		}
 		if !started && l.kind.wants != wantAny {
 			started = true
-			if l.kind.wants == wantImage && len(in) > 1 {
-				return nil, &ArchError{Layer: i, Msg: fmt.Sprintf("%s: the model takes images %v, but the language describes models of flat examples: start it with Unflatten{Shape: %v}", l, in, in)}
+			if (l.kind.wants == wantImage || l.kind.wants == wantSeq) && len(in) > 1 {
+				what := "images"
+				if l.kind.wants == wantSeq {
+					what = "sequences"
+				}
+				return nil, &ArchError{Layer: i, Msg: fmt.Sprintf("%s: the model takes %s %v, but the language describes models of flat examples: start it with Unflatten{Shape: %v}", l, what, in, in)}
 			}
 		}
 		for j, pr := range l.kind.params {

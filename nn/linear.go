@@ -9,7 +9,8 @@ import (
 )
 
 // Linear is a fully connected layer, y = x·Wᵀ + b, for a batch x of shape
-// [N, In]. The weight W is stored Out×In, as in PyTorch, and the product
+// [N, In], or of any shape ending in In (such as sequences [N, T, In]),
+// which it maps over its last axis as PyTorch does. The weight W is stored Out×In, as in PyTorch, and the product
 // uses the transpose flag of the matrix multiplication (ag.MatMulT), not a
 // transposed copy.
 type Linear struct {
@@ -39,14 +40,20 @@ func NewLinear(rng *rand.Rand, in, out int, init Init) *Linear {
 //	forward:  y = x·Wᵀ + b          (b broadcast over the rows)
 //	backward: ∂L/∂x = ∂L/∂y·W,  ∂L/∂W = (∂L/∂y)ᵀ·x,  ∂L/∂b = Σ_rows ∂L/∂y
 //
-// A batch of shape [N, In] goes through the fused gate ag.Linear; other
-// shapes through ag.MatMulT and ag.Add.
+// A batch of shape [N, In] goes through the fused gate ag.Linear, and so
+// does one of more axes, seen as [N·T·…, In] and shaped back: one GEMM,
+// not a batch of small ones. A vector goes through ag.MatMulT and ag.Add.
 func (l *Linear) Forward(x *ag.Var) *ag.Var {
 	if l.Bias == nil {
 		return ag.MatMulT(x, l.Weight, false, true)
 	}
-	if x.Value.Dims() == 2 {
+	switch sh := x.Shape(); {
+	case len(sh) == 2:
 		return ag.Linear(x, l.Weight, l.Bias)
+	case len(sh) > 2 && sh[len(sh)-1] == l.In:
+		out := append([]int(nil), sh...)
+		out[len(out)-1] = l.Out
+		return ag.Reshape(ag.Linear(ag.Reshape(x, -1, l.In), l.Weight, l.Bias), out...)
 	}
 	return ag.Add(ag.MatMulT(x, l.Weight, false, true), l.Bias)
 }
