@@ -9,7 +9,7 @@ pre-LN transformer block, both ways. Needs torch and numpy only.
       "x" [N, T, E], an upstream gradient "u" and what Go computed from
       them under "out." and the names below. The script loads the weights
       into torch.nn.MultiheadAttention (batch_first=True) and into the
-      Block module below with load_state_dict(strict=True), computes the
+      Block module of pytorch_model.py with load_state_dict(strict=True), computes the
       same and exits 1 if any value differs by more than 1e-5:
         mha.causal.y, mha.causal.dx, mha.causal.d_in_proj_weight,
         mha.causal.d_out_proj.weight   causal self-attention and the
@@ -22,8 +22,8 @@ pre-LN transformer block, both ways. Needs torch and numpy only.
   python3 interop/attention.py write FILE
       Builds the same two modules in PyTorch (torch.manual_seed(0), its own
       initialisation, non-zero biases) and writes their weights, an input
-      "x" and their outputs "out.mha.causal.y" and "out.block.y" to FILE for the Go
-      test to load and match.
+      "x" and their outputs "out.mha.causal.y" and "out.block.y" to FILE for
+      the Go test to load and match.
 
 The metadata gives "embed", "heads" and "hidden".
 """
@@ -33,27 +33,9 @@ import sys
 import torch
 from torch import nn
 
-from pytorch_model import load_safetensors, save_safetensors
+from pytorch_model import Block, load_safetensors, save_safetensors
 
 TOL = 1e-5
-
-
-class Block(nn.Module):
-    """backprop's nn.Block: x + attn(ln1(x)), then x + mlp(ln2(x))."""
-
-    def __init__(self, e, heads, hidden, dropout=0.0):
-        super().__init__()
-        self.ln1 = nn.LayerNorm(e)
-        self.attn = nn.MultiheadAttention(e, heads, dropout=dropout, batch_first=True)
-        self.ln2 = nn.LayerNorm(e)
-        self.mlp = nn.Sequential(nn.Linear(e, hidden), nn.GELU(), nn.Linear(hidden, e), nn.Dropout(dropout))
-        self.drop = nn.Dropout(dropout)
-
-    def forward(self, x, causal=True):
-        mask = causal_mask(x.shape[1]) if causal else None
-        h = self.ln1(x)
-        x = x + self.drop(self.attn(h, h, h, attn_mask=mask, need_weights=False)[0])
-        return x + self.mlp(self.ln2(x))
 
 
 def causal_mask(t):

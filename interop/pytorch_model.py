@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """PyTorch interop for backprop's saved models (safetensors, state_dict names).
 
-Any model file backprop writes — an MLP or a convolutional network with
-batch, layer or group normalisation — becomes a torch.nn.Sequential with
+Any model file backprop writes — an MLP, a convolutional network with
+batch, layer or group normalisation, or transformer blocks on sequences —
+becomes a torch.nn.Sequential with
 the same state_dict, and PyTorch's models come back the same way. Nothing
 but torch, numpy, json and struct is needed (no `safetensors` package).
 
@@ -71,6 +72,28 @@ class Maxout(nn.Module):
         return x.view(x.shape[0], x.shape[1] // self.k, self.k).max(dim=-1).values
 
 
+class Block(nn.Module):
+    """backprop's nn.Block, the word block: a pre-LN transformer block on
+    sequences [N, T, E], x + attn(ln1(x)), then x + mlp(ln2(x)), with
+    the names of backprop's state_dict."""
+
+    def __init__(self, e, heads, hidden, dropout=0.0, causal=True):
+        super().__init__()
+        self.causal = causal
+        self.ln1 = nn.LayerNorm(e)
+        self.attn = nn.MultiheadAttention(e, heads, dropout=dropout, batch_first=True)
+        self.ln2 = nn.LayerNorm(e)
+        self.mlp = nn.Sequential(nn.Linear(e, hidden), nn.GELU(), nn.Linear(hidden, e), nn.Dropout(dropout))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x):
+        t = x.shape[1]
+        mask = torch.triu(torch.full((t, t), float("-inf")), 1) if self.causal else None
+        h = self.ln1(x)
+        x = x + self.drop(self.attn(h, h, h, attn_mask=mask, need_weights=False)[0])
+        return x + self.mlp(self.ln2(x))
+
+
 class GlobalAvgPool(nn.Module):
     """The mean over each channel's H×W: [N, C, H, W] → [N, C], as the word gap."""
 
@@ -121,6 +144,8 @@ WORDS = {
     "batchnorm": ([], {"momentum": 0.1, "eps": 1e-5, "affine": True}),
     "layernorm": ([], {"axes": 0, "eps": 1e-5, "affine": True}),
     "groupnorm": (["g"], {"eps": 1e-5, "affine": True}),
+    "gelu": ([], {"tanh": False}),
+    "block": (["heads"], {"hidden": 0, "dropout": 0.0, "causal": True}),
 }
 
 
@@ -198,8 +223,8 @@ def module_for(word, v, shape):
         return nn.Flatten()
     if word == "unflatten":
         return nn.Unflatten(1, v["dims"])
-    if word == "linear":
-        return nn.Linear(shape[0], v["out"], bias=v["bias"])
+    if word == "linear":  # flat examples [D], or sequences [T D] position by position
+        return nn.Linear(shape[-1], v["out"], bias=v["bias"])
     if word == "relu":
         return nn.ReLU()
     if word == "tanh":
@@ -222,13 +247,18 @@ def module_for(word, v, shape):
         return nn.LayerNorm(list(shape[len(shape) - axes:]), eps=v["eps"], elementwise_affine=v["affine"])
     if word == "groupnorm":
         return nn.GroupNorm(v["g"], shape[0], eps=v["eps"], affine=v["affine"])
+    if word == "gelu":
+        return nn.GELU(approximate="tanh" if v["tanh"] else "none")
+    if word == "block":
+        e = shape[-1]
+        return Block(e, v["heads"], v["hidden"] or 4 * e, v["dropout"], v["causal"])
     raise SystemExit(f"unknown layer {word!r}")
 
 
 # The words that take any shape, and those that want images or any shape
 # but flat examples (the others want flat examples).
-ANY_SHAPE = {"relu", "tanh", "sigmoid", "leakyrelu", "elu", "maxout", "dropout"}
-SHAPED = {"conv", "maxpool", "avgpool", "gap", "batchnorm", "layernorm", "groupnorm"}
+ANY_SHAPE = {"relu", "tanh", "sigmoid", "gelu", "leakyrelu", "elu", "maxout", "dropout"}
+SHAPED = {"conv", "maxpool", "avgpool", "gap", "batchnorm", "layernorm", "groupnorm", "block"}
 
 
 def build_arch(text, input_shape):
