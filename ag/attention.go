@@ -22,6 +22,13 @@ type AttentionOptions struct {
 	Rand *rand.Rand
 	// Scale multiplies the scores; 0 means 1/√d.
 	Scale float64
+	// ShardOffset and ShardTotal, when ShardTotal > 0, say that the
+	// batch is the rows [ShardOffset, ShardOffset+N) of a batch of
+	// ShardTotal rows split across processes: the dropout mask is drawn
+	// for the whole batch, in its order, and this shard's rows are kept,
+	// so that every process draws what one process would (see
+	// nn.Sharder).
+	ShardOffset, ShardTotal int
 }
 
 // Attention returns scaled dot-product attention as one fused gate: q is
@@ -79,9 +86,18 @@ func (g *attentionGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	if g.o.Dropout > 0 {
 		g.dmask = tensor.NewLike(s, s.Shape()...)
 		keep := 1 / (1 - g.o.Dropout)
-		for i := 0; i < g.dmask.Len(); i++ {
-			if g.o.Rand.Float64() >= g.o.Dropout {
-				g.dmask.SetFlat(i, keep)
+		per := g.dmask.Len() / max(q.Dim(0), 1) // the weights of one batch row
+		lo, total := 0, q.Dim(0)
+		if g.o.ShardTotal > 0 {
+			if g.o.ShardOffset < 0 || g.o.ShardOffset+q.Dim(0) > g.o.ShardTotal {
+				panic(&tensor.Error{Op: "Attention", Msg: fmt.Sprintf("q %v: rows from %d of a batch of %d", q.Shape(), g.o.ShardOffset, g.o.ShardTotal)})
+			}
+			lo, total = g.o.ShardOffset*per, g.o.ShardTotal
+		}
+		hi := lo + g.dmask.Len()
+		for i := 0; i < total*per; i++ {
+			if g.o.Rand.Float64() >= g.o.Dropout && i >= lo && i < hi {
+				g.dmask.SetFlat(i-lo, keep)
 			}
 		}
 		g.pd = tensor.Mul(g.p, g.dmask)

@@ -45,6 +45,7 @@ func seqCases() []gradcheck.Case {
 		{s(2, 1, 5, 3), s(2, 1, 5, 3), s(2, 1, 5, 3), ag.AttentionOptions{Mask: causal, Dropout: 0.5}},
 		{s(1, 1, 1, 1), s(1, 1, 1, 1), s(1, 1, 1, 1), ag.AttentionOptions{}},
 		{s(1, 2, 3, 4), s(1, 2, 3, 4), s(1, 2, 3, 4), ag.AttentionOptions{Scale: 0.7}},
+		{s(2, 1, 3, 2), s(2, 1, 3, 2), s(2, 1, 3, 2), ag.AttentionOptions{Dropout: 0.4, ShardOffset: 1, ShardTotal: 4}},
 	} {
 		add(gradcheck.Case{Gate: "Attention", Shapes: [][]int{c.q, c.k, c.v}, F: attn(c.o, 5)})
 	}

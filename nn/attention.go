@@ -37,6 +37,8 @@ type MultiheadAttention struct {
 	Dropout      float64
 	Rand         *rand.Rand
 	eval         bool
+
+	offset, total int // the rows of a larger batch (see SetShard)
 }
 
 // NewMultiheadAttention returns a Float32 self-attention of width embed
@@ -72,6 +74,7 @@ func (m *MultiheadAttention) ForwardMask(x *ag.Var, keyPadding []bool) *ag.Var {
 	o := ag.AttentionOptions{Mask: tensor.AttentionMask{Causal: m.Causal, KeyPadding: keyPadding}}
 	if !m.eval && m.Dropout > 0 {
 		o.Dropout, o.Rand = m.Dropout, m.Rand
+		o.ShardOffset, o.ShardTotal = m.offset, m.total
 	}
 	return m.merge(ag.Attention(q, k, v, o), n, t)
 }
@@ -117,6 +120,16 @@ func (m *MultiheadAttention) Parameters() []Parameter {
 
 // SetTraining switches the attention dropout on (training) or off.
 func (m *MultiheadAttention) SetTraining(on bool) { m.eval = !on }
+
+// SetShard makes the attention dropout of the next forward passes draw
+// the masks of a batch of total rows and keep those of the rows
+// [offset, offset+N), as Dropout.SetShard does.
+func (m *MultiheadAttention) SetShard(offset, total int) {
+	if offset < 0 || total < 0 || offset > total {
+		panic(fmt.Sprintf("nn: MultiheadAttention.SetShard: rows from %d of %d", offset, total))
+	}
+	m.offset, m.total = offset, total
+}
 
 // KVCache holds the keys and values an attention layer computed for the
 // positions it has seen, so that decoding one more position costs that

@@ -118,6 +118,13 @@ func (b *Block) Parameters() []Parameter {
 	return ps
 }
 
+// SetShard sets the shard of the attention's and the residuals'
+// dropout (see Sharder).
+func (b *Block) SetShard(offset, total int) {
+	b.Attn.SetShard(offset, total)
+	b.Drop.SetShard(offset, total)
+}
+
 // SetTraining switches the dropouts on (training) or off.
 func (b *Block) SetTraining(on bool) {
 	b.Attn.SetTraining(on)

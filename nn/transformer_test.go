@@ -266,3 +266,59 @@ func TestBlockTrains(t *testing.T) {
 		t.Errorf("loss %g after 30 steps, from %g", last, first.Value.Item())
 	}
 }
+
+// TestBlockPlanCounts checks a block's parameters, FLOPs and activations
+// against the counts written out by hand.
+func TestBlockPlanCounts(t *testing.T) {
+	for _, c := range []struct {
+		text                     string
+		params, flops, activated int64
+	}{
+		// E = 8, T = 5, hidden 32: 4·8 (norms) + 24·8+24 + 8·8+8 + 32·8+32 + 8·32+8;
+		// 2·5·8·(32+64) + 4·5·5·8; the unflatten's 40, the output's 40,
+		// 15·40 + 2·5·32 + 2·25.
+		{"block(2)", 32 + 216 + 72 + 288 + 264, 2*5*8*96 + 4*5*5*8, 40 + 40 + 600 + 320 + 50},
+		// hidden 12, dropout: the weights three times.
+		{"block(4,hidden=12,dropout=0.1)", 32 + 216 + 72 + 108 + 104, 2*5*8*56 + 4*5*5*8, 40 + 40 + 600 + 120 + 3*100},
+	} {
+		p, err := MustParseArch(c.text).Plan([]int{5, 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.NumParams() != c.params || p.FLOPs() != c.flops || p.Activations() != c.activated {
+			t.Errorf("%s: %d parameters, %d FLOPs, %d activations; want %d, %d, %d",
+				c.text, p.NumParams(), p.FLOPs(), p.Activations(), c.params, c.flops, c.activated)
+		}
+		if n := int64(len(Vars(p.Build(rand.New(rand.NewPCG(1, 1)))))); n != 12 {
+			t.Errorf("%s: %d parameter tensors", c.text, n)
+		}
+	}
+}
+
+// TestBlockShards splits a batch in two shards, each computed by a block
+// whose random source starts where the whole batch's did, and checks
+// that the shards' outputs are the rows of the whole batch's: the
+// attention's and the residuals' dropout draw the same masks.
+func TestBlockShards(t *testing.T) {
+	mk := func() *Block { return NewBlock(rand.New(rand.NewPCG(3, 3)), 8, 2, 0, true, 0.3) }
+	x := tensor.Randn(rand.New(rand.NewPCG(1, 2)), tensor.Float32, 5, 4, 8)
+	whole := mk()
+	want := whole.Forward(ag.Const(x)).Value
+	// Without shards, a second pass draws other masks: the check can fail.
+	if again := whole.Forward(ag.Const(x)).Value; tensor.Equal(again, want) {
+		t.Fatal("dropout drew the same masks twice")
+	}
+	b := mk()
+	var parts []*tensor.Tensor
+	for _, rows := range [][2]int{{0, 2}, {2, 5}} {
+		// The random source as it was after the whole batch's block drew
+		// its weights.
+		r := mk().Attn.Rand
+		b.Attn.Rand, b.Drop.Rand = r, r
+		b.SetShard(rows[0], 5)
+		parts = append(parts, b.Forward(ag.Const(tensor.Slice(x, 0, rows[0], rows[1]))).Value)
+	}
+	if got := tensor.Concat(0, parts...); !tensor.Equal(got, want) {
+		t.Errorf("shards give %v,\nthe whole batch %v", got, want)
+	}
+}
