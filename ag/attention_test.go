@@ -1,6 +1,7 @@
 package ag_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -218,4 +219,15 @@ func TestAttentionPanics(t *testing.T) {
 			c.f()
 		}()
 	}
+}
+
+// Causal attention with equal scores: each position averages the values
+// of the positions up to its own.
+func ExampleAttention() {
+	q := ag.Const(tensor.New(tensor.Float64, 1, 1, 3, 2)) // [N H T d], all scores 0
+	v := ag.Const(tensor.FromSlice([]float64{3, 0, 0, 3, 3, 3}, 1, 1, 3, 2))
+	y := ag.Attention(q, q, v, ag.AttentionOptions{Mask: tensor.AttentionMask{Causal: true}})
+	fmt.Println(y.Value.Values())
+	// Output:
+	// [3 0 1.5 1.5 2 2]
 }
