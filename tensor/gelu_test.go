@@ -46,3 +46,41 @@ func TestGELUBackward(t *testing.T) {
 		}
 	}
 }
+
+// TestGELUFloat32 compares the float32 paths (blocks through the SIMD
+// kernels, an erfc approximation) with float64 over a dense range,
+// lengths that leave partial blocks included, and checks NaN and the
+// infinities, as PyTorch computes them.
+func TestGELUFloat32(t *testing.T) {
+	const n = 3*256 + 17
+	x := tensor.New(tensor.Float64, n)
+	for i := range n {
+		x.SetFlat(i, -9+18*float64(i)/(n-1))
+	}
+	dy := tensor.AddScalar(tensor.Scale(x, 0.1), 0.5)
+	for _, approx := range []bool{false, true} {
+		x32 := x.As(tensor.Float32)
+		y32, g32 := tensor.GELU(x32, approx), tensor.GELUBackward(x32, dy.As(tensor.Float32), approx)
+		for i := range n {
+			xi := x32.Flat(i) // the float32 input, exactly
+			want := tensor.GELU(tensor.Scalar(tensor.Float64, xi), approx).Item()
+			wantG := tensor.GELUBackward(tensor.Scalar(tensor.Float64, xi), tensor.Scalar(tensor.Float64, dy.As(tensor.Float32).Flat(i)), approx).Item()
+			if d := math.Abs(y32.Flat(i) - want); d > 3e-7*max(1, math.Abs(xi)) {
+				t.Fatalf("approx %v: float32 GELU(%g) = %.9g, float64 %.9g", approx, xi, y32.Flat(i), want)
+			}
+			if d := math.Abs(g32.Flat(i) - wantG); d > 1e-6*max(1, math.Abs(xi)) {
+				t.Fatalf("approx %v: float32 GELU′(%g)·dy = %.9g, float64 %.9g", approx, xi, g32.Flat(i), wantG)
+			}
+		}
+		// In place, as the ag gate does not but callers may.
+		in := x32.Clone()
+		if tensor.GELUTo(in, in, approx); !tensor.Equal(in, y32) {
+			t.Errorf("approx %v: GELUTo in place differs", approx)
+		}
+		special := tensor.FromSlice([]float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), -20, 0}, 5)
+		got := tensor.GELU(special, approx).Values()
+		if !math.IsNaN(got[0]) || !math.IsInf(got[1], 1) || !math.IsNaN(got[2]) || got[3] != 0 || got[4] != 0 {
+			t.Errorf("approx %v: GELU(NaN, +∞, −∞, −20, 0) = %v, want [NaN +Inf NaN 0 0] as PyTorch", approx, got)
+		}
+	}
+}
