@@ -90,16 +90,23 @@ func (m *MultiheadAttention) checkInput(op string, x *ag.Var) (n, t int) {
 }
 
 // project returns the queries, keys and values of x, [N, T, E], split
-// into heads: [N, H, T, d] each. Each is one GEMM with its third of the
-// stacked weight and a permutation of its output.
+// into heads: [N, H, T, d] each. For many positions each is one GEMM
+// with its third of the stacked weight (a copy of E² weights, against
+// N·T·E values of a split output) and a permutation of its output; for
+// a few, such as a decoder's step, one GEMM with the whole weight and
+// the output split, which copies no weights.
 func (m *MultiheadAttention) project(x *ag.Var, n, t int) (q, k, v *ag.Var) {
 	e, h := m.Embed, m.Heads
 	rows := ag.Reshape(x, n*t, e)
+	heads := func(y *ag.Var) *ag.Var { return ag.Permute(ag.Reshape(y, n, t, h, e/h), 0, 2, 1, 3) }
+	if n*t < 4*e {
+		y := ag.Linear(rows, m.InProjWeight, m.InProjBias)
+		return heads(ag.Slice(y, 1, 0, e)), heads(ag.Slice(y, 1, e, 2*e)), heads(ag.Slice(y, 1, 2*e, 3*e))
+	}
 	third := func(i int) *ag.Var {
 		w := ag.Slice(m.InProjWeight, 0, i*e, (i+1)*e)
 		b := ag.Slice(m.InProjBias, 0, i*e, (i+1)*e)
-		y := ag.Reshape(ag.Linear(rows, w, b), n, t, h, e/h)
-		return ag.Permute(y, 0, 2, 1, 3)
+		return heads(ag.Linear(rows, w, b))
 	}
 	return third(0), third(1), third(2)
 }

@@ -49,16 +49,23 @@ func referenceMHA(m *MultiheadAttention, x *ag.Var, causal bool) *ag.Var {
 	return ag.Add(ag.MatMulT(ag.Concat(2, heads...), m.OutProj.Weight, false, true), m.OutProj.Bias)
 }
 
+// TestMultiheadAttentionMatchesReference checks values and gradients in
+// float64 against the reference, for few positions (one projection
+// GEMM, its output split) and many (a GEMM per third of the weight).
 func TestMultiheadAttentionMatchesReference(t *testing.T) {
-	for _, causal := range []bool{false, true} {
-		rng := rand.New(rand.NewPCG(1, uint64(len("causal"))))
+	for _, c := range []struct {
+		causal bool
+		tt     int
+	}{{false, 5}, {true, 5}, {false, 30}, {true, 30}} {
+		causal := c.causal
+		rng := rand.New(rand.NewPCG(1, uint64(c.tt)))
 		m := NewMultiheadAttention(rng, 12, 3, causal, 0)
 		toFloat64(m)
 		// Non-zero biases, so that their thirds are checked too.
 		m.InProjBias.Value = tensor.Randn(rng, tensor.Float64, 36)
 		m.OutProj.Bias.Value = tensor.Randn(rng, tensor.Float64, 12)
-		xt := tensor.Randn(rng, tensor.Float64, 2, 5, 12)
-		up := tensor.Randn(rng, tensor.Float64, 2, 5, 12)
+		xt := tensor.Randn(rng, tensor.Float64, 2, c.tt, 12)
+		up := tensor.Randn(rng, tensor.Float64, 2, c.tt, 12)
 
 		x := ag.Param(xt.Clone())
 		y := m.Forward(x)
@@ -150,7 +157,9 @@ func TestKVCacheMatchesFullForward(t *testing.T) {
 				ln.Bias.Value = tensor.Randn(rng, tensor.Float64, 8).As(dt)
 			}
 		}
-		const n, T = 2, 7
+		// 40 positions: the full pass projects with a GEMM per third of
+		// the weights, the steps with one GEMM split (see project).
+		const n, T = 2, 20
 		x := tensor.Randn(rng, tensor.Float64, n, T, 8).As(dt)
 		full := ag.Const(x)
 		for _, b := range blocks {
@@ -158,7 +167,11 @@ func TestKVCacheMatchesFullForward(t *testing.T) {
 		}
 		caches := make([]KVCache, len(blocks))
 		g := ag.NewGraph(ag.NoGrad)
-		for _, span := range [][2]int{{0, 1}, {1, 2}, {2, 4}, {4, 5}, {5, 6}, {6, 7}} {
+		spans := [][2]int{{0, 1}, {1, 2}, {2, 4}}
+		for p := 4; p < T; p++ {
+			spans = append(spans, [2]int{p, p + 1})
+		}
+		for _, span := range spans {
 			h := g.Const(tensor.Slice(x, 1, span[0], span[1]))
 			for i, b := range blocks {
 				h = b.ForwardCached(h, &caches[i])

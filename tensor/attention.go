@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"backprop/internal/kernel"
+	"backprop/internal/parallel"
 )
 
 // This file holds the row operations of scaled dot-product attention:
@@ -42,17 +43,22 @@ func checkAttentionScores(op string, s *Tensor, m AttentionMask) (n, h, tq, tk i
 // softmax(scale·s + M) over the last axis, where M is −∞ at the keys that
 // m hides and 0 elsewhere. Under a causal mask the keys after a query's
 // position are not computed at all: their weights are set to 0. A row
-// whose keys are all hidden is NaN, as in PyTorch. dst may be s.
+// whose keys are all hidden is NaN, as in PyTorch. Rows run in parallel.
+// dst may be s.
 func MaskedSoftmaxTo(dst, s *Tensor, scale float64, m AttentionMask) *Tensor {
 	const op = "MaskedSoftmax"
 	n, h, tq, tk := checkAttentionScores(op, s, m)
 	checkDst(op, dst, s.dtype, s.shape)
-	for b := 0; b < n; b++ {
-		var pad []bool
-		if m.KeyPadding != nil {
-			pad = m.KeyPadding[b*tk : (b+1)*tk]
-		}
-		for r := b * h * tq; r < (b+1)*h*tq; r++ {
+	if tk == 0 {
+		return dst
+	}
+	parallel.For(n*h*tq, rowChunk(tk), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			var pad []bool
+			if m.KeyPadding != nil {
+				b := r / (h * tq)
+				pad = m.KeyPadding[b*tk : (b+1)*tk]
+			}
 			lim := tk
 			if m.Causal {
 				lim = tk - tq + r%tq + 1
@@ -64,9 +70,14 @@ func MaskedSoftmaxTo(dst, s *Tensor, scale float64, m AttentionMask) *Tensor {
 				maskedSoftmaxRow64(dst.s64()[o:o+tk], s.s64()[o:o+tk], scale, lim, pad)
 			}
 		}
-	}
+	})
 	return dst
 }
+
+// rowChunk returns how many rows of n elements a task of a parallel
+// row loop takes: about 16384 elements, at least one row. Rows are
+// independent, so the results do not depend on the workers.
+func rowChunk(n int) int { return max(1, 16384/max(n, 1)) }
 
 func maskedSoftmaxRow32(d, x []float32, scale float32, lim int, pad []bool) {
 	ninf := float32(math.Inf(-1))
@@ -109,7 +120,7 @@ func maskedSoftmaxRow64(d, x []float64, scale float64, lim int, pad []bool) {
 // axis: the gradient of a softmax over rows of the last axis from its
 // output y and upstream gradient dy, times scale (the factor that
 // multiplied the softmax's input). It is a dot product per row, never
-// the Jacobian. dst may be dy.
+// the Jacobian. Rows run in parallel. dst may be dy.
 func SoftmaxBackwardTo(dst, y, dy *Tensor, scale float64) *Tensor {
 	const op = "SoftmaxBackward"
 	dt := sameDType2(op, y, dy)
@@ -121,28 +132,30 @@ func SoftmaxBackwardTo(dst, y, dy *Tensor, scale float64) *Tensor {
 	if n == 0 {
 		return dst
 	}
-	if dt == Float32 {
-		d, p, g := dst.s32(), y.s32(), dy.s32()
-		sc := float32(scale)
-		for o := 0; o < len(d); o += n {
+	parallel.For(y.Len()/n, rowChunk(n), func(lo, hi int) {
+		if dt == Float32 {
+			d, p, g := dst.s32(), y.s32(), dy.s32()
+			sc := float32(scale)
+			for o := lo * n; o < hi*n; o += n {
+				pr, gr, dr := p[o:o+n], g[o:o+n], d[o:o+n]
+				dot := kernel.Dot(gr, pr)
+				for j := range dr {
+					dr[j] = sc * pr[j] * (gr[j] - dot)
+				}
+			}
+			return
+		}
+		d, p, g := dst.s64(), y.s64(), dy.s64()
+		for o := lo * n; o < hi*n; o += n {
 			pr, gr, dr := p[o:o+n], g[o:o+n], d[o:o+n]
-			dot := kernel.Dot(gr, pr)
+			dot := 0.0
+			for j := range pr {
+				dot += gr[j] * pr[j]
+			}
 			for j := range dr {
-				dr[j] = sc * pr[j] * (gr[j] - dot)
+				dr[j] = scale * pr[j] * (gr[j] - dot)
 			}
 		}
-		return dst
-	}
-	d, p, g := dst.s64(), y.s64(), dy.s64()
-	for o := 0; o < len(d); o += n {
-		pr, gr, dr := p[o:o+n], g[o:o+n], d[o:o+n]
-		dot := 0.0
-		for j := range pr {
-			dot += gr[j] * pr[j]
-		}
-		for j := range dr {
-			dr[j] = scale * pr[j] * (gr[j] - dot)
-		}
-	}
+	})
 	return dst
 }
