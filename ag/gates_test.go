@@ -177,6 +177,7 @@ func gateCases() []gradcheck.Case {
 	add(cnnCases()...)
 	add(seqCases()...)
 	add(rnnCases()...)
+	add(attnCases()...)
 	return cs
 }
 

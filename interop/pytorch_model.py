@@ -2,8 +2,8 @@
 """PyTorch interop for backprop's saved models (safetensors, state_dict names).
 
 Any model file backprop writes — an MLP, a convolutional network with
-batch, layer or group normalisation, or a network of LSTM, GRU and RNN
-layers — becomes a torch.nn.Sequential with
+batch, layer or group normalisation, LSTM, GRU and RNN layers, or
+transformer blocks on sequences — becomes a torch.nn.Sequential with
 the same state_dict, and PyTorch's models come back the same way. Nothing
 but torch, numpy, json and struct is needed (no `safetensors` package).
 
@@ -91,6 +91,28 @@ def output_only(cls):
 RECURRENT = {"lstm": output_only(nn.LSTM), "gru": output_only(nn.GRU), "rnn": output_only(nn.RNN)}
 
 
+class Block(nn.Module):
+    """backprop's nn.Block, the word block: a pre-LN transformer block on
+    sequences [N, T, E], x + attn(ln1(x)), then x + mlp(ln2(x)), with
+    the names of backprop's state_dict."""
+
+    def __init__(self, e, heads, hidden, dropout=0.0, causal=True):
+        super().__init__()
+        self.causal = causal
+        self.ln1 = nn.LayerNorm(e)
+        self.attn = nn.MultiheadAttention(e, heads, dropout=dropout, batch_first=True)
+        self.ln2 = nn.LayerNorm(e)
+        self.mlp = nn.Sequential(nn.Linear(e, hidden), nn.GELU(), nn.Linear(hidden, e), nn.Dropout(dropout))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x):
+        t = x.shape[1]
+        mask = torch.triu(torch.full((t, t), float("-inf")), 1) if self.causal else None
+        h = self.ln1(x)
+        x = x + self.drop(self.attn(h, h, h, attn_mask=mask, need_weights=False)[0])
+        return x + self.mlp(self.ln2(x))
+
+
 class GlobalAvgPool(nn.Module):
     """The mean over each channel's H×W: [N, C, H, W] → [N, C], as the word gap."""
 
@@ -144,6 +166,8 @@ WORDS = {
     "lstm": (["hidden", "layers"], {"layers": 1}),
     "gru": (["hidden", "layers"], {"layers": 1}),
     "rnn": (["hidden", "layers"], {"layers": 1}),
+    "gelu": ([], {"tanh": False}),
+    "block": (["heads"], {"hidden": 0, "dropout": 0.0, "causal": True}),
 }
 
 
@@ -247,13 +271,18 @@ def module_for(word, v, shape):
         return nn.LayerNorm(list(shape[len(shape) - axes:]), eps=v["eps"], elementwise_affine=v["affine"])
     if word == "groupnorm":
         return nn.GroupNorm(v["g"], shape[0], eps=v["eps"], affine=v["affine"])
+    if word == "gelu":
+        return nn.GELU(approximate="tanh" if v["tanh"] else "none")
+    if word == "block":
+        e = shape[-1]
+        return Block(e, v["heads"], v["hidden"] or 4 * e, v["dropout"], v["causal"])
     raise SystemExit(f"unknown layer {word!r}")
 
 
 # The words that take any shape, and those that want images or any shape
 # but flat examples (the others want flat examples).
-ANY_SHAPE = {"relu", "tanh", "sigmoid", "leakyrelu", "elu", "maxout", "dropout"}
-SHAPED = {"conv", "maxpool", "avgpool", "gap", "batchnorm", "layernorm", "groupnorm", "lstm", "gru", "rnn"}
+ANY_SHAPE = {"relu", "tanh", "sigmoid", "gelu", "leakyrelu", "elu", "maxout", "dropout"}
+SHAPED = {"conv", "maxpool", "avgpool", "gap", "batchnorm", "layernorm", "groupnorm", "lstm", "gru", "rnn", "block"}
 
 
 def build_arch(text, input_shape):

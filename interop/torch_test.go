@@ -66,6 +66,8 @@ func TestPyTorchLoadsGoModel(t *testing.T) {
 		// loading the same state_dict, linear on every step.
 		{"lstm(8,2) gru(6,1) rnn(5,2) linear(4) tanh flatten linear(10)", []int{7, 3}},
 		{"gru(16,1) lstm(12,1) flatten linear(10)", []int{28, 28}},
+		// Transformer blocks on sequences of 7 positions of width 8.
+		{"block(2) gelu(tanh=true) block(4,hidden=20,causal=false) layernorm(axes=1) linear(5) gelu flatten linear(10)", []int{7, 8}},
 	}
 	trained := 0 // the models whose training-mode logits are compared too
 	for i, a := range archs {

@@ -18,7 +18,7 @@ var mnistShape = []int{1, 28, 28}
 func TestParseArchErrors(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
 		{"", `col 1: no layers (want words such as conv(32,3) relu flatten linear(10), or a preset: ` + strings.Join(PresetNames(), ", ") + `)`},
-		{"cnv(3,3)", `col 1: unknown layer "cnv" (layers: conv, maxpool, avgpool, gap, flatten, unflatten, linear, relu, tanh, sigmoid, leakyrelu, elu, maxout, dropout, batchnorm, layernorm, groupnorm, embed, posembed, sinpos, lstm, gru, rnn)`},
+		{"cnv(3,3)", `col 1: unknown layer "cnv" (layers: conv, maxpool, avgpool, gap, flatten, unflatten, linear, relu, tanh, sigmoid, gelu, leakyrelu, elu, maxout, dropout, batchnorm, layernorm, groupnorm, embed, posembed, sinpos, lstm, gru, rnn, block)`},
 		{"relu lenet5", `col 6: "lenet5" is a preset, which must be the whole architecture`},
 		{"conv(32)", `col 1: conv needs k (conv(out, k, stride=1, pad=0, dilation=1, groups=1, bias=true))`},
 		{"conv(32,3", `col 10: expected "," or ")", found end of input`},

@@ -21,7 +21,7 @@ const (
 	wantAny   want = iota // element-wise: any shape
 	wantImage             // images [C H W] (or channels first, for the normalisations)
 	wantFlat              // flat examples [D]
-	wantSeq               // sequences [T D]
+	wantSeq               // sequences [T E]
 )
 
 // family is the activation family that chooses the initialisation of
@@ -158,6 +158,11 @@ var layerKinds = []*layerKind{
 		build: func(*archLayer, []int, *rand.Rand, Init) Module { return Tanh{} }},
 	{word: "sigmoid", act: squashing, plan: planSame,
 		build: func(*archLayer, []int, *rand.Rand, Init) Module { return Sigmoid{} }},
+	{word: "gelu", act: reluFamily, params: []param{
+		{name: "tanh", typ: pBool, def: value{}, check: anyBool},
+	}, plan: planSame, build: func(l *archLayer, _ []int, _ *rand.Rand, _ Init) Module {
+		return GELU{Tanh: l.get("tanh").b}
+	}},
 	{word: "leakyrelu", act: reluFamily, params: []param{
 		{name: "slope", typ: pFloat, pos: true, def: fl(0.01), check: finite},
 	}, plan: planSame, build: func(l *archLayer, _ []int, _ *rand.Rand, _ Init) Module {
@@ -202,6 +207,12 @@ var layerKinds = []*layerKind{
 	{word: "lstm", wants: wantSeq, weights: true, params: recurrentParams(), plan: planRecurrent, build: buildRecurrent},
 	{word: "gru", wants: wantSeq, weights: true, params: recurrentParams(), plan: planRecurrent, build: buildRecurrent},
 	{word: "rnn", wants: wantSeq, weights: true, params: recurrentParams(), plan: planRecurrent, build: buildRecurrent},
+	{word: "block", wants: wantSeq, weights: true, params: []param{
+		{name: "heads", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
+		{name: "hidden", typ: pInt, def: integer(0), defDoc: "4E", check: intIn(0, MaxWidth)},
+		{name: "dropout", typ: pFloat, def: fl(0), check: floatIn(0, 1, true)},
+		{name: "causal", typ: pBool, def: yes(), check: anyBool},
+	}, plan: planBlock, build: buildBlock},
 }
 
 // MaxRecurrentLayers bounds the layers of one lstm, gru or rnn word.
@@ -479,6 +490,43 @@ func buildGroupNorm(l *archLayer, in []int, _ *rand.Rand, _ Init) Module {
 	return n
 }
 
+// blockHidden returns the hidden width of a block of width e: its
+// hidden argument, 0 meaning 4e.
+func blockHidden(l *archLayer, e int) int {
+	if h := l.get("hidden").i; h > 0 {
+		return h
+	}
+	return 4 * e
+}
+
+func planBlock(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int64, string) {
+	if len(in) != 2 {
+		return nil, nil, nil, 0, "block wants sequences [T E]"
+	}
+	t, e, heads := in[0], in[1], l.get("heads").i
+	if e%heads != 0 {
+		return nil, nil, nil, 0, fmt.Sprintf("%d heads do not divide the width %d", heads, e)
+	}
+	hid := blockHidden(l, e)
+	ps := []ParamShape{
+		{"ln1.weight", []int{e}}, {"ln1.bias", []int{e}},
+		{"attn.in_proj_weight", []int{3 * e, e}}, {"attn.in_proj_bias", []int{3 * e}},
+		{"attn.out_proj.weight", []int{e, e}}, {"attn.out_proj.bias", []int{e}},
+		{"ln2.weight", []int{e}}, {"ln2.bias", []int{e}},
+		{"mlp.0.weight", []int{hid, e}}, {"mlp.0.bias", []int{hid}},
+		{"mlp.2.weight", []int{e, hid}}, {"mlp.2.bias", []int{e}},
+	}
+	// The projections, 2·T·E·(3E + E + 2·hidden), and the attention's
+	// two products, 2·2·T²·E, counted whole even under a causal mask.
+	flops := memory.Add(memory.Mul(2, int64(t), int64(e), int64(4*e+2*hid)), memory.Mul(4, int64(t), int64(t), int64(e)))
+	return []int{t, e}, ps, nil, flops, ""
+}
+
+func buildBlock(l *archLayer, in []int, rng *rand.Rand, _ Init) Module {
+	e := in[1]
+	return NewBlock(rng, e, l.get("heads").i, blockHidden(l, e), l.get("causal").b, l.get("dropout").f)
+}
+
 // describeLayer writes the layer m, whose input examples have the shape
 // in, as words of the language; ok is false for a module the language
 // has no words for.
@@ -551,6 +599,12 @@ func describeLayer(m Module, in []int) (l *archLayer, ok bool) {
 		l = mk("tanh")
 	case Sigmoid, *Sigmoid:
 		l = mk("sigmoid")
+	case GELU:
+		l = mk("gelu")
+		set(l, "tanh", value{b: m.Tanh})
+	case *GELU:
+		l = mk("gelu")
+		set(l, "tanh", value{b: m.Tanh})
 	case LeakyReLU:
 		l = mk("leakyrelu")
 		set(l, "slope", fl(m.Slope))
@@ -590,6 +644,14 @@ func describeLayer(m Module, in []int) (l *archLayer, ok bool) {
 		l = recurrentWords(mk("gru"), &m.Recurrent)
 	case *RNN:
 		l = recurrentWords(mk("rnn"), &m.Recurrent)
+	case *Block:
+		l = mk("block")
+		set(l, "heads", integer(m.Heads))
+		if m.Hidden != 4*m.Embed {
+			set(l, "hidden", integer(m.Hidden))
+		}
+		set(l, "dropout", fl(m.Attn.Dropout))
+		set(l, "causal", value{b: m.Attn.Causal})
 	case *GroupNorm:
 		l = mk("groupnorm")
 		set(l, "g", integer(m.Groups))

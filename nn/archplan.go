@@ -98,7 +98,8 @@ func (p *Plan) FLOPs() int64 {
 // Activations returns the number of values a forward pass computes per
 // example: every layer's output, and the mask of a dropout layer and the
 // arg-max indices of a max pooling besides, as Spec.Activations counts
-// them. Training holds them and as many gradients.
+// them, and the values inside a transformer block (see
+// blockActivations). Training holds them and as many gradients.
 func (p *Plan) Activations() int64 {
 	var n int64
 	for i, l := range p.Layers {
@@ -106,9 +107,27 @@ func (p *Plan) Activations() int64 {
 		n = memory.Add(n, v)
 		if w := p.arch.layers[i].kind.word; w == "dropout" || w == "maxpool" {
 			n = memory.Add(n, v)
+		} else if w == "block" {
+			n = memory.Add(n, blockActivations(p.arch.layers[i], l.In))
 		}
 	}
 	return n
+}
+
+// blockActivations counts the values a block computes inside per
+// example of shape [T E], besides its output: 15 of [T E] (the layer
+// norms, the projections and their heads, the attention's output and
+// its merged heads, the residual sums, the MLP's output), 2 of
+// [T hidden] (the MLP's hidden layer before and after GELU), and the
+// attention weights [H T T], three times under dropout (the mask and
+// the dropped weights).
+func blockActivations(l *archLayer, in []int) int64 {
+	t, e := int64(in[0]), int64(in[1])
+	weights := memory.Mul(int64(l.get("heads").i), t, t)
+	if l.get("dropout").f > 0 {
+		weights = memory.Mul(3, weights)
+	}
+	return memory.Add(memory.Add(memory.Mul(15, t, e), memory.Mul(2, t, int64(blockHidden(l, int(e))))), weights)
 }
 
 // StateDict returns the names and shapes of what StateDict(model) gives
@@ -311,7 +330,11 @@ func PlanOf(m *Sequential, in []int) (*Plan, error) {
 		if !started && l.kind.wants != wantAny {
 			started = true
 			if (l.kind.wants == wantImage || l.kind.wants == wantSeq) && len(in) > 1 {
-				return nil, &ArchError{Layer: i, Msg: fmt.Sprintf("%s: the model takes images %v, but the language describes models of flat examples: start it with Unflatten{Shape: %v}", l, in, in)}
+				what := "images"
+				if l.kind.wants == wantSeq {
+					what = "sequences"
+				}
+				return nil, &ArchError{Layer: i, Msg: fmt.Sprintf("%s: the model takes %s %v, but the language describes models of flat examples: start it with Unflatten{Shape: %v}", l, what, in, in)}
 			}
 		}
 		for j, pr := range l.kind.params {

@@ -9,7 +9,9 @@ import (
 )
 
 // Linear is a fully connected layer, y = x·Wᵀ + b, for a batch x of shape
-// [N, In]. The weight W is stored Out×In, as in PyTorch, and the product
+// [N, In], or of any shape ending in In (such as sequences [N, T, In]),
+// which it maps over its last axis as PyTorch does. The weight W is stored
+// Out×In, as in PyTorch, and the product
 // uses the transpose flag of the matrix multiplication (ag.MatMulT), not a
 // transposed copy.
 type Linear struct {
