@@ -283,3 +283,19 @@ func TestSeqModelFileRoundTrip(t *testing.T) {
 		t.Error("the loaded model computes other logits")
 	}
 }
+
+// An untrained byte model's loss is about ln 256, and ignored positions
+// leave the mean over the others.
+func TestSequenceCrossEntropy(t *testing.T) {
+	x := ag.Const(tensor.New(tensor.Float32, 2, 3, ByteVocab)) // uniform predictions
+	targets := []int{'f', 'u', ag.IgnoreIndex, 'n', 'c', ag.IgnoreIndex}
+	if got := SequenceCrossEntropy(x, targets).Value.Item(); math.Abs(got-math.Log(256)) > 1e-6 {
+		t.Errorf("uniform predictions: loss %v, want ln 256 = %v", got, math.Log(256))
+	}
+	logits := tensor.New(tensor.Float64, 2, 2)
+	logits.SetFlat(0, 1) // position 0 favours class 0, position 1 is ignored
+	got := SequenceCrossEntropy(ag.Const(logits), []int{0, ag.IgnoreIndex}).Value.Item()
+	if want := -math.Log(math.E / (math.E + 1)); math.Abs(got-want) > 1e-15 {
+		t.Errorf("loss %v, want %v (the one position counted)", got, want)
+	}
+}
