@@ -19,7 +19,8 @@ import (
 //	          names get nothing, and no one-hot matrix is formed)
 //
 // An index outside [0, V), or a shape that does not hold len(idx)
-// elements, is a programming error and panics. The gate adds its
+// elements, is a programming error and panics. The gate keeps idx for its
+// backward pass: it must not change before Backward. The gate adds its
 // gradient straight into a weight's gradient buffer (see accGate).
 //
 //go:noinline
@@ -44,7 +45,7 @@ type embeddingGate struct {
 	idx    []int
 	shape  []int
 	pad    int  // the row that gets no gradient, −1 for none
-	padded bool // pad was given (and may still be negative)
+	padded bool // pad is EmbeddingPadded's argument, which Forward checks and makes non-negative
 	v      int
 	grads1
 }
