@@ -55,7 +55,8 @@ func (e *Embedding) SetPadding(i int) {
 	e.Padding = i
 }
 
-// Forward looks up the vectors of the indices x.
+// Forward looks up the vectors of the indices x (ag.EmbeddingOf): the
+// output belongs to x's graph, so that the layers after it compute there.
 //
 //	forward:  y[p, :] = W[x[p], :]
 //	backward: ∂L/∂W[v, :] = Σ over p with x[p] = v of ∂L/∂y[p, :]
@@ -63,18 +64,11 @@ func (e *Embedding) SetPadding(i int) {
 // A value of x that is not an integer in [0, Num) is a programming error
 // and panics, naming it and its position.
 func (e *Embedding) Forward(x *ag.Var) *ag.Var {
-	idx := make([]int, x.Value.Len())
-	for p := range idx {
-		v := x.Value.Flat(p)
-		if v != math.Trunc(v) || v < 0 || v >= float64(e.Num) {
-			panic(fmt.Sprintf("nn: Embedding: input %v at position %d of %v is not an index in [0,%d)", v, p, x.Value.Shape(), e.Num))
-		}
-		idx[p] = int(v)
-	}
+	pad := ag.NoPadding
 	if e.Padding >= 0 {
-		return ag.EmbeddingPadded(e.Weight, idx, e.Padding, x.Value.Shape()...)
+		pad = e.Padding
 	}
-	return ag.Embedding(e.Weight, idx, x.Value.Shape()...)
+	return ag.EmbeddingOf(e.Weight, x, pad)
 }
 
 // Parameters returns "weight".

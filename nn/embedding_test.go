@@ -87,12 +87,18 @@ func TestEmbeddingLayer(t *testing.T) {
 			}
 		}
 	}
-	mustPanicNN(t, "nn: Embedding: input 2.5 at position 1 of [3] is not an index in [0,7)", func() {
+	mustPanicNN(t, "ag: Embedding: id 2.5 at position 1 of [3] is not an index in [0,7)", func() {
 		e.Forward(ag.Const(tensor.FromSlice([]float32{1, 2.5, 0}, 3)))
 	})
-	mustPanicNN(t, "nn: Embedding: input 7 at position 0 of [1] is not an index in [0,7)", func() {
+	mustPanicNN(t, "ag: Embedding: id 7 at position 0 of [1] is not an index in [0,7)", func() {
 		e.Forward(ag.Const(tensor.FromSlice([]float32{7}, 1)))
 	})
+
+	// The output, and what follows, belong to the batch's graph.
+	g := ag.NewGraph(ag.NoGrad)
+	if y := e.Forward(g.Const(x)); y.Graph() != g || y.RequiresGrad() {
+		t.Errorf("under a NoGrad graph: graph %p, requires grad %v", y.Graph(), y.RequiresGrad())
+	}
 
 	e.SetPadding(-1) // row 6
 	for j := range 4 {
