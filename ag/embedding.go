@@ -2,6 +2,7 @@ package ag
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"backprop/tensor"
@@ -19,7 +20,8 @@ import (
 //	          names get nothing, and no one-hot matrix is formed)
 //
 // An index outside [0, V), or a shape that does not hold len(idx)
-// elements, is a programming error and panics. The gate adds its
+// elements, is a programming error and panics. The gate keeps idx for its
+// backward pass: it must not change before Backward. The gate adds its
 // gradient straight into a weight's gradient buffer (see accGate).
 //
 //go:noinline
@@ -40,13 +42,40 @@ func EmbeddingPadded(weight *Var, idx []int, padding int, shape ...int) *Var {
 	return Apply(&embeddingGate{idx: idx, shape: shape, pad: padding, padded: true}, weight)
 }
 
+// NoPadding tells EmbeddingOf that no row is the padding row.
+const NoPadding = math.MinInt
+
+// EmbeddingOf is Embedding for indices held in a Var, as a batch of
+// symbols arrives from data: ids, of any shape ([N, T] for sequences),
+// holds integral values in [0, V), and the output has ids' shape followed
+// by D. The output belongs to ids' graph — its memory, its flags, NoGrad
+// included — even where the weight is a parameter of no graph, as a
+// model's are: the layers after it compute in that graph too. padding is
+// EmbeddingPadded's (negative counts from the end), or NoPadding. ids
+// gets no gradient (an index has none).
+//
+//	forward:  y[p, :] = W[ids[p], :]
+//	backward: ∂L/∂W[v, :] = Σ over p with ids[p] = v ≠ padding of ∂L/∂y[p, :]
+//
+// A value of ids that is not an index is a programming error and panics,
+// naming it and its position.
+//
+//go:noinline
+func EmbeddingOf(weight, ids *Var, padding int) *Var {
+	g := &embeddingGate{pad: -1}
+	if padding != NoPadding {
+		g.pad, g.padded = padding, true
+	}
+	return Apply(g, weight, ids)
+}
+
 type embeddingGate struct {
 	idx    []int
 	shape  []int
 	pad    int  // the row that gets no gradient, −1 for none
-	padded bool // pad was given (and may still be negative)
+	padded bool // pad is EmbeddingPadded's argument, which Forward checks and makes non-negative
 	v      int
-	grads1
+	grads2
 }
 
 func (g *embeddingGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
@@ -55,6 +84,19 @@ func (g *embeddingGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 		panic(fmt.Sprintf("ag: Embedding: weight %v: want [V D]", w.Shape()))
 	}
 	g.v = w.Dim(0)
+	var ids *tensor.Tensor
+	if len(in) == 2 {
+		ids = in[1]
+		g.shape = ids.Shape()
+		g.idx = make([]int, ids.Len())
+		for p := range g.idx {
+			v := ids.Flat(p)
+			if v != math.Trunc(v) || v < 0 || v >= float64(g.v) {
+				panic(fmt.Sprintf("ag: Embedding: id %v at position %d of %v is not an index in [0,%d) of weight %v", v, p, ids.Shape(), g.v, w.Shape()))
+			}
+			g.idx[p] = int(v)
+		}
+	}
 	n := 1
 	for _, d := range g.shape {
 		n *= d
@@ -90,7 +132,11 @@ func (g *embeddingGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	} else {
 		out = append(slices.Clip(g.shape), w.Dim(1))
 	}
-	return tensor.EmbeddingTo(tensor.NewLike(w, out...), w, g.idx)
+	dst := tensor.NewLike(w, out...)
+	if ids != nil {
+		dst = ids.Arena().New(w.DType(), out...) // where the step's data lives
+	}
+	return tensor.EmbeddingTo(dst, w, g.idx)
 }
 
 func (g *embeddingGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tensor {
@@ -101,7 +147,7 @@ func (g *embeddingGate) Backward(dy *tensor.Tensor, need []bool) []*tensor.Tenso
 // engine offers it (see accGate): only the rows looked up are touched.
 func (g *embeddingGate) backwardAcc(dy *tensor.Tensor, need []bool, acc []*tensor.Tensor) []*tensor.Tensor {
 	if !need[0] {
-		return g.grads(nil)
+		return g.grads(nil, nil)[:len(need)]
 	}
 	var dw *tensor.Tensor
 	if acc != nil && acc[0] != nil {
@@ -109,7 +155,7 @@ func (g *embeddingGate) backwardAcc(dy *tensor.Tensor, need []bool, acc []*tenso
 	} else {
 		dw = tensor.NewLike(dy, g.v, dy.Dim(dy.Dims()-1))
 	}
-	return g.grads(tensor.EmbeddingAddTo(dw, dy, g.idx, g.pad))
+	return g.grads(tensor.EmbeddingAddTo(dw, dy, g.idx, g.pad), nil)[:len(need)]
 }
 
 func (*embeddingGate) Info() Info {

@@ -110,3 +110,37 @@ func TestEmbeddingPanics(t *testing.T) {
 		ag.EmbeddingPadded(w, []int{0}, -6)
 	})
 }
+
+// TestEmbeddingOfJoinsTheIndicesGraph: a model's table belongs to no
+// graph, the batch of indices to the step's; the lookup and everything
+// after it compute in the step's graph, with its flags.
+func TestEmbeddingOfJoinsTheIndicesGraph(t *testing.T) {
+	w := ag.Param(tensor.FromSlice([]float32{0, 1, 10, 11, 20, 21}, 3, 2))
+	ids := tensor.FromSlice([]float32{2, 0, 2, 1}, 2, 2)
+	g := ag.NewGraph(0)
+	y := ag.EmbeddingOf(w, g.Const(ids), ag.NoPadding)
+	if y.Graph() != g || !y.RequiresGrad() {
+		t.Fatalf("graph %p (want %p), requires grad %v", y.Graph(), g, y.RequiresGrad())
+	}
+	if want := []float64{20, 21, 0, 1, 20, 21, 10, 11}; !slices.Equal(y.Value.Values(), want) || !slices.Equal(y.Shape(), []int{2, 2, 2}) {
+		t.Fatalf("%v %v", y.Shape(), y.Value.Values())
+	}
+	ag.Backward(ag.Sum(y, false))
+	if want := []float64{1, 1, 1, 1, 2, 2}; !slices.Equal(w.Grad.Values(), want) {
+		t.Errorf("grad %v, want %v", w.Grad.Values(), want)
+	}
+	g.Reset()
+	off := ag.NewGraph(ag.NoGrad)
+	if y := ag.EmbeddingOf(w, off.Const(ids), 0); y.Graph() != off || y.RequiresGrad() || y.Gate() != nil {
+		t.Errorf("under NoGrad: graph %p, requires grad %v, gate %v", y.Graph(), y.RequiresGrad(), y.Gate())
+	}
+	mustPanic(t, "ag: Embedding: id 1.5 at position 1 of [3] is not an index in [0,3) of weight [3 2]", func() {
+		ag.EmbeddingOf(w, ag.Const(tensor.FromSlice([]float32{0, 1.5, 2})), ag.NoPadding)
+	})
+	mustPanic(t, "ag: Embedding: id 3 at position 0 of [1] is not an index in [0,3)", func() {
+		ag.EmbeddingOf(w, ag.Const(tensor.FromSlice([]float32{3})), ag.NoPadding)
+	})
+	mustPanic(t, "ag: Embedding: padding index -4 out of range", func() {
+		ag.EmbeddingOf(w, ag.Const(ids), -4)
+	})
+}

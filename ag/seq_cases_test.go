@@ -49,6 +49,26 @@ func seqCases() []gradcheck.Case {
 	add(gradcheck.Case{Gate: "EmbeddingPadded", Shapes: [][]int{s(5, 3)}, F: padded(0, 0, 3, 2)})
 	add(gradcheck.Case{Gate: "EmbeddingPadded", Shapes: [][]int{s(5, 3)}, F: padded(-1, 4)}) // −1 is row 4
 
+	// Indices in a Var, as data holds them: [2 3] of integral values.
+	ids := tensor.FromSlice([]float64{4, 0, 4, 1, 2, 0}, 2, 3)
+	add(gradcheck.Case{Gate: "EmbeddingOf", Shapes: [][]int{s(5, 3)},
+		F: func(in []*ag.Var) *ag.Var {
+			return ag.EmbeddingOf(in[0], in[0].Graph().Const(ids.As(in[0].DType())), ag.NoPadding)
+		}})
+	add(gradcheck.Case{Gate: "EmbeddingOf", Shapes: [][]int{s(5, 3)}, // padding row 1, masked out as above
+		F: func(in []*ag.Var) *ag.Var {
+			y := ag.EmbeddingOf(in[0], in[0].Graph().Const(ids.As(in[0].DType())), 1)
+			mask := tensor.New(in[0].DType(), y.Value.Shape()...)
+			for p, ix := range idx {
+				for j := range 3 {
+					if ix != 1 {
+						mask.SetFlat(p*3+j, 1)
+					}
+				}
+			}
+			return ag.Mul(y, ag.Const(mask))
+		}})
+
 	add(gradcheck.Case{Gate: "SoftmaxCrossEntropyIgnore", Shapes: [][]int{s(2, 3, 5)},
 		F: func(in []*ag.Var) *ag.Var {
 			return ag.SoftmaxCrossEntropyIgnore(in[0], []int{4, ag.IgnoreIndex, 0, 2, 2, ag.IgnoreIndex}, ag.IgnoreIndex)

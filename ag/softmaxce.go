@@ -83,6 +83,10 @@ func (g *softmaxCEGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 		if g.ignoring && y == g.ignore {
 			continue
 		}
+		if (y < 0 || y >= c) && g.ignoring {
+			panic(&tensor.Error{Op: op,
+				Msg: fmt.Sprintf("target %d at position %d out of range [0,%d), and not the ignore index %d", y, i, c, g.ignore)})
+		}
 		if y < 0 || y >= c {
 			panic(&tensor.Error{Op: op,
 				Msg: fmt.Sprintf("label %d of example %d out of range [0,%d)", y, i, c)})

@@ -111,10 +111,10 @@ func TestSoftmaxCrossEntropyIgnorePanics(t *testing.T) {
 	mustPanic(t, "SoftmaxCrossEntropyIgnore: logits [2 3 4] with 5 targets", func() {
 		ag.SoftmaxCrossEntropyIgnore(v, []int{0, 1, 2, 3, 0}, -100)
 	})
-	mustPanic(t, "SoftmaxCrossEntropyIgnore: label 4 of example 2 out of range [0,4)", func() {
+	mustPanic(t, "SoftmaxCrossEntropyIgnore: target 4 at position 2 out of range [0,4), and not the ignore index -100", func() {
 		ag.SoftmaxCrossEntropyIgnore(v, []int{0, 1, 4, 3, 0, -100}, -100)
 	})
-	mustPanic(t, "SoftmaxCrossEntropyIgnore: label -100 of example 0 out of range", func() {
+	mustPanic(t, "SoftmaxCrossEntropyIgnore: target -100 at position 0 out of range [0,4), and not the ignore index 0", func() {
 		ag.SoftmaxCrossEntropyIgnore(v, []int{-100, 1, 2, 3, 0, 1}, 0)
 	})
 }

@@ -55,7 +55,8 @@ func (e *Embedding) SetPadding(i int) {
 	e.Padding = i
 }
 
-// Forward looks up the vectors of the indices x.
+// Forward looks up the vectors of the indices x (ag.EmbeddingOf): the
+// output belongs to x's graph, so that the layers after it compute there.
 //
 //	forward:  y[p, :] = W[x[p], :]
 //	backward: ∂L/∂W[v, :] = Σ over p with x[p] = v of ∂L/∂y[p, :]
@@ -63,18 +64,11 @@ func (e *Embedding) SetPadding(i int) {
 // A value of x that is not an integer in [0, Num) is a programming error
 // and panics, naming it and its position.
 func (e *Embedding) Forward(x *ag.Var) *ag.Var {
-	idx := make([]int, x.Value.Len())
-	for p := range idx {
-		v := x.Value.Flat(p)
-		if v != math.Trunc(v) || v < 0 || v >= float64(e.Num) {
-			panic(fmt.Sprintf("nn: Embedding: input %v at position %d of %v is not an index in [0,%d)", v, p, x.Value.Shape(), e.Num))
-		}
-		idx[p] = int(v)
-	}
+	pad := ag.NoPadding
 	if e.Padding >= 0 {
-		return ag.EmbeddingPadded(e.Weight, idx, e.Padding, x.Value.Shape()...)
+		pad = e.Padding
 	}
-	return ag.Embedding(e.Weight, idx, x.Value.Shape()...)
+	return ag.EmbeddingOf(e.Weight, x, pad)
 }
 
 // Parameters returns "weight".
@@ -108,14 +102,20 @@ func NewPositionalEmbedding(rng *rand.Rand, context, dim int) *PositionalEmbeddi
 //
 // A sequence longer than Context, or vectors of another size than Dim,
 // is a programming error and panics, naming the shapes.
-func (e *PositionalEmbedding) Forward(x *ag.Var) *ag.Var {
+func (e *PositionalEmbedding) Forward(x *ag.Var) *ag.Var { return e.ForwardAt(x, 0) }
+
+// ForwardAt returns x + W[start : start+T]: the vectors of positions
+// start … start+T−1, for the next positions of a sequence whose first
+// start positions were computed before (a key/value cache's). Positions
+// past Context panic.
+func (e *PositionalEmbedding) ForwardAt(x *ag.Var, start int) *ag.Var {
 	t := seqShape("PositionalEmbedding", x, e.Dim)
-	if t > e.Context {
-		panic(fmt.Sprintf("nn: PositionalEmbedding: input %v: %d positions, more than its context %d", x.Value.Shape(), t, e.Context))
+	if start < 0 || start+t > e.Context {
+		panic(fmt.Sprintf("nn: PositionalEmbedding: input %v from position %d: %d positions, more than its context %d", x.Value.Shape(), start, start+t, e.Context))
 	}
 	w := e.Weight
-	if t < e.Context {
-		w = ag.Slice(w, 0, 0, t)
+	if start > 0 || t < e.Context {
+		w = ag.Slice(w, 0, start, start+t)
 	}
 	return ag.Add(x, w)
 }
@@ -153,18 +153,42 @@ type SinusoidalPositions struct{ stateless }
 //
 //	forward:  y[n, t, :] = x[n, t, :] + PE[t, :]
 //	backward: ∂L/∂x = ∂L/∂y (the table is a constant)
-func (SinusoidalPositions) Forward(x *ag.Var) *ag.Var {
+func (s SinusoidalPositions) Forward(x *ag.Var) *ag.Var { return s.ForwardAt(x, 0) }
+
+// ForwardAt returns x + PE[start : start+T]: the encodings of positions
+// start … start+T−1, for the next positions of a sequence whose first
+// start positions were computed before (a key/value cache's).
+func (SinusoidalPositions) ForwardAt(x *ag.Var, start int) *ag.Var {
 	t := seqShape("SinusoidalPositions", x, 0)
+	if start < 0 {
+		panic(fmt.Sprintf("nn: SinusoidalPositions: input %v from position %d", x.Value.Shape(), start))
+	}
 	d := x.Value.Dim(-1)
 	pe := tensor.NewLike(x.Value, t, d)
+	if pe.DType() == tensor.Float32 {
+		fillSinusoid(pe.Float32s(), start, t, d)
+	} else {
+		fillSinusoid(pe.Float64s(), start, t, d)
+	}
+	return ag.Add(x, x.Graph().Const(pe))
+}
+
+// fillSinusoid sets pe, [T, D], to the encodings of positions start …
+// start+T−1, computed in float64.
+func fillSinusoid[F float32 | float64](pe []F, start, t, d int) {
+	freq := make([]float64, (d+1)/2)
+	for i := range freq {
+		freq[i] = 1 / math.Pow(10000, float64(2*i)/float64(d))
+	}
 	for p := range t {
-		for i := 0; i < d; i += 2 {
-			a := float64(p) / math.Pow(10000, float64(i)/float64(d))
-			pe.SetFlat(p*d+i, math.Sin(a))
-			if i+1 < d {
-				pe.SetFlat(p*d+i+1, math.Cos(a))
+		row := pe[p*d : (p+1)*d]
+		pos := float64(start + p)
+		for i, f := range freq {
+			sin, cos := math.Sincos(pos * f)
+			row[2*i] = F(sin)
+			if 2*i+1 < d {
+				row[2*i+1] = F(cos)
 			}
 		}
 	}
-	return ag.Add(x, x.Graph().Const(pe))
 }

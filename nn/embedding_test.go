@@ -38,6 +38,12 @@ func seqLayerCases() []gradcheck.Case {
 		{Gate: "PositionalEmbedding", Shapes: [][]int{s(3, 1), s(3, 1)}, F: func(in []*ag.Var) *ag.Var { // [T D], T = context
 			return (&PositionalEmbedding{Context: 3, Dim: 1, Weight: in[1]}).Forward(in[0])
 		}},
+		{Gate: "PositionalEmbedding", Shapes: [][]int{s(2, 2, 3), s(5, 3)}, F: func(in []*ag.Var) *ag.Var { // positions 2 and 3
+			return (&PositionalEmbedding{Context: 5, Dim: 3, Weight: in[1]}).ForwardAt(in[0], 2)
+		}},
+		{Gate: "SinusoidalPositions", Shapes: [][]int{s(1, 2, 4)}, F: func(in []*ag.Var) *ag.Var {
+			return SinusoidalPositions{}.ForwardAt(in[0], 7)
+		}},
 		{Gate: "SinusoidalPositions", Shapes: [][]int{s(2, 3, 5)}, F: func(in []*ag.Var) *ag.Var {
 			return ag.Mul(SinusoidalPositions{}.Forward(in[0]), in[0]) // fan-out
 		}},
@@ -81,12 +87,18 @@ func TestEmbeddingLayer(t *testing.T) {
 			}
 		}
 	}
-	mustPanicNN(t, "nn: Embedding: input 2.5 at position 1 of [3] is not an index in [0,7)", func() {
+	mustPanicNN(t, "ag: Embedding: id 2.5 at position 1 of [3] is not an index in [0,7)", func() {
 		e.Forward(ag.Const(tensor.FromSlice([]float32{1, 2.5, 0}, 3)))
 	})
-	mustPanicNN(t, "nn: Embedding: input 7 at position 0 of [1] is not an index in [0,7)", func() {
+	mustPanicNN(t, "ag: Embedding: id 7 at position 0 of [1] is not an index in [0,7)", func() {
 		e.Forward(ag.Const(tensor.FromSlice([]float32{7}, 1)))
 	})
+
+	// The output, and what follows, belong to the batch's graph.
+	g := ag.NewGraph(ag.NoGrad)
+	if y := e.Forward(g.Const(x)); y.Graph() != g || y.RequiresGrad() {
+		t.Errorf("under a NoGrad graph: graph %p, requires grad %v", y.Graph(), y.RequiresGrad())
+	}
 
 	e.SetPadding(-1) // row 6
 	for j := range 4 {
@@ -141,8 +153,20 @@ func TestPositionalEmbeddingLayer(t *testing.T) {
 			}
 		}
 	}
-	mustPanicNN(t, "nn: PositionalEmbedding: input [2 7 3]: 7 positions, more than its context 6", func() {
+	mustPanicNN(t, "nn: PositionalEmbedding: input [2 7 3] from position 0: 7 positions, more than its context 6", func() {
 		e.Forward(ag.Const(tensor.New(tensor.Float32, 2, 7, 3)))
+	})
+	// The next positions of a sequence: rows 4 and 5.
+	next := tensor.Randn(rng, tensor.Float32, 2, 2, 3)
+	z := e.ForwardAt(ag.Const(next), 4)
+	for i := range 12 {
+		p := i / 3 % 2
+		if want := float32(next.Flat(i)) + float32(e.Weight.Value.Flat((4+p)*3+i%3)); float32(z.Value.Flat(i)) != want {
+			t.Fatalf("ForwardAt 4: element %d is %g, want %g", i, z.Value.Flat(i), want)
+		}
+	}
+	mustPanicNN(t, "nn: PositionalEmbedding: input [2 2 3] from position 5: 7 positions, more than its context 6", func() {
+		e.ForwardAt(ag.Const(next), 5)
 	})
 	mustPanicNN(t, "nn: PositionalEmbedding: input [2 4 5]: want [N T 3] or [T 3]", func() {
 		e.Forward(ag.Const(tensor.New(tensor.Float32, 2, 4, 5)))
@@ -179,8 +203,14 @@ func TestSinusoidalPositions(t *testing.T) {
 		}
 	}
 	odd := SinusoidalPositions{}.Forward(ag.Const(tensor.New(tensor.Float64, 4, 5))).Value
-	if got, want := odd.Flat(2*5+4), math.Sin(2/math.Pow(10000, 4.0/5)); got != want {
+	if got, want := odd.Flat(2*5+4), math.Sin(2/math.Pow(10000, 4.0/5)); math.Abs(got-want) > 1e-15 {
 		t.Errorf("odd D: the last dimension is %g, want the sine %g", got, want)
+	}
+	// The encodings of positions 4 … 6 are rows 4 … 6 of the table.
+	whole := SinusoidalPositions{}.Forward(ag.Const(tensor.New(tensor.Float64, 7, 6))).Value
+	part := SinusoidalPositions{}.ForwardAt(ag.Const(tensor.New(tensor.Float64, 1, 3, 6)), 4).Value
+	if !slices.Equal(part.Values(), whole.Values()[4*6:]) {
+		t.Error("ForwardAt(x, 4) is not rows 4 … 6 of the table")
 	}
 	mustPanicNN(t, "nn: SinusoidalPositions: input [5]: want [N T D] or [T D]", func() {
 		SinusoidalPositions{}.Forward(ag.Const(tensor.New(tensor.Float64, 5)))
@@ -281,5 +311,21 @@ func TestSeqModelFileRoundTrip(t *testing.T) {
 	x := ag.Const(indices(rng, tensor.Float32, 50, 3, 12))
 	if !tensor.Equal(m.Forward(x).Value, got.Forward(x).Value) {
 		t.Error("the loaded model computes other logits")
+	}
+}
+
+// An untrained byte model's loss is about ln 256, and ignored positions
+// leave the mean over the others.
+func TestSequenceCrossEntropy(t *testing.T) {
+	x := ag.Const(tensor.New(tensor.Float32, 2, 3, ByteVocab)) // uniform predictions
+	targets := []int{'f', 'u', ag.IgnoreIndex, 'n', 'c', ag.IgnoreIndex}
+	if got := SequenceCrossEntropy(x, targets).Value.Item(); math.Abs(got-math.Log(256)) > 1e-6 {
+		t.Errorf("uniform predictions: loss %v, want ln 256 = %v", got, math.Log(256))
+	}
+	logits := tensor.New(tensor.Float64, 2, 2)
+	logits.SetFlat(0, 1) // position 0 favours class 0, position 1 is ignored
+	got := SequenceCrossEntropy(ag.Const(logits), []int{0, ag.IgnoreIndex}).Value.Item()
+	if want := -math.Log(math.E / (math.E + 1)); math.Abs(got-want) > 1e-15 {
+		t.Errorf("loss %v, want %v (the one position counted)", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package text
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -97,8 +98,10 @@ func Open(path string, opt Options) (*Corpus, error) {
 	if !info.IsDir() {
 		return openFile(path, frac)
 	}
-	c := &Corpus{Root: path}
-	var texts [][]byte
+	// Each file goes straight to its side as it is read, so that the
+	// corpus is in memory once (with the slack of appending), not once as
+	// files and again as splits.
+	c := &Corpus{Root: path, Train: &Split{}, Valid: &Split{}}
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -126,32 +129,34 @@ func Open(path string, opt Options) (*Corpus, error) {
 			c.Skipped = append(c.Skipped, rel)
 			return nil
 		}
-		c.Files = append(c.Files, File{Path: rel, Size: len(b), Valid: validByHash(rel, frac)})
-		texts = append(texts, b)
+		f := File{Path: rel, Size: len(b), Valid: validByHash(rel, frac)}
+		c.Files = append(c.Files, f)
+		c.side(f.Valid).add(rel, b)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("text: %w", err)
 	}
-	total := 0
-	for _, f := range c.Files {
-		total += f.Size
-	}
-	if total == 0 {
+	if total := c.Train.Len() + c.Valid.Len(); total == 0 {
 		return nil, fmt.Errorf("text: %s: no text: %d files kept, %d bytes, %d skipped", path, len(c.Files), total, len(c.Skipped))
 	}
-	balance(c.Files)
-	c.Train, c.Valid = &Split{}, &Split{}
-	for i, f := range c.Files {
-		s := c.Train
-		if f.Valid {
-			s = c.Valid
-		}
-		s.Files = append(s.Files, f.Path)
-		s.Starts = append(s.Starts, len(s.Data))
-		s.Data = append(s.Data, texts[i]...)
-	}
+	c.balance()
 	return c, nil
+}
+
+// side returns the validation split if valid, else the training split.
+func (c *Corpus) side(valid bool) *Split {
+	if valid {
+		return c.Valid
+	}
+	return c.Train
+}
+
+// add appends the file name with the bytes b to s.
+func (s *Split) add(name string, b []byte) {
+	s.Files = append(s.Files, name)
+	s.Starts = append(s.Starts, len(s.Data))
+	s.Data = append(s.Data, b...)
 }
 
 // openFile reads a corpus of one file, split by position.
@@ -190,41 +195,53 @@ func validByHash(rel string, frac float64) bool {
 	return float64(pathHash(rel)) < frac*(1<<64)
 }
 
-// balance moves one file across when the hash left a side without a byte:
-// the non-empty file of smallest hash to validation, or of largest hash
-// to training. Nothing moves when only one file has bytes.
-func balance(files []File) {
+// balance moves one file across when the hash left a side without a
+// byte: the non-empty file of smallest hash to validation, or of largest
+// hash to training. Nothing moves when only one file has bytes.
+func (c *Corpus) balance() {
 	var nonEmpty []int
-	bytesIn := [2]int{}
-	for i, f := range files {
+	for i, f := range c.Files {
 		if f.Size > 0 {
 			nonEmpty = append(nonEmpty, i)
-		}
-		if f.Valid {
-			bytesIn[1] += f.Size
-		} else {
-			bytesIn[0] += f.Size
 		}
 	}
 	if len(nonEmpty) < 2 {
 		return
 	}
-	byHash := func(a, b int) int {
-		ha, hb := pathHash(files[a].Path), pathHash(files[b].Path)
-		switch {
-		case ha < hb:
-			return -1
-		case ha > hb:
-			return 1
-		}
-		return 0
-	}
+	byHash := func(a, b int) int { return cmp.Compare(pathHash(c.Files[a].Path), pathHash(c.Files[b].Path)) }
+	var i int
 	switch {
-	case bytesIn[1] == 0:
-		files[slices.MinFunc(nonEmpty, byHash)].Valid = true
-	case bytesIn[0] == 0:
-		files[slices.MaxFunc(nonEmpty, byHash)].Valid = false
+	case c.Valid.Len() == 0:
+		i = slices.MinFunc(nonEmpty, byHash)
+	case c.Train.Len() == 0:
+		i = slices.MaxFunc(nonEmpty, byHash)
+	default:
+		return
 	}
+	f := &c.Files[i]
+	from, to := c.side(f.Valid), c.side(!f.Valid)
+	k := slices.Index(from.Files, f.Path)
+	start := from.Starts[k]
+	// The side it joins holds no bytes, only empty files: keep the corpus
+	// order among them.
+	var moved Split
+	for _, g := range c.Files {
+		switch {
+		case g.Path == f.Path:
+			moved.add(g.Path, from.Data[start:start+f.Size])
+		case g.Valid == !f.Valid:
+			moved.add(g.Path, nil)
+		}
+	}
+	moved.Data = slices.Clone(moved.Data)
+	*to = moved
+	from.Data = append(from.Data[:start], from.Data[start+f.Size:]...)
+	from.Files = slices.Delete(from.Files, k, k+1)
+	from.Starts = slices.Delete(from.Starts, k, k+1)
+	for j := k; j < len(from.Starts); j++ {
+		from.Starts[j] -= f.Size
+	}
+	f.Valid = !f.Valid
 }
 
 // GoRoot returns the Go installation's root, as `go env GOROOT` prints it

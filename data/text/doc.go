@@ -11,8 +11,8 @@
 //
 // The vocabulary is the bytes: Vocab (256) symbols, no tokenizer, so a
 // model of any text can read any other. GoSource opens the default
-// corpus, the Go standard library's source: the .go files under the
-// directory that `go env GOROOT` names, plus "src".
+// corpus, the Go standard library's source: the .go files under
+// $(go env GOROOT)/src.
 //
 // A Sampler walks a Split in batches of windows of context+1 bytes: the
 // first context bytes are a window's inputs and the last context, shifted

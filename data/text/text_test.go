@@ -136,6 +136,19 @@ func TestDefaultFractionKeepsBothSides(t *testing.T) {
 	checkSplits(t, c)
 }
 
+// TestLargeFractionKeepsBothSides: at 90% every file of the small tree
+// hashes into validation, and the file of largest hash moves to training.
+func TestLargeFractionKeepsBothSides(t *testing.T) {
+	c := open(t, tree, text.Options{ValidFraction: 0.9})
+	if !slices.Equal(c.Train.Files, []string{"z/h.txt"}) {
+		t.Errorf("training files %v, want [z/h.txt] (the largest hash)", c.Train.Files)
+	}
+	if len(c.Valid.Files) != len(treeFiles)-1 {
+		t.Errorf("validation files %v", c.Valid.Files)
+	}
+	checkSplits(t, c)
+}
+
 func TestExtFilter(t *testing.T) {
 	c := open(t, tree, text.Options{Ext: []string{".go"}, ValidFraction: 0.3})
 	var paths []string
