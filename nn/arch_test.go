@@ -409,7 +409,7 @@ func TestArchInit(t *testing.T) {
 }
 
 func TestPresets(t *testing.T) {
-	want := map[string]int64{"mlp": 535818, "lenet5": 61706, "mnistcnn": 1199882, "fast": 73762}
+	want := map[string]int64{"mlp": 535818, "lenet5": 61706, "mnistcnn": 1199882, "fast": 73762, "lstm": 938240, "gpt": 875520}
 	if names := PresetNames(); len(names) != len(want) {
 		t.Errorf("presets %v, want %d", names, len(want))
 	}
@@ -419,7 +419,13 @@ func TestPresets(t *testing.T) {
 			t.Errorf("no preset %q", name)
 			continue
 		}
-		p, err := MustParseArch(text).Plan(mnistShape)
+		// The image models for MNIST's images, the text models for
+		// windows of 128 bytes.
+		in, out := mnistShape, []int{10}
+		if name == "lstm" || name == "gpt" {
+			in, out = []int{128}, []int{128, 256}
+		}
+		p, err := MustParseArch(text).Plan(in)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
@@ -427,9 +433,13 @@ func TestPresets(t *testing.T) {
 		if p.NumParams() != n {
 			t.Errorf("%s: %d parameters, want %d", name, p.NumParams(), n)
 		}
-		if !slices.Equal(p.Out(), []int{10}) {
-			t.Errorf("%s: output %v", name, p.Out())
+		if !slices.Equal(p.Out(), out) {
+			t.Errorf("%s: output %v, want %v", name, p.Out(), out)
 		}
+	}
+	// The transformer's learned positions stop at its context.
+	if _, err := MustParseArch("gpt").Plan([]int{129}); err == nil || !strings.Contains(err.Error(), "129 positions, more than the context 128") {
+		t.Errorf("gpt for 129 positions: %v", err)
 	}
 	if _, ok := Preset("lenet"); ok {
 		t.Error(`Preset("lenet") found something`)

@@ -428,8 +428,10 @@ func (s Spec) Arch() string {
 	return strings.Join(words, " ")
 }
 
-// presets are the named architectures, each for MNIST-sized images
-// ([1 28 28]) and 10 classes.
+// presets are the named architectures: the first four for MNIST-sized
+// images ([1 28 28]) and 10 classes, the last two next-byte models for
+// windows of byte indices ([T], T ≤ 128 for gpt) with 256 logits per
+// position.
 var presets = []struct{ name, text string }{
 	// The command line's default network.
 	{"mlp", Spec{Sizes: []int{784, 512, 256, 10}}.Arch()},
@@ -447,6 +449,15 @@ var presets = []struct{ name, text string }{
 	// warm-up, cosine decay, batches of 128) two epochs at lr 1e-2 reach
 	// 99.2% on the test set, one epoch at lr 2e-2 about 99.0%.
 	{"fast", "conv(8,5,bias=false) batchnorm relu maxpool(2) conv(32,5,bias=false) batchnorm relu maxpool(2) flatten linear(128,bias=false) batchnorm relu linear(10)"},
+	// A character-level LSTM over bytes: vectors of 64 per byte, two
+	// LSTM layers of 256 and a linear layer to the logits of the next
+	// byte at every position; 0.87 M parameters.
+	{"lstm", "embed(64) lstm(256,layers=2) linear(256)"},
+	// A small decoder-only transformer over bytes: vectors of 128 per
+	// byte plus learned positions for a context of 128, four causal
+	// pre-LN blocks of 4 heads (MLP 512), a final layer norm and the
+	// logits of the next byte; 0.85 M parameters.
+	{"gpt", "embed(128) posembed(128) block(4) block(4) block(4) block(4) layernorm(axes=1) linear(256)"},
 }
 
 // Plan returns the plan of MLP(s): its Arch text planned for examples of
@@ -463,8 +474,12 @@ func (s Spec) Plan() (*Plan, error) {
 // with ReLU, the command line's default), "lenet5" (LeNet-5 with ReLU and
 // max pooling), "mnistcnn" (the CNN of PyTorch's MNIST example) or
 // "fast" (a small CNN with batch normalisation that reaches 99.2% on
-// MNIST in two epochs, about 99.0% in one). All are for 28×28 images of
-// 10 classes.
+// MNIST in two epochs, about 99.0% in one), all for 28×28 images of 10
+// classes; "lstm" (embed 64, a 2-layer LSTM of 256, linear(256)) and
+// "gpt" (embed 128, learned positions for a context of 128, 4 causal
+// transformer blocks of 4 heads, a final layer norm, linear(256)), the
+// next-byte models of text, for windows [T] of byte indices (T ≤ 128 for
+// gpt) with the 256 logits of the next byte at every position.
 func Preset(name string) (string, bool) {
 	for _, p := range presets {
 		if p.name == name {
