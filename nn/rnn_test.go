@@ -2,6 +2,7 @@ package nn
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -231,4 +232,41 @@ func names(ps []Parameter) []string {
 		s[i] = p.Name
 	}
 	return s
+}
+
+// Many goroutines may run one recurrent model at once, each in a graph
+// of its own, and get what it gives alone.
+func TestRecurrentConcurrentInference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 9))
+	net := MustParseArch("lstm(8,2) gru(6,1) rnn(5,1) linear(3)")
+	m, err := net.Build([]int{6, 4}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetTraining(false)
+	xs := make([]*tensor.Tensor, 4)
+	want := make([]*tensor.Tensor, len(xs))
+	for i := range xs {
+		xs[i] = tensor.Randn(rng, tensor.Float32, 3, 24)
+		want[i] = m.Forward(ag.Const(xs[i])).Value
+	}
+	done := make(chan error)
+	for i := range xs {
+		go func() {
+			g := ag.NewGraph(ag.NoGrad)
+			for range 20 {
+				if got := m.Forward(g.Const(xs[i])).Value; !tensor.Equal(got, want[i]) {
+					done <- fmt.Errorf("goroutine %d: %v, alone %v", i, got, want[i])
+					return
+				}
+				g.Reset()
+			}
+			done <- nil
+		}()
+	}
+	for range xs {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
 }

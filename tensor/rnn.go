@@ -14,8 +14,8 @@ import (
 // whose leading-dimension arguments reach the step's rows in place, and
 // the element-wise cell math in one pass over the step's rows. W_hh is
 // packed for the micro-kernel once per sequence (gemm.PackB), not at
-// every step: for the few rows of a batch, packing costs about as much as
-// the product.
+// every step: for the few rows of a batch, packing moves every weight for
+// only 2N flops per weight.
 //
 // A sequence tensor holds N·T rows, one per sequence and step, ordered as
 // its input x: row n·T + t when batch-first ([N, T, ·]), row t·N + n when
@@ -204,8 +204,8 @@ func LSTMBackwardTo(dacts, dh0, dc0, dz, acts, z, c0, whh *Tensor, n, t int, bat
 	checkLen(op, "gate gradient", dacts, whh.dtype, acts.Len())
 	checkLen(op, "output", z, whh.dtype, 2*n*t*h)
 	checkLen(op, "output gradient", dz, whh.dtype, 2*n*t*h)
-	dh, dc := NewLike(whh, n, h), NewLike(whh, n, h)
-	tc := NewLike(whh, h)
+	dh, dc := NewLike(dz, n, h), NewLike(dz, n, h) // scratch where dz lives (a graph's memory)
+	tc := NewLike(dz, h)
 	if whh.dtype == Float32 {
 		lstmBackward(data[float32](dacts), opt[float32](dh0), opt[float32](dc0), data[float32](dz), data[float32](acts), data[float32](z), opt[float32](c0), data[float32](whh),
 			data[float32](dh), data[float32](dc), data[float32](tc), l, h)
@@ -330,7 +330,7 @@ func GRUForwardTo(y, hn, acts, h0, whh, bih, bhh *Tensor, n, t int, batchFirst b
 	l, h := rnnCheck(op, acts, whh, []*Tensor{bih, bhh}, []*Tensor{h0}, n, t, 3, batchFirst)
 	checkLen(op, "output", y, whh.dtype, n*t*h)
 	checkLen(op, "W_hn·h buffer", hn, whh.dtype, n*t*h)
-	hp := NewLike(whh, n, 3*h)
+	hp := NewLike(acts, n, 3*h)
 	if whh.dtype == Float32 {
 		gruForward(data[float32](y), data[float32](hn), data[float32](acts), opt[float32](h0), data[float32](whh), data[float32](bih), data[float32](bhh), data[float32](hp), l, h)
 	} else {
@@ -408,7 +408,7 @@ func GRUBackwardTo(dax, dah, dh0, dy, y, hn, acts, h0, whh *Tensor, n, t int, ba
 		{"output", y, n * t * h}, {"output gradient", dy, n * t * h}, {"W_hn·h buffer", hn, n * t * h}} {
 		checkLen(op, c.name, c.t, whh.dtype, c.n)
 	}
-	dh := NewLike(whh, n, h)
+	dh := NewLike(dy, n, h)
 	if whh.dtype == Float32 {
 		gruBackward(data[float32](dax), data[float32](dah), opt[float32](dh0), data[float32](dy), data[float32](y), data[float32](hn), data[float32](acts), opt[float32](h0), data[float32](whh), data[float32](dh), l, h)
 	} else {
@@ -519,7 +519,7 @@ func RNNBackwardTo(da, dh0, dy, y, whh *Tensor, n, t int, batchFirst bool) {
 	l, h := rnnCheck(op, y, whh, nil, []*Tensor{dh0}, n, t, 1, batchFirst)
 	checkLen(op, "gradient", da, whh.dtype, y.Len())
 	checkLen(op, "output gradient", dy, whh.dtype, y.Len())
-	dh := NewLike(whh, n, h)
+	dh := NewLike(dy, n, h)
 	if whh.dtype == Float32 {
 		rnnBackward(data[float32](da), opt[float32](dh0), data[float32](dy), data[float32](y), data[float32](whh), data[float32](dh), l, h)
 	} else {

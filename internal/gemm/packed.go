@@ -9,9 +9,10 @@ import (
 // PackedB is the right operand op(B) of a product, k×n, packed once for
 // the micro-kernel, for many products with the same B: the recurrent
 // weights of a layer, which multiply the state at every time step. Each
-// product then skips packing B, which for a few rows of A costs about as
-// much as the arithmetic. The products give the same bits as Gemm with
-// the same operands.
+// product then skips packing B: for a few rows of A, packing moves every
+// value of B for only 2m flops per value. The products give the same
+// bits as Gemm with the same operands, except where Gemm computes a
+// product transposed (a transposed A with few columns, see dispatch).
 type PackedB[T Float] struct {
 	n, k int
 	p32  *packed[float32]
