@@ -65,7 +65,7 @@ func TestPyTorchLoadsGoModel(t *testing.T) {
 		// Recurrent layers: torch.nn.LSTM, GRU and RNN (batch_first)
 		// loading the same state_dict, linear on every step.
 		{"lstm(8,2) gru(6,1) rnn(5,2) linear(4) tanh flatten linear(10)", []int{7, 3}},
-		{"gru(16,1) lstm(12,1) flatten linear(10)", []int{28, 28}},
+		{"gru(16,1) lstm(12,2,dropout=0.3) flatten linear(10)", []int{28, 28}},
 	}
 	trained := 0 // the models whose training-mode logits are compared too
 	for i, a := range archs {

@@ -134,6 +134,7 @@ var archCases = []struct {
 	{"mlp", mnistShape}, {"lenet5", mnistShape}, {"mnistcnn", mnistShape}, {"fast", mnistShape},
 	{"mlp", []int{784}},
 	{"lstm(6) linear(3)", []int{5, 4}},
+	{"lstm(6,2,dropout=0.3) gru(4,3,dropout=0.5) linear(3)", []int{5, 4}},
 	{"gru(5,2) rnn(3,layers=3) linear(4) relu linear(2)", []int{3, 2}},
 	{"unflatten(4,3) lstm(5,layers=2) tanh flatten linear(3)", []int{12}},
 }
@@ -260,7 +261,8 @@ func sameLayer(a, b Module) bool {
 }
 
 func sameRecurrent(a, b *Recurrent) bool {
-	return a.In == b.In && a.Hidden == b.Hidden && a.Layers == b.Layers && a.BatchFirst == b.BatchFirst
+	return a.In == b.In && a.Hidden == b.Hidden && a.Layers == b.Layers && a.BatchFirst == b.BatchFirst &&
+		(a.Dropout == nil) == (b.Dropout == nil) && (a.Dropout == nil || a.Dropout.P == b.Dropout.P)
 }
 
 // The text of a Spec builds what MLP builds, bit for bit, with the same

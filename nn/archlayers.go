@@ -204,6 +204,7 @@ func recurrentParams() []param {
 	return []param{
 		{name: "hidden", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
 		{name: "layers", typ: pInt, pos: true, def: integer(1), check: intIn(1, MaxRecurrentLayers)},
+		{name: "dropout", typ: pFloat, def: fl(0), check: floatIn(0, 1, true)},
 	}
 }
 
@@ -400,13 +401,23 @@ func planRecurrent(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, i
 
 func buildRecurrent(l *archLayer, in []int, rng *rand.Rand, _ Init) Module {
 	h, layers := l.get("hidden").i, l.get("layers").i
+	var m Module
+	var r *Recurrent
 	switch l.kind.word {
 	case "lstm":
-		return NewLSTM(rng, in[1], h, layers, true)
+		x := NewLSTM(rng, in[1], h, layers, true)
+		m, r = x, &x.Recurrent
 	case "gru":
-		return NewGRU(rng, in[1], h, layers, true)
+		x := NewGRU(rng, in[1], h, layers, true)
+		m, r = x, &x.Recurrent
+	default:
+		x := NewRNN(rng, in[1], h, layers, true)
+		m, r = x, &x.Recurrent
 	}
-	return NewRNN(rng, in[1], h, layers, true)
+	if p := l.get("dropout").f; p > 0 {
+		r.Dropout = NewDropout(p, rng)
+	}
+	return m
 }
 
 // affinePair returns the parameters weight and bias of the given shape,
@@ -604,5 +615,8 @@ func recurrentWords(l *archLayer, r *Recurrent) *archLayer {
 	}
 	l.vals[l.kind.index("hidden")] = integer(r.Hidden)
 	l.vals[l.kind.index("layers")] = integer(r.Layers)
+	if r.Dropout != nil {
+		l.vals[l.kind.index("dropout")] = fl(r.Dropout.P)
+	}
 	return l
 }

@@ -71,8 +71,8 @@
 //	batchnorm(momentum=0.1, eps=1e-5, affine=true)                  BatchNorm, 1-d or 2-d by the input's rank
 //	layernorm(axes=0, eps=1e-5, affine=true)                        LayerNorm over the last axes (0: all) of an example
 //	groupnorm(g, eps=1e-5, affine=true)                             GroupNorm of g groups
-//	lstm(hidden, layers=1)                                          LSTM, batch-first: sequences [T D] to [T hidden]
-//	gru(hidden, layers=1)  rnn(hidden, layers=1)                    GRU, RNN (tanh), as lstm
+//	lstm(hidden, layers=1, dropout=0)                               LSTM, batch-first: sequences [T D] to [T hidden]
+//	gru(hidden, layers=1, dropout=0)  rnn(…)                        GRU, RNN (tanh), as lstm
 //
 // Input sizes (channels, features) come from the layer before. Networks
 // take flat examples [N, D], as data sets hold them; when the first layer

@@ -270,3 +270,32 @@ func TestRecurrentConcurrentInference(t *testing.T) {
 		}
 	}
 }
+
+// Dropout between layers, as PyTorch's dropout argument: active in
+// training only, and never after the last layer.
+func TestRecurrentDropout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 10))
+	x := ag.Const(tensor.Randn(rng, tensor.Float32, 3, 5, 4))
+	for _, layers := range []int{1, 2} {
+		m := NewGRU(rng, 4, 6, layers, true)
+		m.Dropout = NewDropout(0.5, rng)
+		m.SetTraining(false)
+		eval := m.Forward(x).Value
+		m.SetTraining(true)
+		train := m.Forward(x).Value
+		if dropped := !tensor.Equal(eval, train); dropped != (layers > 1) {
+			t.Errorf("%d layers: training output differs from evaluation: %v", layers, dropped)
+		}
+	}
+	text := "lstm(5,2,dropout=0.25)"
+	net, err := MustParseArch(text).Build([]int{5, 4}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := net.Layers[1].(*LSTM); l.Dropout == nil || l.Dropout.P != 0.25 {
+		t.Errorf("%s builds dropout %v", text, l.Dropout)
+	}
+	if d, err := Describe(net, []int{5, 4}); err != nil || d != "unflatten(5,4) "+text {
+		t.Errorf("described as %q, %v", d, err)
+	}
+}
