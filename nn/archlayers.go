@@ -399,6 +399,29 @@ func planRecurrent(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, i
 	return []int{t, h}, ps, nil, flops, ""
 }
 
+// recurrentValues returns the values a recurrent word l of gates blocks
+// keeps inside, per example, besides its output of out values: every
+// layer's gate activations (gates·out), an LSTM's hidden and cell states
+// (2·out, from which the output is taken) and a GRU's W_hn h + b_hn
+// (out), the outputs of the layers below the last (out), and the masks
+// of the dropout between them (out).
+func recurrentValues(l *archLayer, gates int, out int64) int64 {
+	layers := int64(l.get("layers").i)
+	var per int64 // an RNN's activations are its output
+	switch gates {
+	case 4:
+		per = 4 + 2
+	case 3:
+		per = 3 + 1
+	}
+	n := memory.Mul(layers, per, out)
+	below := memory.Mul(layers-1, out)
+	if l.get("dropout").f > 0 {
+		below = memory.Mul(2, below)
+	}
+	return memory.Add(n, below)
+}
+
 func buildRecurrent(l *archLayer, in []int, rng *rand.Rand, _ Init) Module {
 	h, layers := l.get("hidden").i, l.get("layers").i
 	var m Module
