@@ -299,3 +299,36 @@ func TestRecurrentDropout(t *testing.T) {
 		t.Errorf("described as %q, %v", d, err)
 	}
 }
+
+// A Linear layer applies to the last axis of sequences [N, T, D], as
+// PyTorch's does: what the broadcast product x·Wᵀ + b gives, values and
+// gradients, through one GEMM over all steps; with a ReLU after it too.
+func TestLinearOnSequences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 11))
+	lin := NewLinear(rng, 5, 3, nil)
+	x := tensor.Randn(rng, tensor.Float64, 2, 4, 5)
+	lin.Weight, lin.Bias = ag.Param(lin.Weight.Value.As(tensor.Float64)), ag.Param(tensor.Randn(rng, tensor.Float64, 3))
+	for _, relu := range []bool{false, true} {
+		xv := ag.Param(x.Clone())
+		var y *ag.Var
+		if relu {
+			y = NewSequential(lin, ReLU{}).Forward(xv)
+		} else {
+			y = lin.Forward(xv)
+		}
+		ag.Backward(ag.Sum(ag.Mul(y, y), false))
+		gx, gw := xv.Grad, lin.Weight.Grad.Clone()
+		ag.ZeroGrad(lin.Weight, lin.Bias)
+		xb := ag.Param(x.Clone())
+		want := ag.Add(ag.MatMulT(xb, lin.Weight, false, true), lin.Bias)
+		if relu {
+			want = ag.ReLU(want)
+		}
+		ag.Backward(ag.Sum(ag.Mul(want, want), false))
+		if !slices.Equal(y.Shape(), []int{2, 4, 3}) || !tensor.AllClose(y.Value, want.Value, 1e-12, 1e-12) ||
+			!tensor.AllClose(gx, xb.Grad, 1e-12, 1e-12) || !tensor.AllClose(gw, lin.Weight.Grad, 1e-12, 1e-12) {
+			t.Errorf("relu %v: %v, want %v", relu, y.Value, want.Value)
+		}
+		ag.ZeroGrad(lin.Weight, lin.Bias)
+	}
+}
