@@ -332,3 +332,70 @@ func TestLinearOnSequences(t *testing.T) {
 		ag.ZeroGrad(lin.Weight, lin.Bias)
 	}
 }
+
+// A cell stepped over a sequence, carrying its state, gives what the
+// layer with the same weights gives for the whole sequence, values and
+// gradients; its parameters have PyTorch's cell names.
+func TestCellsStepLikeLayers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 12))
+	const n, steps, in, h = 3, 5, 4, 6
+	x := tensor.Randn(rng, tensor.Float64, n, steps, in)
+	at := func(xv *ag.Var, s int) *ag.Var { return ag.Reshape(ag.Slice(xv, 1, s, s+1), n, in) }
+	f64 := func(v *ag.Var) *ag.Var { return ag.Param(v.Value.As(tensor.Float64)) }
+	for _, kind := range []string{"lstm", "gru", "rnn"} {
+		var cell Module
+		var c *Cell
+		switch kind {
+		case "lstm":
+			m := NewLSTMCell(rng, in, h)
+			cell, c = m, &m.Cell
+		case "gru":
+			m := NewGRUCell(rng, in, h)
+			cell, c = m, &m.Cell
+		default:
+			m := NewRNNCell(rng, in, h)
+			cell, c = m, &m.Cell
+		}
+		c.WeightIH, c.WeightHH, c.BiasIH, c.BiasHH = f64(c.WeightIH), f64(c.WeightHH), f64(c.BiasIH), f64(c.BiasHH)
+		if got := names(cell.Parameters()); !slices.Equal(got, []string{"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) {
+			t.Errorf("%s cell: parameters %v", kind, got)
+		}
+		r := Recurrent{In: in, Hidden: h, Layers: 1, BatchFirst: true,
+			WeightIH: []*ag.Var{c.WeightIH}, WeightHH: []*ag.Var{c.WeightHH}, BiasIH: []*ag.Var{c.BiasIH}, BiasHH: []*ag.Var{c.BiasHH}}
+		xs, xl := ag.Param(x.Clone()), ag.Param(x.Clone())
+		var hs []*ag.Var
+		var layer *ag.Var
+		switch m := cell.(type) {
+		case *LSTMCell:
+			var hh, cc *ag.Var
+			for s := range steps {
+				hh, cc = m.Step(at(xs, s), hh, cc)
+				hs = append(hs, hh)
+			}
+			layer = (&LSTM{r}).Forward(xl)
+		case *GRUCell:
+			var hh *ag.Var
+			for s := range steps {
+				hh = m.Step(at(xs, s), hh)
+				hs = append(hs, hh)
+			}
+			layer = (&GRU{r}).Forward(xl)
+		case *RNNCell:
+			var hh *ag.Var
+			for s := range steps {
+				hh = m.Step(at(xs, s), hh)
+				hs = append(hs, hh)
+			}
+			layer = (&RNN{r}).Forward(xl)
+		}
+		stepped := ag.Stack(1, hs...)
+		ag.Backward(ag.Sum(ag.Mul(stepped, stepped), false))
+		ag.Backward(ag.Sum(ag.Mul(layer, layer), false))
+		if !tensor.AllClose(stepped.Value, layer.Value, 1e-12, 1e-12) || !tensor.AllClose(xs.Grad, xl.Grad, 1e-12, 1e-12) {
+			t.Errorf("%s: stepped %v, layer %v", kind, stepped.Value, layer.Value)
+		}
+		if y := cell.Forward(at(xs, 0)); !tensor.AllClose(y.Value, hs[0].Value, 0, 0) {
+			t.Errorf("%s: Forward %v, the first step %v", kind, y.Value, hs[0].Value)
+		}
+	}
+}
