@@ -59,7 +59,7 @@ var allowed = map[string][]string{
 		"gonum.org/v1/plot/vg/vgimg", "gonum.org/v1/plot/vg/vgsvg"},
 	"viz":          {"ag", "expr", "tensor", "github.com/goccy/go-graphviz", "github.com/fogleman/gg", "github.com/golang/freetype/truetype", "golang.org/x/image/font", "golang.org/x/image/font/gofont/gobold", "golang.org/x/image/font/gofont/goregular"},
 	"viz/web":      {"viz", "expr", "ag", "tensor", "nn", "optim", "data", "data/mnist", "train"},
-	"cmd/backprop": {"dist", "viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "internal/memory", "internal/atomicfile", "github.com/schollz/progressbar/v3"},
+	"cmd/backprop": {"dist", "viz", "viz/web", "expr", "gradcheck", "ag", "tensor", "train", "nn", "optim", "data", "data/mnist", "data/text", "internal/memory", "internal/atomicfile", "github.com/schollz/progressbar/v3"},
 	"interop":      {},
 }
 

@@ -36,11 +36,12 @@ func BenchmarkLSTM(b *testing.B) {
 				ps[i] = ag.Param(t)
 			}
 			g := ag.NewGraph()
+			zeros := tensor.New(tensor.Float32, n, h)
 			b.ReportAllocs()
 			for b.Loop() {
 				x := g.Const(vals[0])
 				v := append([]*ag.Var{x}, ps[1:]...)
-				zero := g.Const(tensor.New(tensor.Float32, n, h))
+				zero := g.Const(zeros)
 				ag.Backward(ag.Sum(c.f(v, zero), false))
 				ag.ZeroGrad(ps...)
 				g.Reset()

@@ -163,11 +163,17 @@ WORDS = {
     "batchnorm": ([], {"momentum": 0.1, "eps": 1e-5, "affine": True}),
     "layernorm": ([], {"axes": 0, "eps": 1e-5, "affine": True}),
     "groupnorm": (["g"], {"eps": 1e-5, "affine": True}),
+<<<<<<< HEAD
     "lstm": (["hidden", "layers"], {"layers": 1}),
     "gru": (["hidden", "layers"], {"layers": 1}),
     "rnn": (["hidden", "layers"], {"layers": 1}),
     "gelu": ([], {"tanh": False}),
     "block": (["heads"], {"hidden": 0, "dropout": 0.0, "causal": True}),
+=======
+    "lstm": (["hidden", "layers"], {"layers": 1, "dropout": 0.0}),
+    "gru": (["hidden", "layers"], {"layers": 1, "dropout": 0.0}),
+    "rnn": (["hidden", "layers"], {"layers": 1, "dropout": 0.0}),
+>>>>>>> seq-rnn
 }
 
 
@@ -248,7 +254,7 @@ def module_for(word, v, shape):
     if word == "linear":  # on flat examples [D], or on every step of [T D]
         return nn.Linear(shape[-1], v["out"], bias=v["bias"])
     if word in RECURRENT:  # batch-first sequences [T D]
-        return RECURRENT[word](shape[1], v["hidden"], v["layers"], batch_first=True)
+        return RECURRENT[word](shape[1], v["hidden"], v["layers"], batch_first=True, dropout=v["dropout"])
     if word == "relu":
         return nn.ReLU()
     if word == "tanh":

@@ -134,6 +134,7 @@ var archCases = []struct {
 	{"mlp", mnistShape}, {"lenet5", mnistShape}, {"mnistcnn", mnistShape}, {"fast", mnistShape},
 	{"mlp", []int{784}},
 	{"lstm(6) linear(3)", []int{5, 4}},
+	{"lstm(6,2,dropout=0.3) gru(4,3,dropout=0.5) linear(3)", []int{5, 4}},
 	{"gru(5,2) rnn(3,layers=3) linear(4) relu linear(2)", []int{3, 2}},
 	{"unflatten(4,3) lstm(5,layers=2) tanh flatten linear(3)", []int{12}},
 }
@@ -194,9 +195,11 @@ func TestArchRoundTrip(t *testing.T) {
 				t.Errorf("%s: layer %d (%s) makes %v, the plan says %v", c.text, i, p.Layers[i].Words, x.Shape(), want)
 			}
 			values += int64(x.Value.Len() / n)
-			switch l.(type) {
+			switch l := l.(type) {
 			case *Dropout, MaxPool2d:
 				values += int64(x.Value.Len() / n)
+			case *LSTM, *GRU, *RNN:
+				values += recurrentInside(t, l, x.Value.Len()/n)
 			}
 		}
 		if got := p.Activations(); got != values {
@@ -259,8 +262,31 @@ func sameLayer(a, b Module) bool {
 	return a == b // the value types: pooling, activations, Flatten
 }
 
+// recurrentInside counts the values the gates of a recurrent module
+// keep, per example, besides its output of out values, from what
+// ag.LSTM, GRU and RNN make: the gate buffer and the states each, the
+// outputs taken from an LSTM's states, the masks of the dropout.
+func recurrentInside(t *testing.T, m Module, out int) int64 {
+	var r *Recurrent
+	per := 0 // values per output value and layer, besides the output
+	switch m := m.(type) {
+	case *LSTM:
+		r, per = &m.Recurrent, 4+2+1 // i f g o; h and c; h taken out
+	case *GRU:
+		r, per = &m.Recurrent, 3+1+1 // r z n; W_hn h + b_hn; h
+	case *RNN:
+		r, per = &m.Recurrent, 1 // h, also the gate buffer
+	}
+	n := r.Layers*per*out - out // the last layer's output is counted
+	if r.Dropout != nil {
+		n += (r.Layers - 1) * out
+	}
+	return int64(n)
+}
+
 func sameRecurrent(a, b *Recurrent) bool {
-	return a.In == b.In && a.Hidden == b.Hidden && a.Layers == b.Layers && a.BatchFirst == b.BatchFirst
+	return a.In == b.In && a.Hidden == b.Hidden && a.Layers == b.Layers && a.BatchFirst == b.BatchFirst &&
+		(a.Dropout == nil) == (b.Dropout == nil) && (a.Dropout == nil || a.Dropout.P == b.Dropout.P)
 }
 
 // The text of a Spec builds what MLP builds, bit for bit, with the same

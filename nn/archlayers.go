@@ -224,6 +224,7 @@ func recurrentParams() []param {
 	return []param{
 		{name: "hidden", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
 		{name: "layers", typ: pInt, pos: true, def: integer(1), check: intIn(1, MaxRecurrentLayers)},
+		{name: "dropout", typ: pFloat, def: fl(0), check: floatIn(0, 1, true)},
 	}
 }
 
@@ -418,15 +419,48 @@ func planRecurrent(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, i
 	return []int{t, h}, ps, nil, flops, ""
 }
 
+// recurrentValues returns the values a recurrent word l of gates blocks
+// keeps inside, per example, besides its output of out values: every
+// layer's gate activations (gates·out), an LSTM's hidden and cell states
+// (2·out, from which the output is taken) and a GRU's W_hn h + b_hn
+// (out), the outputs of the layers below the last (out), and the masks
+// of the dropout between them (out).
+func recurrentValues(l *archLayer, gates int, out int64) int64 {
+	layers := int64(l.get("layers").i)
+	var per int64 // an RNN's activations are its output
+	switch gates {
+	case 4:
+		per = 4 + 2
+	case 3:
+		per = 3 + 1
+	}
+	n := memory.Mul(layers, per, out)
+	below := memory.Mul(layers-1, out)
+	if l.get("dropout").f > 0 {
+		below = memory.Mul(2, below)
+	}
+	return memory.Add(n, below)
+}
+
 func buildRecurrent(l *archLayer, in []int, rng *rand.Rand, _ Init) Module {
 	h, layers := l.get("hidden").i, l.get("layers").i
+	var m Module
+	var r *Recurrent
 	switch l.kind.word {
 	case "lstm":
-		return NewLSTM(rng, in[1], h, layers, true)
+		x := NewLSTM(rng, in[1], h, layers, true)
+		m, r = x, &x.Recurrent
 	case "gru":
-		return NewGRU(rng, in[1], h, layers, true)
+		x := NewGRU(rng, in[1], h, layers, true)
+		m, r = x, &x.Recurrent
+	default:
+		x := NewRNN(rng, in[1], h, layers, true)
+		m, r = x, &x.Recurrent
 	}
-	return NewRNN(rng, in[1], h, layers, true)
+	if p := l.get("dropout").f; p > 0 {
+		r.Dropout = NewDropout(p, rng)
+	}
+	return m
 }
 
 // affinePair returns the parameters weight and bias of the given shape,
@@ -675,5 +709,8 @@ func recurrentWords(l *archLayer, r *Recurrent) *archLayer {
 	}
 	l.vals[l.kind.index("hidden")] = integer(r.Hidden)
 	l.vals[l.kind.index("layers")] = integer(r.Layers)
+	if r.Dropout != nil {
+		l.vals[l.kind.index("dropout")] = fl(r.Dropout.P)
+	}
 	return l
 }

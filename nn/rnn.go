@@ -27,6 +27,11 @@ type Recurrent struct {
 	// [G·Hidden], with G = 1 (RNN), 3 (GRU) or 4 (LSTM) blocks of rows
 	// in PyTorch's gate order.
 	WeightIH, WeightHH, BiasIH, BiasHH []*ag.Var
+	// Dropout, if not nil, drops outputs of every layer but the last in
+	// training, as PyTorch's dropout argument does (nil: none, as
+	// dropout=0). Its masks follow the rows of a batch-first batch
+	// under SetShard.
+	Dropout *Dropout
 }
 
 // newRecurrent returns the Float32 parameters of a stack of layers of
@@ -71,8 +76,29 @@ func (r *Recurrent) Parameters() []Parameter {
 	return ps
 }
 
-// SetTraining does nothing: the layers behave the same in both modes.
-func (*Recurrent) SetTraining(bool) {}
+// SetTraining switches the dropout between layers on (training) or off.
+func (r *Recurrent) SetTraining(on bool) {
+	if r.Dropout != nil {
+		r.Dropout.SetTraining(on)
+	}
+}
+
+// SetShard makes the dropout between layers draw the masks of rows
+// [offset, offset+N) of batches of total rows (see Sharder).
+func (r *Recurrent) SetShard(offset, total int) {
+	if r.Dropout != nil {
+		r.Dropout.SetShard(offset, total)
+	}
+}
+
+// between returns the output y of layer l as the next layer's input:
+// dropped out in training where l is not the last layer.
+func (r *Recurrent) between(y *ag.Var, l int) *ag.Var {
+	if r.Dropout == nil || l == r.Layers-1 {
+		return y
+	}
+	return r.Dropout.Forward(y)
+}
 
 // state returns layer l's slice [N, H] of an initial state [Layers, N, H],
 // or nil for nil.
@@ -168,7 +194,7 @@ func (m *LSTM) forward(x, h0, c0 *ag.Var, states bool) (y, hn, cn *ag.Var) {
 			c := ag.Reshape(ag.Slice(z, 0, 1, 2), sh...)
 			hs, cs = append(hs, m.last(y, n)), append(cs, m.last(c, n))
 		}
-		x = y
+		x = m.between(y, l)
 	}
 	if !states {
 		return y, nil, nil
@@ -204,7 +230,7 @@ func (m *GRU) ForwardState(x, h0 *ag.Var) (y, hn *ag.Var) {
 	for l := range m.Layers {
 		y = ag.GRU(x, m.state("GRU", h0, l, n), m.WeightIH[l], m.WeightHH[l], m.BiasIH[l], m.BiasHH[l], m.BatchFirst)
 		hs = append(hs, m.last(y, n))
-		x = y
+		x = m.between(y, l)
 	}
 	return y, stackStates(hs)
 }
@@ -236,7 +262,7 @@ func (m *RNN) ForwardState(x, h0 *ag.Var) (y, hn *ag.Var) {
 	for l := range m.Layers {
 		y = ag.RNN(x, m.state("RNN", h0, l, n), m.WeightIH[l], m.WeightHH[l], m.BiasIH[l], m.BiasHH[l], m.BatchFirst)
 		hs = append(hs, m.last(y, n))
-		x = y
+		x = m.between(y, l)
 	}
 	return y, stackStates(hs)
 }

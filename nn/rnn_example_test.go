@@ -58,3 +58,28 @@ func ExampleArch_Plan_sequences() {
 	// 1.bias_ih_l0 [256]
 	// 1.bias_hh_l0 [256]
 }
+
+// A cell steps one input at a time, carrying its state, as a sampler
+// does: three steps of a batch of 2.
+func ExampleLSTMCell() {
+	rng := rand.New(rand.NewPCG(1, 2))
+	cell := nn.NewLSTMCell(rng, 3, 4)
+	g := ag.NewGraph(ag.NoGrad) // inference: record nothing
+	var h, c *ag.Var
+	for step := range 3 {
+		x := g.Const(tensor.Randn(rng, tensor.Float32, 2, 3))
+		h, c = cell.Step(x, h, c)
+		fmt.Println("step", step, "h", h.Shape(), "c", c.Shape())
+	}
+	for _, p := range cell.Parameters() {
+		fmt.Println(p.Name, p.Var.Shape())
+	}
+	// Output:
+	// step 0 h [2 4] c [2 4]
+	// step 1 h [2 4] c [2 4]
+	// step 2 h [2 4] c [2 4]
+	// weight_ih [16 3]
+	// weight_hh [16 4]
+	// bias_ih [16]
+	// bias_hh [16]
+}

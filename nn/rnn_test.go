@@ -2,6 +2,7 @@ package nn
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -231,4 +232,170 @@ func names(ps []Parameter) []string {
 		s[i] = p.Name
 	}
 	return s
+}
+
+// Many goroutines may run one recurrent model at once, each in a graph
+// of its own, and get what it gives alone.
+func TestRecurrentConcurrentInference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 9))
+	net := MustParseArch("lstm(8,2) gru(6,1) rnn(5,1) linear(3)")
+	m, err := net.Build([]int{6, 4}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetTraining(false)
+	xs := make([]*tensor.Tensor, 4)
+	want := make([]*tensor.Tensor, len(xs))
+	for i := range xs {
+		xs[i] = tensor.Randn(rng, tensor.Float32, 3, 24)
+		want[i] = m.Forward(ag.Const(xs[i])).Value
+	}
+	done := make(chan error)
+	for i := range xs {
+		go func() {
+			g := ag.NewGraph(ag.NoGrad)
+			for range 20 {
+				if got := m.Forward(g.Const(xs[i])).Value; !tensor.Equal(got, want[i]) {
+					done <- fmt.Errorf("goroutine %d: %v, alone %v", i, got, want[i])
+					return
+				}
+				g.Reset()
+			}
+			done <- nil
+		}()
+	}
+	for range xs {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// Dropout between layers, as PyTorch's dropout argument: active in
+// training only, and never after the last layer.
+func TestRecurrentDropout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 10))
+	x := ag.Const(tensor.Randn(rng, tensor.Float32, 3, 5, 4))
+	for _, layers := range []int{1, 2} {
+		m := NewGRU(rng, 4, 6, layers, true)
+		m.Dropout = NewDropout(0.5, rng)
+		m.SetTraining(false)
+		eval := m.Forward(x).Value
+		m.SetTraining(true)
+		train := m.Forward(x).Value
+		if dropped := !tensor.Equal(eval, train); dropped != (layers > 1) {
+			t.Errorf("%d layers: training output differs from evaluation: %v", layers, dropped)
+		}
+	}
+	text := "lstm(5,2,dropout=0.25)"
+	net, err := MustParseArch(text).Build([]int{5, 4}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := net.Layers[1].(*LSTM); l.Dropout == nil || l.Dropout.P != 0.25 {
+		t.Errorf("%s builds dropout %v", text, l.Dropout)
+	}
+	if d, err := Describe(net, []int{5, 4}); err != nil || d != "unflatten(5,4) "+text {
+		t.Errorf("described as %q, %v", d, err)
+	}
+}
+
+// A Linear layer applies to the last axis of sequences [N, T, D], as
+// PyTorch's does: what the broadcast product x·Wᵀ + b gives, values and
+// gradients, through one GEMM over all steps; with a ReLU after it too.
+func TestLinearOnSequences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 11))
+	lin := NewLinear(rng, 5, 3, nil)
+	x := tensor.Randn(rng, tensor.Float64, 2, 4, 5)
+	lin.Weight, lin.Bias = ag.Param(lin.Weight.Value.As(tensor.Float64)), ag.Param(tensor.Randn(rng, tensor.Float64, 3))
+	for _, relu := range []bool{false, true} {
+		xv := ag.Param(x.Clone())
+		var y *ag.Var
+		if relu {
+			y = NewSequential(lin, ReLU{}).Forward(xv)
+		} else {
+			y = lin.Forward(xv)
+		}
+		ag.Backward(ag.Sum(ag.Mul(y, y), false))
+		gx, gw := xv.Grad, lin.Weight.Grad.Clone()
+		ag.ZeroGrad(lin.Weight, lin.Bias)
+		xb := ag.Param(x.Clone())
+		want := ag.Add(ag.MatMulT(xb, lin.Weight, false, true), lin.Bias)
+		if relu {
+			want = ag.ReLU(want)
+		}
+		ag.Backward(ag.Sum(ag.Mul(want, want), false))
+		if !slices.Equal(y.Shape(), []int{2, 4, 3}) || !tensor.AllClose(y.Value, want.Value, 1e-12, 1e-12) ||
+			!tensor.AllClose(gx, xb.Grad, 1e-12, 1e-12) || !tensor.AllClose(gw, lin.Weight.Grad, 1e-12, 1e-12) {
+			t.Errorf("relu %v: %v, want %v", relu, y.Value, want.Value)
+		}
+		ag.ZeroGrad(lin.Weight, lin.Bias)
+	}
+}
+
+// A cell stepped over a sequence, carrying its state, gives what the
+// layer with the same weights gives for the whole sequence, values and
+// gradients; its parameters have PyTorch's cell names.
+func TestCellsStepLikeLayers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 12))
+	const n, steps, in, h = 3, 5, 4, 6
+	x := tensor.Randn(rng, tensor.Float64, n, steps, in)
+	at := func(xv *ag.Var, s int) *ag.Var { return ag.Reshape(ag.Slice(xv, 1, s, s+1), n, in) }
+	f64 := func(v *ag.Var) *ag.Var { return ag.Param(v.Value.As(tensor.Float64)) }
+	for _, kind := range []string{"lstm", "gru", "rnn"} {
+		var cell Module
+		var c *Cell
+		switch kind {
+		case "lstm":
+			m := NewLSTMCell(rng, in, h)
+			cell, c = m, &m.Cell
+		case "gru":
+			m := NewGRUCell(rng, in, h)
+			cell, c = m, &m.Cell
+		default:
+			m := NewRNNCell(rng, in, h)
+			cell, c = m, &m.Cell
+		}
+		c.WeightIH, c.WeightHH, c.BiasIH, c.BiasHH = f64(c.WeightIH), f64(c.WeightHH), f64(c.BiasIH), f64(c.BiasHH)
+		if got := names(cell.Parameters()); !slices.Equal(got, []string{"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) {
+			t.Errorf("%s cell: parameters %v", kind, got)
+		}
+		r := Recurrent{In: in, Hidden: h, Layers: 1, BatchFirst: true,
+			WeightIH: []*ag.Var{c.WeightIH}, WeightHH: []*ag.Var{c.WeightHH}, BiasIH: []*ag.Var{c.BiasIH}, BiasHH: []*ag.Var{c.BiasHH}}
+		xs, xl := ag.Param(x.Clone()), ag.Param(x.Clone())
+		var hs []*ag.Var
+		var layer *ag.Var
+		switch m := cell.(type) {
+		case *LSTMCell:
+			var hh, cc *ag.Var
+			for s := range steps {
+				hh, cc = m.Step(at(xs, s), hh, cc)
+				hs = append(hs, hh)
+			}
+			layer = (&LSTM{r}).Forward(xl)
+		case *GRUCell:
+			var hh *ag.Var
+			for s := range steps {
+				hh = m.Step(at(xs, s), hh)
+				hs = append(hs, hh)
+			}
+			layer = (&GRU{r}).Forward(xl)
+		case *RNNCell:
+			var hh *ag.Var
+			for s := range steps {
+				hh = m.Step(at(xs, s), hh)
+				hs = append(hs, hh)
+			}
+			layer = (&RNN{r}).Forward(xl)
+		}
+		stepped := ag.Stack(1, hs...)
+		ag.Backward(ag.Sum(ag.Mul(stepped, stepped), false))
+		ag.Backward(ag.Sum(ag.Mul(layer, layer), false))
+		if !tensor.AllClose(stepped.Value, layer.Value, 1e-12, 1e-12) || !tensor.AllClose(xs.Grad, xl.Grad, 1e-12, 1e-12) {
+			t.Errorf("%s: stepped %v, layer %v", kind, stepped.Value, layer.Value)
+		}
+		if y := cell.Forward(at(xs, 0)); !tensor.AllClose(y.Value, hs[0].Value, 0, 0) {
+			t.Errorf("%s: Forward %v, the first step %v", kind, y.Value, hs[0].Value)
+		}
+	}
 }

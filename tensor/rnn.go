@@ -14,8 +14,8 @@ import (
 // whose leading-dimension arguments reach the step's rows in place, and
 // the element-wise cell math in one pass over the step's rows. W_hh is
 // packed for the micro-kernel once per sequence (gemm.PackB), not at
-// every step: for the few rows of a batch, packing costs about as much as
-// the product.
+// every step: for the few rows of a batch, packing moves every weight for
+// only 2N flops per weight.
 //
 // A sequence tensor holds N·T rows, one per sequence and step, ordered as
 // its input x: row n·T + t when batch-first ([N, T, ·]), row t·N + n when
@@ -138,7 +138,8 @@ func LSTMForwardTo(z, acts, h0, c0, whh, bih, bhh *Tensor, n, t int, batchFirst 
 
 func lstmForward[T Float](z, acts, h0, c0, whh, bih, bhh []T, l seqLayout, h int) {
 	g4 := 4 * h
-	var pb *gemm.PackedB[T] // W_hh, packed once for every step
+	var pb gemm.PackedB[T] // W_hh, packed once for every step
+	packed := false
 	hs, cs := z[:l.n*l.t*h], z[l.n*l.t*h:]
 	for s := range l.t {
 		first, stride := l.step(s)
@@ -149,11 +150,11 @@ func lstmForward[T Float](z, acts, h0, c0, whh, bih, bhh []T, l seqLayout, h int
 			hp, cp, ldh = hs[p*h:], cs[p*h:], stride*h
 		}
 		if hp != nil && h > 0 {
-			if pb == nil {
+			if !packed {
 				pb = gemm.PackB(l.n, true, g4, h, whh, h)
-				defer pb.Release()
+				packed = true
 			}
-			gemm.GemmPacked(false, l.n, 1, hp, ldh, pb, 1, a, lda)
+			gemm.GemmPacked(false, l.n, 1, hp, ldh, &pb, 1, a, lda)
 		}
 		for b := range l.n {
 			row := a[b*lda : b*lda+g4]
@@ -182,6 +183,9 @@ func lstmForward[T Float](z, acts, h0, c0, whh, bih, bhh []T, l seqLayout, h int
 			}
 		}
 	}
+	if packed {
+		pb.Release()
+	}
 }
 
 // LSTMBackwardTo is the backward pass through time of LSTMForwardTo: given
@@ -204,8 +208,8 @@ func LSTMBackwardTo(dacts, dh0, dc0, dz, acts, z, c0, whh *Tensor, n, t int, bat
 	checkLen(op, "gate gradient", dacts, whh.dtype, acts.Len())
 	checkLen(op, "output", z, whh.dtype, 2*n*t*h)
 	checkLen(op, "output gradient", dz, whh.dtype, 2*n*t*h)
-	dh, dc := NewLike(whh, n, h), NewLike(whh, n, h)
-	tc := NewLike(whh, h)
+	dh, dc := NewLike(dz, n, h), NewLike(dz, n, h) // scratch where dz lives (a graph's memory)
+	tc := NewLike(dz, h)
 	if whh.dtype == Float32 {
 		lstmBackward(data[float32](dacts), opt[float32](dh0), opt[float32](dc0), data[float32](dz), data[float32](acts), data[float32](z), opt[float32](c0), data[float32](whh),
 			data[float32](dh), data[float32](dc), data[float32](tc), l, h)
@@ -217,7 +221,8 @@ func LSTMBackwardTo(dacts, dh0, dc0, dz, acts, z, c0, whh *Tensor, n, t int, bat
 
 func lstmBackward[T Float](dacts, dh0, dc0, dz, acts, z, c0, whh, dh, dc, tc []T, l seqLayout, h int) {
 	g4 := 4 * h
-	var pb *gemm.PackedB[T] // W_hh, packed once for every step
+	var pb gemm.PackedB[T] // W_hh, packed once for every step
+	packed := false
 	nth := l.n * l.t * h
 	cs, dhs, dcs := z[nth:], dz[:nth], dz[nth:]
 	for s := l.t - 1; s >= 0; s-- {
@@ -257,14 +262,17 @@ func lstmBackward[T Float](dacts, dh0, dc0, dz, acts, z, c0, whh, dh, dc, tc []T
 			}
 			dst = dh0
 		}
-		if pb == nil {
+		if !packed {
 			pb = gemm.PackB(l.n, false, h, g4, whh, h)
-			defer pb.Release()
+			packed = true
 		}
-		gemm.GemmPacked(false, l.n, 1, dacts[first*g4:], stride*g4, pb, 0, dst, h)
+		gemm.GemmPacked(false, l.n, 1, dacts[first*g4:], stride*g4, &pb, 0, dst, h)
 	}
 	if dc0 != nil {
 		copy(dc0, dc)
+	}
+	if packed {
+		pb.Release()
 	}
 }
 
@@ -330,7 +338,7 @@ func GRUForwardTo(y, hn, acts, h0, whh, bih, bhh *Tensor, n, t int, batchFirst b
 	l, h := rnnCheck(op, acts, whh, []*Tensor{bih, bhh}, []*Tensor{h0}, n, t, 3, batchFirst)
 	checkLen(op, "output", y, whh.dtype, n*t*h)
 	checkLen(op, "W_hn·h buffer", hn, whh.dtype, n*t*h)
-	hp := NewLike(whh, n, 3*h)
+	hp := NewLike(acts, n, 3*h)
 	if whh.dtype == Float32 {
 		gruForward(data[float32](y), data[float32](hn), data[float32](acts), opt[float32](h0), data[float32](whh), data[float32](bih), data[float32](bhh), data[float32](hp), l, h)
 	} else {
@@ -341,7 +349,8 @@ func GRUForwardTo(y, hn, acts, h0, whh, bih, bhh *Tensor, n, t int, batchFirst b
 
 func gruForward[T Float](y, hn, acts, h0, whh, bih, bhh, hp []T, l seqLayout, h int) {
 	g3 := 3 * h
-	var pb *gemm.PackedB[T] // W_hh, packed once for every step
+	var pb gemm.PackedB[T] // W_hh, packed once for every step
+	packed := false
 	for s := range l.t {
 		first, stride := l.step(s)
 		prev, ldh := h0, h
@@ -349,11 +358,11 @@ func gruForward[T Float](y, hn, acts, h0, whh, bih, bhh, hp []T, l seqLayout, h 
 			prev, ldh = y[(first-l.back())*h:], stride*h
 		}
 		if prev != nil && h > 0 {
-			if pb == nil {
+			if !packed {
 				pb = gemm.PackB(l.n, true, g3, h, whh, h)
-				defer pb.Release()
+				packed = true
 			}
-			gemm.GemmPacked(false, l.n, 1, prev, ldh, pb, 0, hp, g3)
+			gemm.GemmPacked(false, l.n, 1, prev, ldh, &pb, 0, hp, g3)
 		} else {
 			clear(hp)
 		}
@@ -384,6 +393,9 @@ func gruForward[T Float](y, hn, acts, h0, whh, bih, bhh, hp []T, l seqLayout, h 
 			}
 		}
 	}
+	if packed {
+		pb.Release()
+	}
 }
 
 // GRUBackwardTo is the backward pass through time of GRUForwardTo: given
@@ -408,7 +420,7 @@ func GRUBackwardTo(dax, dah, dh0, dy, y, hn, acts, h0, whh *Tensor, n, t int, ba
 		{"output", y, n * t * h}, {"output gradient", dy, n * t * h}, {"W_hn·h buffer", hn, n * t * h}} {
 		checkLen(op, c.name, c.t, whh.dtype, c.n)
 	}
-	dh := NewLike(whh, n, h)
+	dh := NewLike(dy, n, h)
 	if whh.dtype == Float32 {
 		gruBackward(data[float32](dax), data[float32](dah), opt[float32](dh0), data[float32](dy), data[float32](y), data[float32](hn), data[float32](acts), opt[float32](h0), data[float32](whh), data[float32](dh), l, h)
 	} else {
@@ -418,7 +430,8 @@ func GRUBackwardTo(dax, dah, dh0, dy, y, hn, acts, h0, whh *Tensor, n, t int, ba
 
 func gruBackward[T Float](dax, dah, dh0, dy, y, hn, acts, h0, whh, dh []T, l seqLayout, h int) {
 	g3 := 3 * h
-	var pb *gemm.PackedB[T] // W_hh, packed once for every step
+	var pb gemm.PackedB[T] // W_hh, packed once for every step
+	packed := false
 	for s := l.t - 1; s >= 0; s-- {
 		first, stride := l.step(s)
 		for b := range l.n {
@@ -455,11 +468,14 @@ func gruBackward[T Float](dax, dah, dh0, dy, y, hn, acts, h0, whh, dh []T, l seq
 			copy(dh0, dh)
 			dst = dh0
 		}
-		if pb == nil {
+		if !packed {
 			pb = gemm.PackB(l.n, false, h, g3, whh, h)
-			defer pb.Release()
+			packed = true
 		}
-		gemm.GemmPacked(false, l.n, 1, dah[first*g3:], stride*g3, pb, 1, dst, h)
+		gemm.GemmPacked(false, l.n, 1, dah[first*g3:], stride*g3, &pb, 1, dst, h)
+	}
+	if packed {
+		pb.Release()
 	}
 }
 
@@ -483,7 +499,8 @@ func RNNForwardTo(y, h0, whh, bih, bhh *Tensor, n, t int, batchFirst bool) *Tens
 }
 
 func rnnForward[T Float](y, h0, whh, bih, bhh []T, l seqLayout, h int) {
-	var pb *gemm.PackedB[T] // W_hh, packed once for every step
+	var pb gemm.PackedB[T] // W_hh, packed once for every step
+	packed := false
 	for s := range l.t {
 		first, stride := l.step(s)
 		a, lda := y[first*h:], stride*h
@@ -492,11 +509,11 @@ func rnnForward[T Float](y, h0, whh, bih, bhh []T, l seqLayout, h int) {
 			prev, ldh = y[(first-l.back())*h:], lda
 		}
 		if prev != nil && h > 0 {
-			if pb == nil {
+			if !packed {
 				pb = gemm.PackB(l.n, true, h, h, whh, h)
-				defer pb.Release()
+				packed = true
 			}
-			gemm.GemmPacked(false, l.n, 1, prev, ldh, pb, 1, a, lda)
+			gemm.GemmPacked(false, l.n, 1, prev, ldh, &pb, 1, a, lda)
 		}
 		for b := range l.n {
 			row := a[b*lda : b*lda+h]
@@ -505,6 +522,9 @@ func rnnForward[T Float](y, h0, whh, bih, bhh []T, l seqLayout, h int) {
 			}
 			tanhRun(row, row)
 		}
+	}
+	if packed {
+		pb.Release()
 	}
 }
 
@@ -519,7 +539,7 @@ func RNNBackwardTo(da, dh0, dy, y, whh *Tensor, n, t int, batchFirst bool) {
 	l, h := rnnCheck(op, y, whh, nil, []*Tensor{dh0}, n, t, 1, batchFirst)
 	checkLen(op, "gradient", da, whh.dtype, y.Len())
 	checkLen(op, "output gradient", dy, whh.dtype, y.Len())
-	dh := NewLike(whh, n, h)
+	dh := NewLike(dy, n, h)
 	if whh.dtype == Float32 {
 		rnnBackward(data[float32](da), opt[float32](dh0), data[float32](dy), data[float32](y), data[float32](whh), data[float32](dh), l, h)
 	} else {
@@ -528,7 +548,8 @@ func RNNBackwardTo(da, dh0, dy, y, whh *Tensor, n, t int, batchFirst bool) {
 }
 
 func rnnBackward[T Float](da, dh0, dy, y, whh, dh []T, l seqLayout, h int) {
-	var pb *gemm.PackedB[T] // W_hh, packed once for every step
+	var pb gemm.PackedB[T] // W_hh, packed once for every step
+	packed := false
 	for s := l.t - 1; s >= 0; s-- {
 		first, stride := l.step(s)
 		for b := range l.n {
@@ -545,10 +566,13 @@ func rnnBackward[T Float](da, dh0, dy, y, whh, dh []T, l seqLayout, h int) {
 			}
 			dst = dh0
 		}
-		if pb == nil {
+		if !packed {
 			pb = gemm.PackB(l.n, false, h, h, whh, h)
-			defer pb.Release()
+			packed = true
 		}
-		gemm.GemmPacked(false, l.n, 1, da[first*h:], stride*h, pb, 0, dst, h)
+		gemm.GemmPacked(false, l.n, 1, da[first*h:], stride*h, &pb, 0, dst, h)
+	}
+	if packed {
+		pb.Release()
 	}
 }

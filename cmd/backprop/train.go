@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -150,6 +149,8 @@ type trainOptions struct {
 	seed                                                                        uint64
 	json, augment                                                               bool
 	arch                                                                        string          // --arch, as given
+	textPath                                                                    string          // --text
+	context, stepsPerEpoch                                                      int             // text: --context, --steps-per-epoch
 	set                                                                         map[string]bool // the flags given
 
 	// Checkpoints and anomaly detection (checkpoint.go).
@@ -185,6 +186,9 @@ func trainOn(c dist.Comm, args []string, stdout, stderr io.Writer, report func(*
 	var o trainOptions
 	fs.StringVar(&o.dataset, "dataset", "mnist", "")
 	fs.StringVar(&o.dataDir, "data", "", "")
+	fs.StringVar(&o.textPath, "text", "", "")
+	fs.IntVar(&o.context, "context", 128, "")
+	fs.IntVar(&o.stepsPerEpoch, "steps-per-epoch", 100, "")
 	fs.StringVar(&o.arch, "arch", "", "")
 	fs.BoolVar(&o.augment, "augment", false, "")
 	fs.StringVar(&o.hidden, "hidden", "", "")
@@ -260,8 +264,8 @@ func parseHidden(s string) ([]int, error) {
 // on the data set and optimizer.
 func checkOptions(o *trainOptions) (hidden []int, err error) {
 	spiral := o.dataset == "spiral"
-	if o.dataset != "mnist" && o.dataset != "fashion" && !spiral {
-		return nil, flagError("dataset", o.dataset, "want mnist, fashion or spiral")
+	if o.dataset != "mnist" && o.dataset != "fashion" && !spiral && !isText(o.dataset) {
+		return nil, flagError("dataset", o.dataset, "want mnist, fashion, spiral, gosrc or text")
 	}
 	if o.arch != "" {
 		for _, f := range []string{"hidden", "activation", "dropout"} {
@@ -318,11 +322,14 @@ func checkOptions(o *trainOptions) (hidden []int, err error) {
 	if !slices.Contains(optim.Schedules, o.schedule) {
 		return nil, flagError("schedule", o.schedule, "want %s", orList(optim.Schedules))
 	}
-	if spiral && !o.set["batch"] {
+	if (spiral || isText(o.dataset)) && !o.set["batch"] {
 		o.batch = 32
 	}
 	if spiral && !o.set["epochs"] {
 		o.epochs = 100
+	}
+	if isText(o.dataset) && !o.set["epochs"] {
+		o.epochs = 10
 	}
 	for _, c := range []struct {
 		name string
@@ -383,6 +390,9 @@ func planNetwork(o *trainOptions, hidden, shape []int, classes int) (network, er
 		text = o.arch
 	}
 	a, err := nn.ParseArch(text)
+	if err == nil && isTextArch(a) {
+		return network{}, flagError("arch", quoted(o.arch), "a next-byte model of text (it starts with embed), not of %s's examples: train it with --dataset gosrc or --text FILE|DIR", o.dataset)
+	}
 	var p *nn.Plan
 	if err == nil {
 		p, err = a.Plan(shape)
@@ -588,12 +598,24 @@ func spiralTest(info train.DataInfo) *data.Dataset {
 // defaultModel is the file train saves to without --model, by data set:
 // one name each, so that training the spiral does not replace the MNIST
 // model that eval and predict read by default.
-var defaultModel = map[string]string{"mnist": "model.safetensors", "fashion": "fashion.safetensors", "spiral": "spiral.safetensors"}
+var defaultModel = map[string]string{"mnist": "model.safetensors", "fashion": "fashion.safetensors", "spiral": "spiral.safetensors",
+	"gosrc": "gosrc.safetensors", "text": "text.safetensors"}
 
 func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	ck, err := resumeOptions(o.fs, o)
 	if err != nil {
 		return err
+	}
+	if o.set["text"] && !o.set["dataset"] {
+		o.dataset = "text"
+	}
+	if isText(o.dataset) {
+		return trainText(o, ck, stdout, stderr) // textrain.go
+	}
+	for _, f := range []string{"text", "context", "steps-per-epoch"} {
+		if o.set[f] {
+			return fmt.Errorf("--%s: a flag of text data, not of %s: train text with --dataset gosrc or --text FILE|DIR", f, o.dataset)
+		}
 	}
 	hidden, err := checkOptions(o)
 	if err != nil {
@@ -608,14 +630,8 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	if o.threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.threads))
 	}
-	for _, f := range []struct{ name, path string }{{"model", o.model}, {"plot", o.plot}, {"log", o.log}} {
-		// Fail now, not after training, if a file cannot be written.
-		if f.path == "" || f.name == "model" && f.path == "none" {
-			continue
-		}
-		if st, err := os.Stat(filepath.Dir(f.path)); err != nil || !st.IsDir() {
-			return flagError(f.name, f.path, "no folder %s to write into", filepath.Dir(f.path))
-		}
+	if err := checkOutputs(o); err != nil {
+		return err
 	}
 	tr, val, test, info, mean, std, err := loadData(o)
 	if err != nil {

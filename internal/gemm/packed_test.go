@@ -32,7 +32,7 @@ func testGemmPacked[T Float](t *testing.T) {
 				p := PackB(m, transB, n, k, x.b, x.ldb)
 				for range 2 { // the packed operand is reusable
 					copy(x.c, x.c0)
-					GemmPacked(transA, m, x.alpha, x.a, x.lda, p, beta, x.c, x.ldc)
+					GemmPacked(transA, m, x.alpha, x.a, x.lda, &p, beta, x.c, x.ldc)
 					for i := range want {
 						if !same(x.c[i], want[i]) {
 							t.Fatalf("%T %v transA=%v transB=%v β=%v: element %d is %v, Gemm gives %v", x.alpha, s, transA, transB, beta, i, x.c[i], want[i])
@@ -46,12 +46,13 @@ func testGemmPacked[T Float](t *testing.T) {
 	}
 	p := PackB(2, false, 3, 4, make([]T, 12), 3)
 	p.Release()
+
 	defer func() {
 		if recover() == nil {
 			t.Error("no panic for a released operand")
 		}
 	}()
-	GemmPacked(false, 2, 1, make([]T, 8), 4, p, 0, make([]T, 6), 3)
+	GemmPacked(false, 2, 1, make([]T, 8), 4, &p, 0, make([]T, 6), 3)
 }
 
 func same[T Float](a, b T) bool {
