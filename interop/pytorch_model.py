@@ -163,17 +163,11 @@ WORDS = {
     "batchnorm": ([], {"momentum": 0.1, "eps": 1e-5, "affine": True}),
     "layernorm": ([], {"axes": 0, "eps": 1e-5, "affine": True}),
     "groupnorm": (["g"], {"eps": 1e-5, "affine": True}),
-<<<<<<< HEAD
-    "lstm": (["hidden", "layers"], {"layers": 1}),
-    "gru": (["hidden", "layers"], {"layers": 1}),
-    "rnn": (["hidden", "layers"], {"layers": 1}),
-    "gelu": ([], {"tanh": False}),
-    "block": (["heads"], {"hidden": 0, "dropout": 0.0, "causal": True}),
-=======
     "lstm": (["hidden", "layers"], {"layers": 1, "dropout": 0.0}),
     "gru": (["hidden", "layers"], {"layers": 1, "dropout": 0.0}),
     "rnn": (["hidden", "layers"], {"layers": 1, "dropout": 0.0}),
->>>>>>> seq-rnn
+    "gelu": ([], {"tanh": False}),
+    "block": (["heads"], {"hidden": 0, "dropout": 0.0, "causal": True}),
 }
 
 

@@ -65,13 +65,9 @@ func TestPyTorchLoadsGoModel(t *testing.T) {
 		// Recurrent layers: torch.nn.LSTM, GRU and RNN (batch_first)
 		// loading the same state_dict, linear on every step.
 		{"lstm(8,2) gru(6,1) rnn(5,2) linear(4) tanh flatten linear(10)", []int{7, 3}},
-<<<<<<< HEAD
-		{"gru(16,1) lstm(12,1) flatten linear(10)", []int{28, 28}},
+		{"gru(16,1) lstm(12,2,dropout=0.3) flatten linear(10)", []int{28, 28}},
 		// Transformer blocks on sequences of 7 positions of width 8.
 		{"block(2) gelu(tanh=true) block(4,hidden=20,causal=false) layernorm(axes=1) linear(5) gelu flatten linear(10)", []int{7, 8}},
-=======
-		{"gru(16,1) lstm(12,2,dropout=0.3) flatten linear(10)", []int{28, 28}},
->>>>>>> seq-rnn
 	}
 	trained := 0 // the models whose training-mode logits are compared too
 	for i, a := range archs {

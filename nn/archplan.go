@@ -98,12 +98,9 @@ func (p *Plan) FLOPs() int64 {
 // Activations returns the number of values a forward pass computes per
 // example: every layer's output, and the mask of a dropout layer and the
 // arg-max indices of a max pooling besides, as Spec.Activations counts
-<<<<<<< HEAD
-// them, and the values inside a transformer block (see
-// blockActivations). Training holds them and as many gradients.
-=======
-// them, and what the layers of a recurrent word keep inside. Training holds them and as many gradients.
->>>>>>> seq-rnn
+// them, what the layers of a recurrent word keep inside, and the values
+// inside a transformer block (see blockActivations). Training holds them
+// and as many gradients.
 func (p *Plan) Activations() int64 {
 	var n int64
 	for i, l := range p.Layers {
@@ -111,13 +108,10 @@ func (p *Plan) Activations() int64 {
 		n = memory.Add(n, v)
 		if w := p.arch.layers[i].kind.word; w == "dropout" || w == "maxpool" {
 			n = memory.Add(n, v)
-<<<<<<< HEAD
 		} else if w == "block" {
 			n = memory.Add(n, blockActivations(p.arch.layers[i], l.In))
-=======
 		} else if g := recurrentGates(w); w == "lstm" || w == "gru" || w == "rnn" {
 			n = memory.Add(n, recurrentValues(p.arch.layers[i], g, v))
->>>>>>> seq-rnn
 		}
 	}
 	return n

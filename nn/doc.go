@@ -73,17 +73,12 @@
 //	batchnorm(momentum=0.1, eps=1e-5, affine=true)                  BatchNorm, 1-d or 2-d by the input's rank
 //	layernorm(axes=0, eps=1e-5, affine=true)                        LayerNorm over the last axes (0: all) of an example
 //	groupnorm(g, eps=1e-5, affine=true)                             GroupNorm of g groups
-<<<<<<< HEAD
 //	embed(dim, vocab=256)                                           Embedding: indices [T] to vectors [T dim]
 //	posembed(context)                                               PositionalEmbedding: learned, [T D] with T ≤ context
 //	sinpos                                                          SinusoidalPositions: the fixed sin/cos encoding
-//	lstm(hidden, layers=1)                                          LSTM, batch-first: sequences [T D] to [T hidden]
-//	gru(hidden, layers=1)  rnn(hidden, layers=1)                    GRU, RNN (tanh), as lstm
-//	block(heads, hidden=4E, dropout=0, causal=true)                 Block: a pre-LN transformer block on sequences [T E]
-=======
 //	lstm(hidden, layers=1, dropout=0)                               LSTM, batch-first: sequences [T D] to [T hidden]
 //	gru(hidden, layers=1, dropout=0)  rnn(…)                        GRU, RNN (tanh), as lstm
->>>>>>> seq-rnn
+//	block(heads, hidden=4E, dropout=0, causal=true)                 Block: a pre-LN transformer block on sequences [T E]
 //
 // Input sizes (channels, features, a sequence's width E) come from the
 // layer before. A sequence model takes examples of T indices, [T] (a
