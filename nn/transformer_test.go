@@ -335,3 +335,27 @@ func TestBlockShards(t *testing.T) {
 		t.Errorf("shards give %v,\nthe whole batch %v", got, want)
 	}
 }
+
+// TestSequentialForwardCached decodes through a network of the
+// architecture language, blocks between position-wise layers, and
+// compares with the whole sequence's forward pass.
+func TestSequentialForwardCached(t *testing.T) {
+	net, err := MustParseArch("unflatten(9,6) linear(12) block(3) gelu block(2,hidden=20) layernorm(axes=1) linear(5)").Build([]int{9, 6}, rand.New(rand.NewPCG(2, 9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.SetTraining(false)
+	net.Layers = net.Layers[1:] // sequences [N T 6] in, not flat examples: no unflatten
+	x := tensor.Randn(rand.New(rand.NewPCG(5, 5)), tensor.Float32, 3, 9, 6)
+	full := net.Forward(ag.Const(x)).Value
+	var c SeqCache
+	for p := range 9 {
+		y := net.ForwardCached(ag.Const(tensor.Slice(x, 1, p, p+1)), &c)
+		if want := tensor.Slice(full, 1, p, p+1); !tensor.AllClose(y.Value, want, 1e-5, 1e-5) {
+			t.Fatalf("position %d: cached %v, full %v", p, y.Value, want)
+		}
+	}
+	if c.Layers[1].Len() != 9 || c.Layers[3].Len() != 9 || c.Layers[0].Len() != 0 {
+		t.Errorf("cache lengths %d %d %d", c.Layers[0].Len(), c.Layers[1].Len(), c.Layers[3].Len())
+	}
+}
