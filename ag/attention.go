@@ -97,7 +97,11 @@ func (g *attentionGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 		hi := lo + g.dmask.Len()
 		for i := 0; i < total*per; i++ {
 			if g.o.Rand.Float64() >= g.o.Dropout && i >= lo && i < hi {
-				g.dmask.SetFlat(i-lo, keep)
+				if s.DType() == tensor.Float32 {
+					g.dmask.Float32s()[i-lo] = float32(keep)
+				} else {
+					g.dmask.Float64s()[i-lo] = keep
+				}
 			}
 		}
 		g.pd = tensor.Mul(g.p, g.dmask)
