@@ -37,7 +37,7 @@ type AttentionOptions struct {
 // The layout keeps every (batch, head) pair's matrices contiguous, so
 // that the products are batched GEMMs with transpose flags and no copies.
 // With M the mask (−∞ where a key is hidden), D the dropout mask and
-// s = 1/√d:
+// s the scale (1/√d unless o.Scale says otherwise):
 //
 //	forward:  S = s·Q·Kᵀ + M,  P = softmax(S) per row,  P′ = P ⊙ D,  Y = P′·V
 //	backward: ∂L/∂V = P′ᵀ·∂L/∂Y,  ∂L/∂P = (∂L/∂Y·Vᵀ) ⊙ D,

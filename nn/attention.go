@@ -144,7 +144,8 @@ func (m *MultiheadAttention) SetShard(offset, total int) {
 // its own. It belongs to one sequence batch and one layer; the caller
 // makes it (a zero KVCache is empty), passes it explicitly and drops it
 // when the sequence ends. Its tensors live outside any graph's memory,
-// so a graph may be Reset between steps.
+// so a graph may be Reset between steps. Appending copies the cache, as
+// many values as the step's attention reads.
 type KVCache struct {
 	// K and V are [N, H, Len, d], nil while empty.
 	K, V *tensor.Tensor

@@ -359,3 +359,37 @@ func TestSequentialForwardCached(t *testing.T) {
 		t.Errorf("cache lengths %d %d %d", c.Layers[0].Len(), c.Layers[1].Len(), c.Layers[3].Len())
 	}
 }
+
+func TestAttentionLayerPanics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	m := NewMultiheadAttention(rng, 8, 2, true, 0)
+	b := NewBlock(rng, 8, 2, 0, true, 0)
+	var c KVCache
+	b.ForwardCached(ag.Const(tensor.New(tensor.Float32, 2, 1, 8)), &c)
+	for _, f := range []struct {
+		run  func()
+		want string
+	}{
+		{func() { m.Forward(ag.Const(tensor.New(tensor.Float32, 2, 5, 6))) }, "tensor: nn.MultiheadAttention.Forward: input [2 5 6]: want [N T 8]"},
+		{func() { m.Forward(ag.Const(tensor.New(tensor.Float32, 5, 8))) }, "tensor: nn.MultiheadAttention.Forward: input [5 8]: want [N T 8]"},
+		{func() { b.Forward(ag.Const(tensor.New(tensor.Float32, 2, 5, 4))) }, "tensor: nn.Block.Forward: input [2 5 4]: want [N T 8]"},
+		{func() { b.ForwardCached(ag.Const(tensor.New(tensor.Float32, 3, 1, 8)), &c) }, "tensor: nn.MultiheadAttention.ForwardCached: input [3 1 8] after a cache of [2 2 1 4]"},
+		{func() { NewBlock(rng, 8, 3, 0, true, 0) }, "nn: NewMultiheadAttention: embed 8, heads 3: the heads must divide the width"},
+	} {
+		func() {
+			defer func() {
+				var msg string
+				switch e := recover().(type) {
+				case error:
+					msg = e.Error()
+				case string:
+					msg = e
+				}
+				if msg != f.want {
+					t.Errorf("panic %q, want %q", msg, f.want)
+				}
+			}()
+			f.run()
+		}()
+	}
+}
