@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"backprop/ag"
@@ -391,5 +392,49 @@ func TestAttentionLayerPanics(t *testing.T) {
 			}()
 			f.run()
 		}()
+	}
+}
+
+// Four goroutines decode sequences through one shared stack of blocks,
+// each with its caches and a recycling NoGrad graph of its own, and get
+// exactly the serial results: the model is only read, the caches are
+// the callers'.
+func TestConcurrentDecoding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	net := NewSequential(NewBlock(rng, 8, 2, 0, true, 0.2), NewLayerNorm([]int{8}, true), NewBlock(rng, 8, 4, 0, true, 0.2))
+	net.SetTraining(false)
+	const seqs, T = 4, 6
+	inputs := make([]*tensor.Tensor, seqs)
+	want := make([][]*tensor.Tensor, seqs)
+	for i := range inputs {
+		inputs[i] = tensor.Randn(rng, tensor.Float32, 2, T, 8)
+		var c SeqCache
+		for p := range T {
+			want[i] = append(want[i], net.ForwardCached(ag.Const(tensor.Slice(inputs[i], 1, p, p+1)), &c).Value)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, seqs)
+	for g := range seqs {
+		wg.Go(func() {
+			gr := ag.NewGraph(ag.NoGrad, ag.PoisonRecycled)
+			for k := range 10 {
+				i := (g + k) % seqs
+				var c SeqCache
+				for p := range T {
+					gr.Reset()
+					out := net.ForwardCached(gr.Const(tensor.Slice(inputs[i], 1, p, p+1)), &c)
+					if !tensor.Equal(out.Value, want[i][p]) {
+						errs <- "a concurrent decoding step differs from the serial one"
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
 	}
 }
