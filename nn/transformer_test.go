@@ -183,8 +183,8 @@ func TestKVCacheMatchesFullForward(t *testing.T) {
 			}
 			g.Reset() // the caches live outside the graph
 		}
-		if caches[1].Len() != T || !slices.Equal(caches[1].K.Shape(), []int{n, 2, T, 4}) {
-			t.Errorf("%v: cache of %d positions, keys %v", dt, caches[1].Len(), caches[1].K.Shape())
+		if caches[1].Len() != T || !slices.Equal(caches[1].k.Shape(), []int{n, 2, 32, 4}) {
+			t.Errorf("%v: cache of %d positions, keys %v (capacity 16 doubled)", dt, caches[1].Len(), caches[1].k.Shape())
 		}
 	}
 }
@@ -374,7 +374,7 @@ func TestAttentionLayerPanics(t *testing.T) {
 		{func() { m.Forward(ag.Const(tensor.New(tensor.Float32, 2, 5, 6))) }, "tensor: nn.MultiheadAttention.Forward: input [2 5 6]: want [N T 8]"},
 		{func() { m.Forward(ag.Const(tensor.New(tensor.Float32, 5, 8))) }, "tensor: nn.MultiheadAttention.Forward: input [5 8]: want [N T 8]"},
 		{func() { b.Forward(ag.Const(tensor.New(tensor.Float32, 2, 5, 4))) }, "tensor: nn.Block.Forward: input [2 5 4]: want [N T 8]"},
-		{func() { b.ForwardCached(ag.Const(tensor.New(tensor.Float32, 3, 1, 8)), &c) }, "tensor: nn.MultiheadAttention.ForwardCached: input [3 1 8] after a cache of [2 2 1 4]"},
+		{func() { b.ForwardCached(ag.Const(tensor.New(tensor.Float32, 3, 1, 8)), &c) }, "tensor: nn.MultiheadAttention.ForwardCached: input [3 1 8] after a cache of N = 2"},
 		{func() { NewBlock(rng, 8, 3, 0, true, 0) }, "nn: NewMultiheadAttention: embed 8, heads 3: the heads must divide the width"},
 	} {
 		func() {
