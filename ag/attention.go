@@ -37,7 +37,7 @@ type AttentionOptions struct {
 // The layout keeps every (batch, head) pair's matrices contiguous, so
 // that the products are batched GEMMs with transpose flags and no copies.
 // With M the mask (−∞ where a key is hidden), D the dropout mask and
-// s = 1/√d:
+// s the scale (1/√d unless o.Scale says otherwise):
 //
 //	forward:  S = s·Q·Kᵀ + M,  P = softmax(S) per row,  P′ = P ⊙ D,  Y = P′·V
 //	backward: ∂L/∂V = P′ᵀ·∂L/∂Y,  ∂L/∂P = (∂L/∂Y·Vᵀ) ⊙ D,
@@ -97,7 +97,11 @@ func (g *attentionGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 		hi := lo + g.dmask.Len()
 		for i := 0; i < total*per; i++ {
 			if g.o.Rand.Float64() >= g.o.Dropout && i >= lo && i < hi {
-				g.dmask.SetFlat(i-lo, keep)
+				if s.DType() == tensor.Float32 {
+					g.dmask.Float32s()[i-lo] = float32(keep)
+				} else {
+					g.dmask.Float64s()[i-lo] = keep
+				}
 			}
 		}
 		g.pd = tensor.Mul(g.p, g.dmask)

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"backprop/ag"
@@ -144,35 +145,42 @@ func (m *MultiheadAttention) SetShard(offset, total int) {
 // its own. It belongs to one sequence batch and one layer; the caller
 // makes it (a zero KVCache is empty), passes it explicitly and drops it
 // when the sequence ends. Its tensors live outside any graph's memory,
-// so a graph may be Reset between steps.
+// so a graph may be Reset between steps. They grow by doubling their
+// capacity, so appending a position copies only that position, amortised.
 type KVCache struct {
-	// K and V are [N, H, Len, d], nil while empty.
-	K, V *tensor.Tensor
+	k, v *tensor.Tensor // [N, H, capacity, d]
+	n    int            // the positions held
 }
 
 // Len returns the number of cached positions.
-func (c *KVCache) Len() int {
-	if c.K == nil {
-		return 0
-	}
-	return c.K.Dim(2)
-}
+func (c *KVCache) Len() int { return c.n }
 
 // Reset empties the cache.
-func (c *KVCache) Reset() { c.K, c.V = nil, nil }
+func (c *KVCache) Reset() { c.k, c.v, c.n = nil, nil, 0 }
 
-// appendTo returns old followed, along the positions (axis 2), by the
-// rows of x, in a tensor of its own.
-func appendTo(old, x *tensor.Tensor) *tensor.Tensor {
-	sh := append([]int(nil), x.Shape()...)
-	if old != nil {
-		sh[2] += old.Dim(2)
+// append adds the keys and values k and v, [N, H, t, d], after the
+// positions held.
+func (c *KVCache) append(k, v *tensor.Tensor) {
+	t := k.Dim(2)
+	if c.k == nil || c.n+t > c.k.Dim(2) {
+		capacity := max(16, c.n+t)
+		if c.k != nil {
+			capacity = max(capacity, 2*c.k.Dim(2))
+		}
+		grow := func(old, x *tensor.Tensor) *tensor.Tensor {
+			sh := append([]int(nil), x.Shape()...)
+			sh[2] = capacity
+			t := tensor.New(x.DType(), sh...)
+			if old != nil && c.n > 0 {
+				tensor.SetSlice(t, tensor.Slice(old, 2, 0, c.n), 2, 0)
+			}
+			return t
+		}
+		c.k, c.v = grow(c.k, k), grow(c.v, v)
 	}
-	dst := tensor.New(x.DType(), sh...)
-	if old == nil {
-		return tensor.CopyTo(dst, x)
-	}
-	return tensor.ConcatTo(dst, 2, old, x)
+	tensor.SetSlice(c.k, k, 2, c.n)
+	tensor.SetSlice(c.v, v, 2, c.n)
+	c.n += t
 }
 
 // ForwardCached computes the attention of the new positions x, [N, t, E],
@@ -180,18 +188,19 @@ func appendTo(old, x *tensor.Tensor) *tensor.Tensor {
 // values to c, and returns their outputs, [N, t, E]: what Forward's
 // causal attention gives for these positions of the whole sequence (the
 // mask is causal whatever Causal says: a decoder's new positions never
-// see later ones).
-// Attention dropout is off, as in evaluation; the result is meant for
-// inference (it carries no gradient into the cache).
+// see later ones). The attention reads the cache in place
+// (tensor.AttendCachedTo). It is for inference: dropout is off, and no
+// gradient flows through the attention.
 func (m *MultiheadAttention) ForwardCached(x *ag.Var, c *KVCache) *ag.Var {
 	n, t := m.checkInput("ForwardCached", x)
-	if c.K != nil && c.K.Dim(0) != n {
+	if c.k != nil && c.k.Dim(0) != n {
 		panic(&tensor.Error{Op: "nn.MultiheadAttention.ForwardCached",
-			Msg: fmt.Sprintf("input %v after a cache of %v", x.Shape(), c.K.Shape())})
+			Msg: fmt.Sprintf("input %v after a cache of N = %d", x.Shape(), c.k.Dim(0))})
 	}
 	q, k, v := m.project(x, n, t)
-	c.K, c.V = appendTo(c.K, k.Value), appendTo(c.V, v.Value)
-	kc, vc := x.Graph().Const(c.K), x.Graph().Const(c.V)
-	y := ag.Attention(q, kc, vc, ag.AttentionOptions{Mask: tensor.AttentionMask{Causal: true}})
-	return m.merge(y, n, t)
+	c.append(k.Value, v.Value)
+	d := m.Embed / m.Heads
+	y := tensor.NewLike(q.Value, n, m.Heads, t, d)
+	tensor.AttendCachedTo(y, q.Value, c.k, c.v, c.n, 1/math.Sqrt(float64(d)))
+	return m.merge(x.Graph().Const(y), n, t)
 }

@@ -130,3 +130,44 @@ func (b *Block) SetTraining(on bool) {
 	b.Attn.SetTraining(on)
 	b.Drop.SetTraining(on)
 }
+
+// A Cached module computes new positions of sequences whose earlier
+// positions it has seen through the cache c, as Block and
+// MultiheadAttention do (see KVCache).
+type Cached interface {
+	ForwardCached(x *ag.Var, c *KVCache) *ag.Var
+}
+
+// SeqCache holds the caches of a Sequential's layers for one batch of
+// sequences being decoded: Layers[i] is layer i's. A zero SeqCache is
+// empty; the caller owns it and passes it explicitly.
+type SeqCache struct {
+	Layers []KVCache
+}
+
+// Reset empties the caches.
+func (c *SeqCache) Reset() { c.Layers = nil }
+
+// ForwardCached runs the new positions x, [N, t, …], of sequences whose
+// earlier positions went through s with the same cache c: the Cached
+// layers (blocks) with their caches, every other layer by its Forward,
+// which must treat each position on its own (linear, layer norm,
+// activations; not flatten). For a causal network it gives at these
+// positions what Forward of the whole sequences gives, each new
+// position costing its own work and its attention to the cached keys.
+func (s *Sequential) ForwardCached(x *ag.Var, c *SeqCache) *ag.Var {
+	if len(c.Layers) == 0 {
+		c.Layers = make([]KVCache, len(s.Layers))
+	}
+	if len(c.Layers) != len(s.Layers) {
+		panic(fmt.Sprintf("nn: Sequential.ForwardCached: a cache of %d layers for %d", len(c.Layers), len(s.Layers)))
+	}
+	for i, l := range s.Layers {
+		if cl, ok := l.(Cached); ok {
+			x = cl.ForwardCached(x, &c.Layers[i])
+		} else {
+			x = l.Forward(x)
+		}
+	}
+	return x
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"backprop/ag"
@@ -182,8 +183,8 @@ func TestKVCacheMatchesFullForward(t *testing.T) {
 			}
 			g.Reset() // the caches live outside the graph
 		}
-		if caches[1].Len() != T || !slices.Equal(caches[1].K.Shape(), []int{n, 2, T, 4}) {
-			t.Errorf("%v: cache of %d positions, keys %v", dt, caches[1].Len(), caches[1].K.Shape())
+		if caches[1].Len() != T || !slices.Equal(caches[1].k.Shape(), []int{n, 2, 32, 4}) {
+			t.Errorf("%v: cache of %d positions, keys %v (capacity 16 doubled)", dt, caches[1].Len(), caches[1].k.Shape())
 		}
 	}
 }
@@ -333,5 +334,107 @@ func TestBlockShards(t *testing.T) {
 	}
 	if got := tensor.Concat(0, parts...); !tensor.Equal(got, want) {
 		t.Errorf("shards give %v,\nthe whole batch %v", got, want)
+	}
+}
+
+// TestSequentialForwardCached decodes through a network of the
+// architecture language, blocks between position-wise layers, and
+// compares with the whole sequence's forward pass.
+func TestSequentialForwardCached(t *testing.T) {
+	net, err := MustParseArch("unflatten(9,6) linear(12) block(3) gelu block(2,hidden=20) layernorm(axes=1) linear(5)").Build([]int{9, 6}, rand.New(rand.NewPCG(2, 9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.SetTraining(false)
+	net.Layers = net.Layers[1:] // sequences [N T 6] in, not flat examples: no unflatten
+	x := tensor.Randn(rand.New(rand.NewPCG(5, 5)), tensor.Float32, 3, 9, 6)
+	full := net.Forward(ag.Const(x)).Value
+	var c SeqCache
+	for p := range 9 {
+		y := net.ForwardCached(ag.Const(tensor.Slice(x, 1, p, p+1)), &c)
+		if want := tensor.Slice(full, 1, p, p+1); !tensor.AllClose(y.Value, want, 1e-5, 1e-5) {
+			t.Fatalf("position %d: cached %v, full %v", p, y.Value, want)
+		}
+	}
+	if c.Layers[1].Len() != 9 || c.Layers[3].Len() != 9 || c.Layers[0].Len() != 0 {
+		t.Errorf("cache lengths %d %d %d", c.Layers[0].Len(), c.Layers[1].Len(), c.Layers[3].Len())
+	}
+}
+
+func TestAttentionLayerPanics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	m := NewMultiheadAttention(rng, 8, 2, true, 0)
+	b := NewBlock(rng, 8, 2, 0, true, 0)
+	var c KVCache
+	b.ForwardCached(ag.Const(tensor.New(tensor.Float32, 2, 1, 8)), &c)
+	for _, f := range []struct {
+		run  func()
+		want string
+	}{
+		{func() { m.Forward(ag.Const(tensor.New(tensor.Float32, 2, 5, 6))) }, "tensor: nn.MultiheadAttention.Forward: input [2 5 6]: want [N T 8]"},
+		{func() { m.Forward(ag.Const(tensor.New(tensor.Float32, 5, 8))) }, "tensor: nn.MultiheadAttention.Forward: input [5 8]: want [N T 8]"},
+		{func() { b.Forward(ag.Const(tensor.New(tensor.Float32, 2, 5, 4))) }, "tensor: nn.Block.Forward: input [2 5 4]: want [N T 8]"},
+		{func() { b.ForwardCached(ag.Const(tensor.New(tensor.Float32, 3, 1, 8)), &c) }, "tensor: nn.MultiheadAttention.ForwardCached: input [3 1 8] after a cache of N = 2"},
+		{func() { NewBlock(rng, 8, 3, 0, true, 0) }, "nn: NewMultiheadAttention: embed 8, heads 3: the heads must divide the width"},
+	} {
+		func() {
+			defer func() {
+				var msg string
+				switch e := recover().(type) {
+				case error:
+					msg = e.Error()
+				case string:
+					msg = e
+				}
+				if msg != f.want {
+					t.Errorf("panic %q, want %q", msg, f.want)
+				}
+			}()
+			f.run()
+		}()
+	}
+}
+
+// Four goroutines decode sequences through one shared stack of blocks,
+// each with its caches and a recycling NoGrad graph of its own, and get
+// exactly the serial results: the model is only read, the caches are
+// the callers'.
+func TestConcurrentDecoding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	net := NewSequential(NewBlock(rng, 8, 2, 0, true, 0.2), NewLayerNorm([]int{8}, true), NewBlock(rng, 8, 4, 0, true, 0.2))
+	net.SetTraining(false)
+	const seqs, T = 4, 6
+	inputs := make([]*tensor.Tensor, seqs)
+	want := make([][]*tensor.Tensor, seqs)
+	for i := range inputs {
+		inputs[i] = tensor.Randn(rng, tensor.Float32, 2, T, 8)
+		var c SeqCache
+		for p := range T {
+			want[i] = append(want[i], net.ForwardCached(ag.Const(tensor.Slice(inputs[i], 1, p, p+1)), &c).Value)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, seqs)
+	for g := range seqs {
+		wg.Go(func() {
+			gr := ag.NewGraph(ag.NoGrad, ag.PoisonRecycled)
+			for k := range 10 {
+				i := (g + k) % seqs
+				var c SeqCache
+				for p := range T {
+					gr.Reset()
+					out := net.ForwardCached(gr.Const(tensor.Slice(inputs[i], 1, p, p+1)), &c)
+					if !tensor.Equal(out.Value, want[i][p]) {
+						errs <- "a concurrent decoding step differs from the serial one"
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
 	}
 }

@@ -159,3 +159,79 @@ func SoftmaxBackwardTo(dst, y, dy *Tensor, scale float64) *Tensor {
 	})
 	return dst
 }
+
+// AttendCachedTo sets dst, [N, H, t, dv], to causal attention of the t
+// queries q, [N, H, t, d], over the first length positions of the
+// key/value caches k, [N, H, cap, d], and v, [N, H, cap, dv]
+// (cap ≥ length ≥ t): the queries are the last t of those positions, so
+// query i sees the keys 0 … length − t + i, and the scores are scaled by
+// scale. It is a decoder's step: each query's scores are dot products
+// with the cached keys, its output a weighted sum of the cached values,
+// with no copy of the caches, whose capacity beyond length is not read.
+func AttendCachedTo(dst, q, k, v *Tensor, length int, scale float64) *Tensor {
+	const op = "AttendCached"
+	dt := sameDType(op, dst, q, k, v)
+	if q.Dims() != 4 || k.Dims() != 4 || v.Dims() != 4 || k.shape[0] != q.shape[0] || v.shape[0] != q.shape[0] ||
+		k.shape[1] != q.shape[1] || v.shape[1] != q.shape[1] || k.shape[3] != q.shape[3] || v.shape[2] != k.shape[2] ||
+		length > k.shape[2] || length < q.shape[2] {
+		panicf(op, "q %v, caches %v and %v of %d positions: want [N H t d], [N H cap d], [N H cap dv], t ≤ positions ≤ cap",
+			q.shape, k.shape, v.shape, length)
+	}
+	n, h, t, d := q.shape[0], q.shape[1], q.shape[2], q.shape[3]
+	cp, dv := k.shape[2], v.shape[3]
+	checkDst(op, dst, dt, []int{n, h, t, dv})
+	if dt == Float32 {
+		p := make([]float32, length)
+		qs, ks, vs, ds := q.s32(), k.s32(), v.s32(), dst.s32()
+		for b := 0; b < n*h; b++ {
+			kb, vb := ks[b*cp*d:], vs[b*cp*dv:]
+			for i := 0; i < t; i++ {
+				lim := length - t + i + 1
+				qi := qs[(b*t+i)*d : (b*t+i+1)*d]
+				for j := 0; j < lim; j++ {
+					p[j] = kernel.Dot(qi, kb[j*d:(j+1)*d])
+				}
+				kernel.Scale(p[:lim], p[:lim], float32(scale))
+				kernel.Softmax(p[:lim], p[:lim], lim)
+				out := ds[(b*t+i)*dv : (b*t+i+1)*dv]
+				clear(out)
+				for j := 0; j < lim; j++ {
+					kernel.Axpy(out, p[j], vb[j*dv:(j+1)*dv])
+				}
+			}
+		}
+		return dst
+	}
+	p := make([]float64, length)
+	qs, ks, vs, ds := q.s64(), k.s64(), v.s64(), dst.s64()
+	for b := 0; b < n*h; b++ {
+		kb, vb := ks[b*cp*d:], vs[b*cp*dv:]
+		for i := 0; i < t; i++ {
+			lim := length - t + i + 1
+			qi := qs[(b*t+i)*d : (b*t+i+1)*d]
+			m := math.Inf(-1)
+			for j := 0; j < lim; j++ {
+				s := 0.0
+				for c, x := range qi {
+					s += x * kb[j*d+c]
+				}
+				p[j] = s * scale
+				m = max(m, p[j])
+			}
+			sum := 0.0
+			for j := 0; j < lim; j++ {
+				p[j] = kernel.Exp64(p[j] - m)
+				sum += p[j]
+			}
+			out := ds[(b*t+i)*dv : (b*t+i+1)*dv]
+			clear(out)
+			for j := 0; j < lim; j++ {
+				w := p[j] / sum
+				for c := range out {
+					out[c] += w * vb[j*dv+c]
+				}
+			}
+		}
+	}
+	return dst
+}
