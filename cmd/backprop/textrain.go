@@ -82,8 +82,13 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 	if o.patience > 0 {
 		slots++
 	}
+	// The flag to blame for a network too large: --arch, or --context
+	// where the architecture is the default, or --max-memory.
 	netFlag := [2]string{"arch", quoted(o.arch)}
-	if !o.set["arch"] && o.set["max-memory"] {
+	switch {
+	case !o.set["arch"] && o.set["context"]:
+		netFlag = [2]string{"context", strconv.Itoa(o.context)}
+	case !o.set["arch"] && o.set["max-memory"]:
 		netFlag = [2]string{"max-memory", o.maxMemory.text}
 	}
 	if err := checkTraining(budget, plan, label, o.optimizer, slots, o.batch, netFlag, [2]string{}, "", 0); err != nil {

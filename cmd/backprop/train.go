@@ -274,6 +274,15 @@ func checkOptions(o *trainOptions) (hidden []int, err error) {
 			}
 		}
 	}
+	if o.arch != "" && !isText(o.dataset) {
+		src, ok := nn.Preset(o.arch)
+		if !ok {
+			src = o.arch
+		}
+		if a, err := nn.ParseArch(src); err == nil && isTextArch(a) {
+			return nil, flagError("arch", quoted(o.arch), "a next-byte model of text (it starts with embed), not of %s's examples: train it with --dataset gosrc or --text FILE|DIR", o.dataset)
+		}
+	}
 	if o.augment && spiral {
 		return nil, errors.New("--augment: the spiral's examples are points, not images: augment mnist or fashion")
 	}
@@ -390,9 +399,6 @@ func planNetwork(o *trainOptions, hidden, shape []int, classes int) (network, er
 		text = o.arch
 	}
 	a, err := nn.ParseArch(text)
-	if err == nil && isTextArch(a) {
-		return network{}, flagError("arch", quoted(o.arch), "a next-byte model of text (it starts with embed), not of %s's examples: train it with --dataset gosrc or --text FILE|DIR", o.dataset)
-	}
 	var p *nn.Plan
 	if err == nil {
 		p, err = a.Plan(shape)
