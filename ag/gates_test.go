@@ -175,6 +175,9 @@ func gateCases() []gradcheck.Case {
 	add(gradcheck.Case{Gate: "SoftmaxCrossEntropy", Shapes: [][]int{s(1, 1)},
 		F: func(in []*ag.Var) *ag.Var { return ag.SoftmaxCrossEntropy(in[0], []int{0}) }})
 	add(cnnCases()...)
+	add(seqCases()...)
+	add(rnnCases()...)
+	add(attnCases()...)
 	return cs
 }
 

@@ -150,3 +150,20 @@ func TestTorchCNNLoads(t *testing.T) {
 	}
 	compare(t, logitsOf(m, 784), readLogits(t, "testdata/torch_cnn_logits.json"), 1e-5)
 }
+
+// A sequence model of LSTM, GRU and RNN layers written by PyTorch
+// (torch.nn.LSTM, GRU and RNN with batch_first) loads here under
+// PyTorch's names and gives PyTorch's logits.
+func TestTorchRecurrentLoads(t *testing.T) {
+	m, err := nn.Load("testdata/torch_rnn.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "unflatten(7,3) lstm(8,2) gru(6,1) rnn(5,1) linear(4) tanh flatten linear(10)"; !slices.Equal(m.Shape, []int{7, 3}) || m.Plan().Arch().String() != want {
+		t.Errorf("shape %v, architecture %q, want %q", m.Shape, m.Plan().Arch(), want)
+	}
+	if _, ok := m.Net.Layers[1].(*nn.LSTM); !ok {
+		t.Errorf("layer 1 is %T, want *nn.LSTM", m.Net.Layers[1])
+	}
+	compare(t, logitsOf(m, 21), readLogits(t, "testdata/torch_rnn_logits.json"), 1e-5)
+}

@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
 """PyTorch interop for backprop's saved models (safetensors, state_dict names).
 
-Any model file backprop writes — an MLP or a convolutional network with
-batch, layer or group normalisation — becomes a torch.nn.Sequential with
+Any model file backprop writes — an MLP, a convolutional network with
+batch, layer or group normalisation, LSTM, GRU and RNN layers, or
+transformer blocks on sequences — becomes a torch.nn.Sequential with
 the same state_dict, and PyTorch's models come back the same way. Nothing
 but torch, numpy, json and struct is needed (no `safetensors` package).
 
   python3 interop/pytorch_model.py write [DIR]
-      Builds two models in PyTorch (torch.manual_seed(0)) and saves each in
+      Builds three models in PyTorch (torch.manual_seed(0)) and saves each in
       the format `backprop eval/predict` and nn.Load read, with the logits
       for the fixed input below:
         DIR/torch_mlp.safetensors, DIR/torch_logits.json
             a 784-32-10 ReLU MLP (format version 1, as older files are);
         DIR/torch_cnn.safetensors, DIR/torch_cnn_logits.json
             a small CNN with batch normalisation for [1, 28, 28] images,
-            its running statistics moved by a few training-mode batches.
+            its running statistics moved by a few training-mode batches;
+        DIR/torch_rnn.safetensors, DIR/torch_rnn_logits.json
+            a sequence model of LSTM, GRU and RNN layers for [7, 3]
+            sequences.
       DIR defaults to interop/testdata. The Go test interop/interop_test.go
       loads them and matches the logits to 1e-5.
 
@@ -71,6 +75,44 @@ class Maxout(nn.Module):
         return x.view(x.shape[0], x.shape[1] // self.k, self.k).max(dim=-1).values
 
 
+def output_only(cls):
+    """A subclass of torch's recurrent layer cls whose forward returns the
+    output sequence alone, as backprop's layers in a Sequential do; its
+    state_dict names are cls's (weight_ih_l0, ...)."""
+
+    class Seq(cls):
+        def forward(self, x):
+            return super().forward(x)[0]
+
+    Seq.__name__ = cls.__name__
+    return Seq
+
+
+RECURRENT = {"lstm": output_only(nn.LSTM), "gru": output_only(nn.GRU), "rnn": output_only(nn.RNN)}
+
+
+class Block(nn.Module):
+    """backprop's nn.Block, the word block: a pre-LN transformer block on
+    sequences [N, T, E], x + attn(ln1(x)), then x + mlp(ln2(x)), with
+    the names of backprop's state_dict."""
+
+    def __init__(self, e, heads, hidden, dropout=0.0, causal=True):
+        super().__init__()
+        self.causal = causal
+        self.ln1 = nn.LayerNorm(e)
+        self.attn = nn.MultiheadAttention(e, heads, dropout=dropout, batch_first=True)
+        self.ln2 = nn.LayerNorm(e)
+        self.mlp = nn.Sequential(nn.Linear(e, hidden), nn.GELU(), nn.Linear(hidden, e), nn.Dropout(dropout))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x):
+        t = x.shape[1]
+        mask = torch.triu(torch.full((t, t), float("-inf")), 1) if self.causal else None
+        h = self.ln1(x)
+        x = x + self.drop(self.attn(h, h, h, attn_mask=mask, need_weights=False)[0])
+        return x + self.mlp(self.ln2(x))
+
+
 class GlobalAvgPool(nn.Module):
     """The mean over each channel's H×W: [N, C, H, W] → [N, C], as the word gap."""
 
@@ -121,6 +163,11 @@ WORDS = {
     "batchnorm": ([], {"momentum": 0.1, "eps": 1e-5, "affine": True}),
     "layernorm": ([], {"axes": 0, "eps": 1e-5, "affine": True}),
     "groupnorm": (["g"], {"eps": 1e-5, "affine": True}),
+    "lstm": (["hidden", "layers"], {"layers": 1, "dropout": 0.0}),
+    "gru": (["hidden", "layers"], {"layers": 1, "dropout": 0.0}),
+    "rnn": (["hidden", "layers"], {"layers": 1, "dropout": 0.0}),
+    "gelu": ([], {"tanh": False}),
+    "block": (["heads"], {"hidden": 0, "dropout": 0.0, "causal": True}),
 }
 
 
@@ -198,8 +245,10 @@ def module_for(word, v, shape):
         return nn.Flatten()
     if word == "unflatten":
         return nn.Unflatten(1, v["dims"])
-    if word == "linear":
-        return nn.Linear(shape[0], v["out"], bias=v["bias"])
+    if word == "linear":  # on flat examples [D], or on every step of [T D]
+        return nn.Linear(shape[-1], v["out"], bias=v["bias"])
+    if word in RECURRENT:  # batch-first sequences [T D]
+        return RECURRENT[word](shape[1], v["hidden"], v["layers"], batch_first=True, dropout=v["dropout"])
     if word == "relu":
         return nn.ReLU()
     if word == "tanh":
@@ -222,13 +271,18 @@ def module_for(word, v, shape):
         return nn.LayerNorm(list(shape[len(shape) - axes:]), eps=v["eps"], elementwise_affine=v["affine"])
     if word == "groupnorm":
         return nn.GroupNorm(v["g"], shape[0], eps=v["eps"], affine=v["affine"])
+    if word == "gelu":
+        return nn.GELU(approximate="tanh" if v["tanh"] else "none")
+    if word == "block":
+        e = shape[-1]
+        return Block(e, v["heads"], v["hidden"] or 4 * e, v["dropout"], v["causal"])
     raise SystemExit(f"unknown layer {word!r}")
 
 
 # The words that take any shape, and those that want images or any shape
 # but flat examples (the others want flat examples).
-ANY_SHAPE = {"relu", "tanh", "sigmoid", "leakyrelu", "elu", "maxout", "dropout"}
-SHAPED = {"conv", "maxpool", "avgpool", "gap", "batchnorm", "layernorm", "groupnorm"}
+ANY_SHAPE = {"relu", "tanh", "sigmoid", "gelu", "leakyrelu", "elu", "maxout", "dropout"}
+SHAPED = {"conv", "maxpool", "avgpool", "gap", "batchnorm", "layernorm", "groupnorm", "lstm", "gru", "rnn", "block"}
 
 
 def build_arch(text, input_shape):
@@ -236,7 +290,8 @@ def build_arch(text, input_shape):
     each layer sized by running a zero example through the layers before it.
 
     As in backprop, the network takes flat examples [N, D]: when the first
-    layer that cares about shapes wants images, an Unflatten to input_shape
+    layer that cares about shapes wants images (or sequences, for the
+    recurrent layers), an Unflatten to input_shape
     comes first (and is layer 0 of the state_dict's names)."""
     layers = parse_arch(text)
     if len(input_shape) > 1:
@@ -308,6 +363,11 @@ def write_logits(path, logits):
 # weights or buffers that a convolutional network uses.
 CNN_ARCH = "conv(6,5,pad=2) batchnorm relu maxpool(2) conv(8,3,stride=2,groups=2) groupnorm(4) tanh avgpool(2) flatten linear(16) layernorm leakyrelu(0.1) linear(10)"
 
+# The architecture of the sequence model that `write` saves: stacked
+# LSTM, GRU and RNN layers (batch-first) over sequences of 7 steps of 3
+# values, a linear layer on every step.
+RNN_ARCH = "lstm(8,2) gru(6,1) rnn(5,1) linear(4) tanh flatten linear(10)"
+
 
 def write(outdir):
     torch.manual_seed(0)
@@ -349,7 +409,21 @@ def write(outdir):
     save_safetensors(f"{outdir}/torch_cnn.safetensors", cnn.state_dict(), meta)
     with torch.no_grad():
         write_logits(f"{outdir}/torch_cnn_logits.json", cnn(fixed_input(shape)))
-    print(f"wrote {outdir}/torch_mlp.safetensors, {outdir}/torch_cnn.safetensors and their logits")
+
+    torch.manual_seed(0)
+    shape = [7, 3]
+    seq = build_arch(RNN_ARCH, shape).eval()
+    meta = {
+        "format_version": "2",
+        "architecture": RNN_ARCH,
+        "input_shape": json.dumps(shape),
+        "preprocessing": json.dumps({"mean": 0, "std": 1}),
+        "format": "pt",
+    }
+    save_safetensors(f"{outdir}/torch_rnn.safetensors", seq.state_dict(), meta)
+    with torch.no_grad():
+        write_logits(f"{outdir}/torch_rnn_logits.json", seq(fixed_input(shape)))
+    print(f"wrote {outdir}/torch_mlp.safetensors, {outdir}/torch_cnn.safetensors, {outdir}/torch_rnn.safetensors and their logits")
 
 
 def check(model_path, logits_path=None):

@@ -62,6 +62,12 @@ func TestPyTorchLoadsGoModel(t *testing.T) {
 		{"conv(6,5,pad=2) batchnorm relu maxpool(3,stride=2,pad=1,dilation=2) conv(8,3,stride=2,groups=2,bias=false) groupnorm(4) tanh avgpool(2,pad=1,count_pad=false) flatten linear(16) layernorm leakyrelu(0.1) linear(10)", []int{1, 28, 28}},
 		{"conv(4,3x2,pad=1x0) layernorm(axes=3) elu(0.5) gap linear(5)", []int{3, 9, 7}},
 		{"linear(32) batchnorm(momentum=0.3) relu dropout(0.2) linear(10)", []int{784}},
+		// Recurrent layers: torch.nn.LSTM, GRU and RNN (batch_first)
+		// loading the same state_dict, linear on every step.
+		{"lstm(8,2) gru(6,1) rnn(5,2) linear(4) tanh flatten linear(10)", []int{7, 3}},
+		{"gru(16,1) lstm(12,2,dropout=0.3) flatten linear(10)", []int{28, 28}},
+		// Transformer blocks on sequences of 7 positions of width 8.
+		{"block(2) gelu(tanh=true) block(4,hidden=20,causal=false) layernorm(axes=1) linear(5) gelu flatten linear(10)", []int{7, 8}},
 	}
 	trained := 0 // the models whose training-mode logits are compared too
 	for i, a := range archs {

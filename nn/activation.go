@@ -48,3 +48,14 @@ type MaxoutModule struct {
 
 // Forward returns Maxout(x, K).
 func (m MaxoutModule) Forward(x *ag.Var) *ag.Var { return Maxout(x, m.K) }
+
+// GELU is the module form of ag.GELU: x·Φ(x), PyTorch's nn.GELU, or with
+// Tanh its approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))), PyTorch's
+// nn.GELU(approximate='tanh').
+type GELU struct {
+	stateless
+	Tanh bool
+}
+
+// Forward returns GELU(x).
+func (g GELU) Forward(x *ag.Var) *ag.Var { return ag.GELU(x, g.Tanh) }

@@ -18,7 +18,7 @@ var mnistShape = []int{1, 28, 28}
 func TestParseArchErrors(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
 		{"", `col 1: no layers (want words such as conv(32,3) relu flatten linear(10), or a preset: ` + strings.Join(PresetNames(), ", ") + `)`},
-		{"cnv(3,3)", `col 1: unknown layer "cnv" (layers: conv, maxpool, avgpool, gap, flatten, unflatten, linear, relu, tanh, sigmoid, leakyrelu, elu, maxout, dropout, batchnorm, layernorm, groupnorm)`},
+		{"cnv(3,3)", `col 1: unknown layer "cnv" (layers: conv, maxpool, avgpool, gap, flatten, unflatten, linear, relu, tanh, sigmoid, gelu, leakyrelu, elu, maxout, dropout, batchnorm, layernorm, groupnorm, embed, posembed, sinpos, lstm, gru, rnn, block)`},
 		{"relu lenet5", `col 6: "lenet5" is a preset, which must be the whole architecture`},
 		{"conv(32)", `col 1: conv needs k (conv(out, k, stride=1, pad=0, dilation=1, groups=1, bias=true))`},
 		{"conv(32,3", `col 10: expected "," or ")", found end of input`},
@@ -133,6 +133,10 @@ var archCases = []struct {
 	{"flatten linear(4) unflatten(1,2,2) conv(2,1)", []int{1, 4, 4}},
 	{"mlp", mnistShape}, {"lenet5", mnistShape}, {"mnistcnn", mnistShape}, {"fast", mnistShape},
 	{"mlp", []int{784}},
+	{"lstm(6) linear(3)", []int{5, 4}},
+	{"lstm(6,2,dropout=0.3) gru(4,3,dropout=0.5) linear(3)", []int{5, 4}},
+	{"gru(5,2) rnn(3,layers=3) linear(4) relu linear(2)", []int{3, 2}},
+	{"unflatten(4,3) lstm(5,layers=2) tanh flatten linear(3)", []int{12}},
 }
 
 // Parsing, building, describing the model and building the description
@@ -191,9 +195,11 @@ func TestArchRoundTrip(t *testing.T) {
 				t.Errorf("%s: layer %d (%s) makes %v, the plan says %v", c.text, i, p.Layers[i].Words, x.Shape(), want)
 			}
 			values += int64(x.Value.Len() / n)
-			switch l.(type) {
+			switch l := l.(type) {
 			case *Dropout, MaxPool2d:
 				values += int64(x.Value.Len() / n)
+			case *LSTM, *GRU, *RNN:
+				values += recurrentInside(t, l, x.Value.Len()/n)
 			}
 		}
 		if got := p.Activations(); got != values {
@@ -243,8 +249,44 @@ func sameLayer(a, b Module) bool {
 	case Unflatten:
 		b, ok := b.(Unflatten)
 		return ok && slices.Equal(a.Shape, b.Shape)
+	case *LSTM:
+		b, ok := b.(*LSTM)
+		return ok && sameRecurrent(&a.Recurrent, &b.Recurrent)
+	case *GRU:
+		b, ok := b.(*GRU)
+		return ok && sameRecurrent(&a.Recurrent, &b.Recurrent)
+	case *RNN:
+		b, ok := b.(*RNN)
+		return ok && sameRecurrent(&a.Recurrent, &b.Recurrent)
 	}
 	return a == b // the value types: pooling, activations, Flatten
+}
+
+// recurrentInside counts the values the gates of a recurrent module
+// keep, per example, besides its output of out values, from what
+// ag.LSTM, GRU and RNN make: the gate buffer and the states each, the
+// outputs taken from an LSTM's states, the masks of the dropout.
+func recurrentInside(t *testing.T, m Module, out int) int64 {
+	var r *Recurrent
+	per := 0 // values per output value and layer, besides the output
+	switch m := m.(type) {
+	case *LSTM:
+		r, per = &m.Recurrent, 4+2+1 // i f g o; h and c; h taken out
+	case *GRU:
+		r, per = &m.Recurrent, 3+1+1 // r z n; W_hn h + b_hn; h
+	case *RNN:
+		r, per = &m.Recurrent, 1 // h, also the gate buffer
+	}
+	n := r.Layers*per*out - out // the last layer's output is counted
+	if r.Dropout != nil {
+		n += (r.Layers - 1) * out
+	}
+	return int64(n)
+}
+
+func sameRecurrent(a, b *Recurrent) bool {
+	return a.In == b.In && a.Hidden == b.Hidden && a.Layers == b.Layers && a.BatchFirst == b.BatchFirst &&
+		(a.Dropout == nil) == (b.Dropout == nil) && (a.Dropout == nil || a.Dropout.P == b.Dropout.P)
 }
 
 // The text of a Spec builds what MLP builds, bit for bit, with the same
@@ -393,7 +435,7 @@ func TestArchInit(t *testing.T) {
 }
 
 func TestPresets(t *testing.T) {
-	want := map[string]int64{"mlp": 535818, "lenet5": 61706, "mnistcnn": 1199882, "fast": 73762}
+	want := map[string]int64{"mlp": 535818, "lenet5": 61706, "mnistcnn": 1199882, "fast": 73762, "lstm": 938240, "gpt": 875520}
 	if names := PresetNames(); len(names) != len(want) {
 		t.Errorf("presets %v, want %d", names, len(want))
 	}
@@ -403,7 +445,13 @@ func TestPresets(t *testing.T) {
 			t.Errorf("no preset %q", name)
 			continue
 		}
-		p, err := MustParseArch(text).Plan(mnistShape)
+		// The image models for MNIST's images, the text models for
+		// windows of 128 bytes.
+		in, out := mnistShape, []int{10}
+		if name == "lstm" || name == "gpt" {
+			in, out = []int{128}, []int{128, 256}
+		}
+		p, err := MustParseArch(text).Plan(in)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
@@ -411,9 +459,13 @@ func TestPresets(t *testing.T) {
 		if p.NumParams() != n {
 			t.Errorf("%s: %d parameters, want %d", name, p.NumParams(), n)
 		}
-		if !slices.Equal(p.Out(), []int{10}) {
-			t.Errorf("%s: output %v", name, p.Out())
+		if !slices.Equal(p.Out(), out) {
+			t.Errorf("%s: output %v, want %v", name, p.Out(), out)
 		}
+	}
+	// The transformer's learned positions stop at its context.
+	if _, err := MustParseArch("gpt").Plan([]int{129}); err == nil || !strings.Contains(err.Error(), "129 positions, more than the context 128") {
+		t.Errorf("gpt for 129 positions: %v", err)
 	}
 	if _, ok := Preset("lenet"); ok {
 		t.Error(`Preset("lenet") found something`)

@@ -21,6 +21,7 @@ const (
 	wantAny   want = iota // element-wise: any shape
 	wantImage             // images [C H W] (or channels first, for the normalisations)
 	wantFlat              // flat examples [D]
+	wantSeq               // sequences [T E]
 )
 
 // family is the activation family that chooses the initialisation of
@@ -157,6 +158,11 @@ var layerKinds = []*layerKind{
 		build: func(*archLayer, []int, *rand.Rand, Init) Module { return Tanh{} }},
 	{word: "sigmoid", act: squashing, plan: planSame,
 		build: func(*archLayer, []int, *rand.Rand, Init) Module { return Sigmoid{} }},
+	{word: "gelu", act: reluFamily, params: []param{
+		{name: "tanh", typ: pBool, def: value{}, check: anyBool},
+	}, plan: planSame, build: func(l *archLayer, _ []int, _ *rand.Rand, _ Init) Module {
+		return GELU{Tanh: l.get("tanh").b}
+	}},
 	{word: "leakyrelu", act: reluFamily, params: []param{
 		{name: "slope", typ: pFloat, pos: true, def: fl(0.01), check: finite},
 	}, plan: planSame, build: func(l *archLayer, _ []int, _ *rand.Rand, _ Init) Module {
@@ -189,6 +195,49 @@ var layerKinds = []*layerKind{
 		{name: "g", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
 		pEps, pAffine,
 	}, plan: planGroupNorm, build: buildGroupNorm},
+	{word: "embed", wants: wantFlat, params: []param{
+		{name: "dim", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
+		{name: "vocab", typ: pInt, def: integer(ByteVocab), check: intIn(1, MaxWidth)},
+	}, plan: planEmbed, build: buildEmbed},
+	{word: "posembed", params: []param{
+		{name: "context", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
+	}, plan: planPosEmbed, build: buildPosEmbed},
+	{word: "sinpos", plan: planSinPos,
+		build: func(*archLayer, []int, *rand.Rand, Init) Module { return SinusoidalPositions{} }},
+	{word: "lstm", wants: wantSeq, weights: true, params: recurrentParams(), plan: planRecurrent, build: buildRecurrent},
+	{word: "gru", wants: wantSeq, weights: true, params: recurrentParams(), plan: planRecurrent, build: buildRecurrent},
+	{word: "rnn", wants: wantSeq, weights: true, params: recurrentParams(), plan: planRecurrent, build: buildRecurrent},
+	{word: "block", wants: wantSeq, weights: true, params: []param{
+		{name: "heads", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
+		{name: "hidden", typ: pInt, def: integer(0), defDoc: "4E", check: intIn(0, MaxWidth)},
+		{name: "dropout", typ: pFloat, def: fl(0), check: floatIn(0, 1, true)},
+		{name: "causal", typ: pBool, def: yes(), check: anyBool},
+	}, plan: planBlock, build: buildBlock},
+}
+
+// MaxRecurrentLayers bounds the layers of one lstm, gru or rnn word.
+const MaxRecurrentLayers = 64
+
+// recurrentParams are the parameters of lstm, gru and rnn: the hidden
+// size and the number of stacked layers.
+func recurrentParams() []param {
+	return []param{
+		{name: "hidden", typ: pInt, req: true, pos: true, check: intIn(1, MaxWidth)},
+		{name: "layers", typ: pInt, pos: true, def: integer(1), check: intIn(1, MaxRecurrentLayers)},
+		{name: "dropout", typ: pFloat, def: fl(0), check: floatIn(0, 1, true)},
+	}
+}
+
+// recurrentGates returns the blocks of rows of the weights of a
+// recurrent word: 4 for lstm, 3 for gru, 1 for rnn.
+func recurrentGates(word string) int {
+	switch word {
+	case "lstm":
+		return 4
+	case "gru":
+		return 3
+	}
+	return 1
 }
 
 // poolParams are the parameters of maxpool (with dilation) and avgpool
@@ -308,20 +357,24 @@ func planUnflatten(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, i
 	return append([]int(nil), l.dims...), nil, nil, 0, ""
 }
 
+// planLinear accepts flat examples [D] and sequences [T D], where the
+// layer applies to every step: [T D] → [T out].
 func planLinear(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int64, string) {
-	if len(in) != 1 {
+	if len(in) != 1 && len(in) != 2 {
 		return nil, nil, nil, 0, "linear wants flat examples [D]: put flatten (or gap) before it"
 	}
-	out := l.get("out").i
-	ps := []ParamShape{{"weight", []int{out, in[0]}}}
+	d, out := in[len(in)-1], l.get("out").i
+	ps := []ParamShape{{"weight", []int{out, d}}}
 	if l.get("bias").b {
 		ps = append(ps, ParamShape{"bias", []int{out}})
 	}
-	return []int{out}, ps, nil, memory.Mul(2, int64(in[0]), int64(out)), ""
+	shape := append(append([]int(nil), in[:len(in)-1]...), out)
+	steps := int64(memory.Elements(in[:len(in)-1]))
+	return shape, ps, nil, memory.Mul(2, steps, int64(d), int64(out)), ""
 }
 
 func buildLinear(l *archLayer, in []int, rng *rand.Rand, init Init) Module {
-	lin := NewLinear(rng, in[0], l.get("out").i, init)
+	lin := NewLinear(rng, in[len(in)-1], l.get("out").i, init)
 	if !l.get("bias").b {
 		lin.Bias = nil
 	}
@@ -340,6 +393,74 @@ func planMaxout(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int6
 	out := append([]int(nil), in...)
 	out[len(out)-1] /= k
 	return out, nil, nil, 0, ""
+}
+
+// planRecurrent plans lstm, gru and rnn: sequences [T I] to the last
+// layer's hidden states [T H], with every layer's weight_ih_l…,
+// weight_hh_l…, bias_ih_l… and bias_hh_l…, as PyTorch names them.
+func planRecurrent(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int64, string) {
+	if len(in) != 2 {
+		return nil, nil, nil, 0, fmt.Sprintf("%s wants sequences [T D]", l.kind.word)
+	}
+	t, h, layers := in[0], l.get("hidden").i, l.get("layers").i
+	g := recurrentGates(l.kind.word) * h
+	var ps []ParamShape
+	var flops int64
+	for k := range layers {
+		d := in[1]
+		if k > 0 {
+			d = h
+		}
+		s := strconv.Itoa(k)
+		ps = append(ps, ParamShape{"weight_ih_l" + s, []int{g, d}}, ParamShape{"weight_hh_l" + s, []int{g, h}},
+			ParamShape{"bias_ih_l" + s, []int{g}}, ParamShape{"bias_hh_l" + s, []int{g}})
+		flops = memory.Add(flops, memory.Mul(2, int64(t), int64(g), int64(d+h)))
+	}
+	return []int{t, h}, ps, nil, flops, ""
+}
+
+// recurrentValues returns the values a recurrent word l of gates blocks
+// keeps inside, per example, besides its output of out values: every
+// layer's gate activations (gates·out), an LSTM's hidden and cell states
+// (2·out, from which the output is taken) and a GRU's W_hn h + b_hn
+// (out), the outputs of the layers below the last (out), and the masks
+// of the dropout between them (out).
+func recurrentValues(l *archLayer, gates int, out int64) int64 {
+	layers := int64(l.get("layers").i)
+	var per int64 // an RNN's activations are its output
+	switch gates {
+	case 4:
+		per = 4 + 2
+	case 3:
+		per = 3 + 1
+	}
+	n := memory.Mul(layers, per, out)
+	below := memory.Mul(layers-1, out)
+	if l.get("dropout").f > 0 {
+		below = memory.Mul(2, below)
+	}
+	return memory.Add(n, below)
+}
+
+func buildRecurrent(l *archLayer, in []int, rng *rand.Rand, _ Init) Module {
+	h, layers := l.get("hidden").i, l.get("layers").i
+	var m Module
+	var r *Recurrent
+	switch l.kind.word {
+	case "lstm":
+		x := NewLSTM(rng, in[1], h, layers, true)
+		m, r = x, &x.Recurrent
+	case "gru":
+		x := NewGRU(rng, in[1], h, layers, true)
+		m, r = x, &x.Recurrent
+	default:
+		x := NewRNN(rng, in[1], h, layers, true)
+		m, r = x, &x.Recurrent
+	}
+	if p := l.get("dropout").f; p > 0 {
+		r.Dropout = NewDropout(p, rng)
+	}
+	return m
 }
 
 // affinePair returns the parameters weight and bias of the given shape,
@@ -401,6 +522,43 @@ func buildGroupNorm(l *archLayer, in []int, _ *rand.Rand, _ Init) Module {
 	n := NewGroupNorm(l.get("g").i, in[0], l.get("affine").b)
 	n.Eps = l.get("eps").f
 	return n
+}
+
+// blockHidden returns the hidden width of a block of width e: its
+// hidden argument, 0 meaning 4e.
+func blockHidden(l *archLayer, e int) int {
+	if h := l.get("hidden").i; h > 0 {
+		return h
+	}
+	return 4 * e
+}
+
+func planBlock(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int64, string) {
+	if len(in) != 2 {
+		return nil, nil, nil, 0, "block wants sequences [T E]"
+	}
+	t, e, heads := in[0], in[1], l.get("heads").i
+	if e%heads != 0 {
+		return nil, nil, nil, 0, fmt.Sprintf("%d heads do not divide the width %d", heads, e)
+	}
+	hid := blockHidden(l, e)
+	ps := []ParamShape{
+		{"ln1.weight", []int{e}}, {"ln1.bias", []int{e}},
+		{"attn.in_proj_weight", []int{3 * e, e}}, {"attn.in_proj_bias", []int{3 * e}},
+		{"attn.out_proj.weight", []int{e, e}}, {"attn.out_proj.bias", []int{e}},
+		{"ln2.weight", []int{e}}, {"ln2.bias", []int{e}},
+		{"mlp.0.weight", []int{hid, e}}, {"mlp.0.bias", []int{hid}},
+		{"mlp.2.weight", []int{e, hid}}, {"mlp.2.bias", []int{e}},
+	}
+	// The projections, 2·T·E·(3E + E + 2·hidden), and the attention's
+	// two products, 2·2·T²·E, counted whole even under a causal mask.
+	flops := memory.Add(memory.Mul(2, int64(t), int64(e), int64(4*e+2*hid)), memory.Mul(4, int64(t), int64(t), int64(e)))
+	return []int{t, e}, ps, nil, flops, ""
+}
+
+func buildBlock(l *archLayer, in []int, rng *rand.Rand, _ Init) Module {
+	e := in[1]
+	return NewBlock(rng, e, l.get("heads").i, blockHidden(l, e), l.get("causal").b, l.get("dropout").f)
 }
 
 // describeLayer writes the layer m, whose input examples have the shape
@@ -475,6 +633,12 @@ func describeLayer(m Module, in []int) (l *archLayer, ok bool) {
 		l = mk("tanh")
 	case Sigmoid, *Sigmoid:
 		l = mk("sigmoid")
+	case GELU:
+		l = mk("gelu")
+		set(l, "tanh", value{b: m.Tanh})
+	case *GELU:
+		l = mk("gelu")
+		set(l, "tanh", value{b: m.Tanh})
 	case LeakyReLU:
 		l = mk("leakyrelu")
 		set(l, "slope", fl(m.Slope))
@@ -508,13 +672,45 @@ func describeLayer(m Module, in []int) (l *archLayer, ok bool) {
 		}
 		set(l, "eps", fl(m.Eps))
 		set(l, "affine", value{b: m.Weight != nil})
+	case *LSTM:
+		l = recurrentWords(mk("lstm"), &m.Recurrent)
+	case *GRU:
+		l = recurrentWords(mk("gru"), &m.Recurrent)
+	case *RNN:
+		l = recurrentWords(mk("rnn"), &m.Recurrent)
+	case *Block:
+		l = mk("block")
+		set(l, "heads", integer(m.Heads))
+		if m.Hidden != 4*m.Embed {
+			set(l, "hidden", integer(m.Hidden))
+		}
+		set(l, "dropout", fl(m.Attn.Dropout))
+		set(l, "causal", value{b: m.Attn.Causal})
 	case *GroupNorm:
 		l = mk("groupnorm")
 		set(l, "g", integer(m.Groups))
 		set(l, "eps", fl(m.Eps))
 		set(l, "affine", value{b: m.Weight != nil})
 	default:
+		return describeSeqLayer(m, mk, set)
+	}
+	if l == nil {
 		return nil, false
 	}
 	return l, true
+}
+
+// recurrentWords sets the parameters of l, an lstm, gru or rnn, from r;
+// it returns nil for time-major layers, which the language (batch-first
+// throughout) has no words for.
+func recurrentWords(l *archLayer, r *Recurrent) *archLayer {
+	if !r.BatchFirst {
+		return nil
+	}
+	l.vals[l.kind.index("hidden")] = integer(r.Hidden)
+	l.vals[l.kind.index("layers")] = integer(r.Layers)
+	if r.Dropout != nil {
+		l.vals[l.kind.index("dropout")] = fl(r.Dropout.P)
+	}
+	return l
 }

@@ -98,7 +98,9 @@ func (p *Plan) FLOPs() int64 {
 // Activations returns the number of values a forward pass computes per
 // example: every layer's output, and the mask of a dropout layer and the
 // arg-max indices of a max pooling besides, as Spec.Activations counts
-// them. Training holds them and as many gradients.
+// them, what the layers of a recurrent word keep inside, and the values
+// inside a transformer block (see blockActivations). Training holds them
+// and as many gradients.
 func (p *Plan) Activations() int64 {
 	var n int64
 	for i, l := range p.Layers {
@@ -106,9 +108,29 @@ func (p *Plan) Activations() int64 {
 		n = memory.Add(n, v)
 		if w := p.arch.layers[i].kind.word; w == "dropout" || w == "maxpool" {
 			n = memory.Add(n, v)
+		} else if w == "block" {
+			n = memory.Add(n, blockActivations(p.arch.layers[i], l.In))
+		} else if g := recurrentGates(w); w == "lstm" || w == "gru" || w == "rnn" {
+			n = memory.Add(n, recurrentValues(p.arch.layers[i], g, v))
 		}
 	}
 	return n
+}
+
+// blockActivations counts the values a block computes inside per
+// example of shape [T E], besides its output: 15 of [T E] (the layer
+// norms, the projections and their heads, the attention's output and
+// its merged heads, the residual sums, the MLP's output), 2 of
+// [T hidden] (the MLP's hidden layer before and after GELU), and the
+// attention weights [H T T], three times under dropout (the mask and
+// the dropped weights).
+func blockActivations(l *archLayer, in []int) int64 {
+	t, e := int64(in[0]), int64(in[1])
+	weights := memory.Mul(int64(l.get("heads").i), t, t)
+	if l.get("dropout").f > 0 {
+		weights = memory.Mul(3, weights)
+	}
+	return memory.Add(memory.Add(memory.Mul(15, t, e), memory.Mul(2, t, int64(blockHidden(l, int(e))))), weights)
 }
 
 // StateDict returns the names and shapes of what StateDict(model) gives
@@ -192,7 +214,7 @@ func (a *Arch) Plan(in []int) (*Plan, error) {
 			if l.kind.wants == wantAny {
 				continue
 			}
-			if l.kind.wants == wantImage {
+			if l.kind.wants == wantImage || l.kind.wants == wantSeq {
 				u := &archLayer{kind: kindOf("unflatten"), dims: append([]int(nil), in...)}
 				layers = append([]*archLayer{u}, layers...)
 			}
@@ -310,8 +332,12 @@ func PlanOf(m *Sequential, in []int) (*Plan, error) {
 		}
 		if !started && l.kind.wants != wantAny {
 			started = true
-			if l.kind.wants == wantImage && len(in) > 1 {
-				return nil, &ArchError{Layer: i, Msg: fmt.Sprintf("%s: the model takes images %v, but the language describes models of flat examples: start it with Unflatten{Shape: %v}", l, in, in)}
+			if (l.kind.wants == wantImage || l.kind.wants == wantSeq) && len(in) > 1 {
+				what := "images"
+				if l.kind.wants == wantSeq {
+					what = "sequences"
+				}
+				return nil, &ArchError{Layer: i, Msg: fmt.Sprintf("%s: the model takes %s %v, but the language describes models of flat examples: start it with Unflatten{Shape: %v}", l, what, in, in)}
 			}
 		}
 		for j, pr := range l.kind.params {
@@ -405,8 +431,10 @@ func (s Spec) Arch() string {
 	return strings.Join(words, " ")
 }
 
-// presets are the named architectures, each for MNIST-sized images
-// ([1 28 28]) and 10 classes.
+// presets are the named architectures: the first four for MNIST-sized
+// images ([1 28 28]) and 10 classes, the last two next-byte models for
+// windows of byte indices ([T], T ≤ 128 for gpt) with 256 logits per
+// position.
 var presets = []struct{ name, text string }{
 	// The command line's default network.
 	{"mlp", Spec{Sizes: []int{784, 512, 256, 10}}.Arch()},
@@ -424,6 +452,15 @@ var presets = []struct{ name, text string }{
 	// warm-up, cosine decay, batches of 128) two epochs at lr 1e-2 reach
 	// 99.2% on the test set, one epoch at lr 2e-2 about 99.0%.
 	{"fast", "conv(8,5,bias=false) batchnorm relu maxpool(2) conv(32,5,bias=false) batchnorm relu maxpool(2) flatten linear(128,bias=false) batchnorm relu linear(10)"},
+	// A character-level LSTM over bytes: vectors of 64 per byte, two
+	// LSTM layers of 256 and a linear layer to the logits of the next
+	// byte at every position; 0.87 M parameters.
+	{"lstm", "embed(64) lstm(256,layers=2) linear(256)"},
+	// A small decoder-only transformer over bytes: vectors of 128 per
+	// byte plus learned positions for a context of 128, four causal
+	// pre-LN blocks of 4 heads (MLP 512), a final layer norm and the
+	// logits of the next byte; 0.85 M parameters.
+	{"gpt", "embed(128) posembed(128) block(4) block(4) block(4) block(4) layernorm(axes=1) linear(256)"},
 }
 
 // Plan returns the plan of MLP(s): its Arch text planned for examples of
@@ -440,8 +477,12 @@ func (s Spec) Plan() (*Plan, error) {
 // with ReLU, the command line's default), "lenet5" (LeNet-5 with ReLU and
 // max pooling), "mnistcnn" (the CNN of PyTorch's MNIST example) or
 // "fast" (a small CNN with batch normalisation that reaches 99.2% on
-// MNIST in two epochs, about 99.0% in one). All are for 28×28 images of
-// 10 classes.
+// MNIST in two epochs, about 99.0% in one), all for 28×28 images of 10
+// classes; "lstm" (embed 64, a 2-layer LSTM of 256, linear(256)) and
+// "gpt" (embed 128, learned positions for a context of 128, 4 causal
+// transformer blocks of 4 heads, a final layer norm, linear(256)), the
+// next-byte models of text, for windows [T] of byte indices (T ≤ 128 for
+// gpt) with the 256 logits of the next byte at every position.
 func Preset(name string) (string, bool) {
 	for _, p := range presets {
 		if p.name == name {

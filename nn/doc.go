@@ -1,6 +1,7 @@
 // Package nn builds neural networks from the gates of package ag: layers
 // that hold parameters (Linear), activations (ReLU, LeakyReLU, ELU,
-// Sigmoid, Tanh, Maxout), Dropout, containers (Sequential, and the MLP
+// Sigmoid, Tanh, GELU, Maxout), Dropout, attention (MultiheadAttention,
+// the pre-LN transformer Block, and KVCache for decoding), containers (Sequential, and the MLP
 // builder), weight initializers, losses and L2 regularization.
 //
 // A Module maps a batch of inputs, one example per row, to outputs, and
@@ -64,19 +65,37 @@
 //	gap                                                             GlobalAvgPool2d, [C H W] to [C]
 //	flatten                                                         Flatten
 //	unflatten(d1, d2, …)                                            Unflatten
-//	linear(out, bias=true)                                          Linear
+//	linear(out, bias=true)                                          Linear, on [D] or on every step of [T D]
 //	relu  tanh  sigmoid                                             ReLU, Tanh, Sigmoid
+//	gelu(tanh=false)                                                GELU (tanh=true: the tanh approximation)
 //	leakyrelu(slope=0.01)  elu(alpha=1)  maxout(k=2)                LeakyReLU, ELUModule, MaxoutModule
 //	dropout(p=0.5)                                                  Dropout
 //	batchnorm(momentum=0.1, eps=1e-5, affine=true)                  BatchNorm, 1-d or 2-d by the input's rank
 //	layernorm(axes=0, eps=1e-5, affine=true)                        LayerNorm over the last axes (0: all) of an example
 //	groupnorm(g, eps=1e-5, affine=true)                             GroupNorm of g groups
+//	embed(dim, vocab=256)                                           Embedding: indices [T] to vectors [T dim]
+//	posembed(context)                                               PositionalEmbedding: learned, [T D] with T ≤ context
+//	sinpos                                                          SinusoidalPositions: the fixed sin/cos encoding
+//	lstm(hidden, layers=1, dropout=0)                               LSTM, batch-first: sequences [T D] to [T hidden]
+//	gru(hidden, layers=1, dropout=0)  rnn(…)                        GRU, RNN (tanh), as lstm
+//	block(heads, hidden=4E, dropout=0, causal=true)                 Block: a pre-LN transformer block on sequences [T E]
 //
-// Input sizes (channels, features) come from the layer before. Networks
-// take flat examples [N, D], as data sets hold them; when the first layer
-// that cares wants images, Build puts an Unflatten to the example's shape
-// in front. Errors name the column: a word or argument that does not
-// parse, or a layer that does not fit its input, with the shapes.
+// Input sizes (channels, features, a sequence's width E) come from the
+// layer before. A sequence model takes examples of T indices, [T] (a
+// batch [N, T] of integral values), and embed turns them into vectors
+// [T dim]; its table has vocab rows, 256 by default for the bytes of
+// package data/text (the shape of the indices cannot say how many
+// symbols there are). posembed(context) adds a learned vector per
+// position (a [context D] table, for sequences of up to context
+// positions), sinpos the fixed sinusoidal encoding of "Attention is all
+// you need" (SinusoidalPositions has the formula). A block's width is its
+// input's E, which its heads must divide; linear applies to the last axis
+// of a sequence [T D] as of flat examples [D]. Networks take flat
+// examples [N, D], as data sets hold them; when the first layer that
+// cares wants images (or sequences [T D], for the recurrent layers and
+// blocks), Build puts an Unflatten to the example's shape in front.
+// Errors name the column: a word or argument that does not parse, or a
+// layer that does not fit its input, with the shapes.
 //
 // # Concurrency
 //

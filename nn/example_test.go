@@ -121,3 +121,31 @@ func ExampleSpec_Arch() {
 	// linear(100) tanh dropout(0.5) linear(3)
 	// linear(600) maxout(3) linear(10)
 }
+
+// A transformer block decodes a sequence one position at a time with a
+// key/value cache, each step attending to the cached positions, and
+// gives what the causal pass over the whole sequence gives.
+func ExampleBlock() {
+	rng := rand.New(rand.NewPCG(1, 2))
+	b := nn.NewBlock(rng, 16, 4, 0, true, 0) // width 16, 4 heads, MLP 64
+	b.SetTraining(false)
+	for _, p := range b.Parameters()[:4] {
+		fmt.Println(p.Name, p.Var.Shape())
+	}
+	x := tensor.Randn(rng, tensor.Float32, 1, 5, 16) // [N T E]
+	full := b.Forward(ag.Const(x)).Value
+
+	var cache nn.KVCache
+	same := true
+	for t := range 5 {
+		y := b.ForwardCached(ag.Const(tensor.Slice(x, 1, t, t+1)), &cache)
+		same = same && tensor.AllClose(y.Value, tensor.Slice(full, 1, t, t+1), 1e-5, 1e-5)
+	}
+	fmt.Println("cached positions:", cache.Len(), "same as the full pass:", same)
+	// Output:
+	// ln1.weight [16]
+	// ln1.bias [16]
+	// attn.in_proj_weight [48 16]
+	// attn.in_proj_bias [48]
+	// cached positions: 5 same as the full pass: true
+}

@@ -63,6 +63,8 @@ func gateCases() []gradcheck.Case {
 			F: func(in []*ag.Var) *ag.Var { return ag.Mul(Standardize(in[0], -2, 4), in[0]) }},
 		{Gate: "SoftmaxCrossEntropy", Shapes: [][]int{s(3, 4)},
 			F: func(in []*ag.Var) *ag.Var { return SoftmaxCrossEntropy(in[0], []int{3, 0, 1}) }},
+		{Gate: "SequenceCrossEntropy", Shapes: [][]int{s(2, 3, 5)},
+			F: func(in []*ag.Var) *ag.Var { return SequenceCrossEntropy(in[0], []int{4, 0, ag.IgnoreIndex, 1, 1, 3}) }},
 	}
 }
 

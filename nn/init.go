@@ -70,3 +70,11 @@ func HeNormal(rng *rand.Rand, w *tensor.Tensor) {
 func Normal(std float64) Init {
 	return func(rng *rand.Rand, w *tensor.Tensor) { fillNormal(rng, w, std) }
 }
+
+// UniformFanIn draws from U(−a, a), a = 1/√fanIn: PyTorch's default
+// initialisation of the weights of nn.Linear and nn.Conv2d
+// (kaiming_uniform_ with a = √5, whose bound works out to 1/√fanIn).
+func UniformFanIn(rng *rand.Rand, w *tensor.Tensor) {
+	in, _ := fans(w)
+	fillUniform(rng, w, 1/math.Sqrt(in))
+}

@@ -84,7 +84,7 @@ func (d Description) check() (Description, error) {
 	if d.plan, err = a.Plan(d.Shape); err != nil {
 		return d, fmt.Errorf("architecture %s for examples %v: %v", d.Arch, d.Shape, err)
 	}
-	if out := d.plan.Out(); len(out) != 1 {
+	if out := d.plan.Out(); len(out) != 1 && !(len(out) == 2 && len(d.Shape) == 1 && out[0] == d.Shape[0]) {
 		return d, fmt.Errorf("architecture %s: its output %v is not a vector of classes", d.Arch, out)
 	}
 	if d.Input, err = d.Input.normal(); err != nil {
@@ -117,8 +117,15 @@ func (d Description) Inputs() int {
 	return n
 }
 
-// Classes returns the number of outputs.
-func (d Description) Classes() int { return d.plan.Out()[0] }
+// Classes returns the number of outputs: of an example, or for a
+// sequence model (examples [T], outputs [T C]: the logits of the next
+// symbol at every position) of a position.
+func (d Description) Classes() int { out := d.plan.Out(); return out[len(out)-1] }
+
+// Sequence reports whether d describes a sequence model: examples of T
+// indices [T], such as bytes, and outputs [T C], a row of logits per
+// position.
+func (d Description) Sequence() bool { return len(d.plan.Out()) == 2 }
 
 // InputShape returns the shape of an example that the network's first
 // layer says: an Unflatten's shape, or a Linear layer's [In]; ok is false

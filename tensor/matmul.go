@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"backprop/internal/gemm"
+	"backprop/internal/parallel"
 )
 
 // matmulShapes checks the operands of a (batched) matrix product and
@@ -114,6 +115,15 @@ func matMulTo(op string, dst, a, b *Tensor, transA, transB bool, beta float64) *
 		offA = append(offA, o[0]*m*k)
 		offB = append(offB, o[1]*k*n)
 	})
+	if nb > 1 && parallel.Workers() > 1 && gemm.Serial(m, n, k) && !gemm.Serial(nb*m, n, k) {
+		// Small matrices, each of which GEMM would compute on one worker,
+		// but many: one matrix per task. Each is computed as alone, so
+		// the results do not depend on the workers.
+		parallel.Do(nb, func(bi int) {
+			matmul(dt, transA, transB, m, n, k, a, offA[bi], lda, b, offB[bi], ldb, beta, dst, bi*m*n)
+		})
+		return dst
+	}
 	for bi := 0; bi < nb; bi++ {
 		matmul(dt, transA, transB, m, n, k, a, offA[bi], lda, b, offB[bi], ldb, beta, dst, bi*m*n)
 	}

@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"testing"
@@ -54,4 +55,41 @@ func TestMatMulBatchedLarge(t *testing.T) {
 		want = append(want, x.mul(y.t()).v...)
 	}
 	checkVals(t, "batched MatMul", got, []int{3, m, n}, want, mmTol(tensor.Float64, k))
+}
+
+// TestMatMulManySmall checks a batch of small products, which runs one
+// matrix per worker, against each matrix multiplied alone: the same bits,
+// with and without transposes and with a broadcast operand.
+func TestMatMulManySmall(t *testing.T) {
+	prev := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(prev)
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+		for _, c := range []struct {
+			a, b   []int
+			ta, tb bool
+		}{
+			{[]int{4, 16, 32, 16}, []int{4, 16, 16, 32}, false, false},
+			{[]int{4, 16, 32, 16}, []int{4, 16, 32, 16}, false, true},
+			{[]int{4, 16, 16, 32}, []int{4, 16, 16, 32}, true, false},
+			{[]int{64, 32, 16}, []int{16, 32}, false, false},
+		} {
+			a := tensor.Randn(rng, tensor.Float64, c.a...).As(dt)
+			b := tensor.Randn(rng, tensor.Float64, c.b...).As(dt)
+			got := tensor.MatMul(a, b, c.ta, c.tb)
+			m, n := got.Dim(-2), got.Dim(-1)
+			nb := got.Len() / (m * n)
+			a3 := a.Reshape(-1, a.Dim(-2), a.Dim(-1))
+			b3 := b.Reshape(-1, b.Dim(-2), b.Dim(-1))
+			g3 := got.Reshape(nb, m, n)
+			for i := range nb {
+				ai := tensor.Slice(a3, 0, i%a3.Dim(0), i%a3.Dim(0)+1).Reshape(a.Dim(-2), a.Dim(-1))
+				bi := tensor.Slice(b3, 0, i%b3.Dim(0), i%b3.Dim(0)+1).Reshape(b.Dim(-2), b.Dim(-1))
+				want := tensor.MatMul(ai, bi, c.ta, c.tb)
+				if !tensor.Equal(tensor.Slice(g3, 0, i, i+1).Reshape(m, n), want) {
+					t.Fatalf("%v %v·%v (%v %v): matrix %d differs from its product alone", dt, c.a, c.b, c.ta, c.tb, i)
+				}
+			}
+		}
+	}
 }

@@ -16,10 +16,25 @@ func PermuteTo(dst, a *Tensor, axes ...int) *Tensor {
 	for i, ax := range axes {
 		st[i] = as[normAxis("Permute", ax, len(a.shape))]
 	}
+	if r := len(shape) - 1; r >= 1 && st[r] == 1 && shape[r] > 1 {
+		// The last axis stays last (the heads of attention, [N T H d] to
+		// [N H T d]): copy its runs whole.
+		n := shape[r]
+		if a.dtype == Float32 {
+			d, s := dst.s32(), a.s32()
+			walk(shape[:r], [][]int{st[:r]}, func(i int, o []int) { copy(d[i*n:(i+1)*n], s[o[0]:o[0]+n]) })
+		} else {
+			d, s := dst.s64(), a.s64()
+			walk(shape[:r], [][]int{st[:r]}, func(i int, o []int) { copy(d[i*n:(i+1)*n], s[o[0]:o[0]+n]) })
+		}
+		return dst
+	}
 	if a.dtype == Float32 {
-		walk(shape, [][]int{st}, func(i int, o []int) { dst.s32()[i] = a.s32()[o[0]] })
+		d, s := dst.s32(), a.s32()
+		walk(shape, [][]int{st}, func(i int, o []int) { d[i] = s[o[0]] })
 	} else {
-		walk(shape, [][]int{st}, func(i int, o []int) { dst.s64()[i] = a.s64()[o[0]] })
+		d, s := dst.s64(), a.s64()
+		walk(shape, [][]int{st}, func(i int, o []int) { d[i] = s[o[0]] })
 	}
 	return dst
 }
@@ -43,7 +58,7 @@ func permutedShape(op string, shape, axes []int) []int {
 
 // Permute returns a copy of a with its axes reordered; see PermuteTo.
 func Permute(a *Tensor, axes ...int) *Tensor {
-	return PermuteTo(allocIn(a.arena, "Permute", a.dtype, permutedShape("Permute", a.shape, axes), true), a, axes...)
+	return PermuteTo(allocIn(a.arena, "Permute", a.dtype, permutedShape("Permute", a.shape, axes), false), a, axes...)
 }
 
 // InversePermutation returns the axes that undo Permute(·, axes...).

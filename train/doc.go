@@ -22,6 +22,13 @@
 // it ends with the same weights, bit for bit, as a run never interrupted.
 // Log writes a run as JSON Lines.
 //
+// RunText is Run for next-byte models of text (package data/text): random
+// windows of a training split, a fixed number of steps an epoch, the
+// mean cross-entropy over every position, validation on the same seeded
+// windows every epoch (EvaluateText, in nats per byte; bits per byte are
+// nats / ln 2), and the same checkpoints and exact resume, the window
+// sampler's position in the Position.
+//
 // Model files and checkpoints are outside input. nn.Load and
 // ReadCheckpoint verify the checksums of the header and the data (see
 // nn.ReadSafetensors), weigh the tensors and the architecture against a

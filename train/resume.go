@@ -35,6 +35,9 @@ type Position struct {
 	StepLoss []float64
 	// Best is the best epoch so far and its weights, for Config.Patience.
 	Best *Best
+	// Windows is, for RunText, the windows the sampler has served since
+	// it last started over (text.Sampler.Position); 0 for Run.
+	Windows int
 }
 
 // Best is the epoch of the lowest validation loss so far, with a copy of
@@ -104,11 +107,12 @@ type wirePosition struct {
 	History                     []wireEpoch
 	StepLoss                    []float64 `json:",omitempty"`
 	Best                        *wireBest `json:",omitempty"`
+	Windows                     int       `json:",omitempty"`
 }
 
 func (p *Position) MarshalJSON() ([]byte, error) {
 	w := wirePosition{Epoch: p.Epoch, Batch: p.Batch, Batches: p.Batches, Step: p.Step, Perm: p.Perm,
-		Rand: p.Rand, SumLoss: jfloat(p.SumLoss), Correct: p.Correct, Seen: p.Seen, StepLoss: p.StepLoss}
+		Rand: p.Rand, SumLoss: jfloat(p.SumLoss), Correct: p.Correct, Seen: p.Seen, StepLoss: p.StepLoss, Windows: p.Windows}
 	for _, e := range p.History {
 		w.History = append(w.History, wireEpoch{e.Epoch, jfloat(e.Loss), jfloat(e.Accuracy), jfloat(e.ValLoss),
 			jfloat(e.ValAccuracy), jfloat(e.LR), jfloat(e.Seconds), jfloat(e.SamplesPerSecond), e.StepLoss})
@@ -127,7 +131,7 @@ func (p *Position) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*p = Position{Epoch: w.Epoch, Batch: w.Batch, Batches: w.Batches, Step: w.Step, Perm: w.Perm,
-		Rand: w.Rand, SumLoss: float64(w.SumLoss), Correct: w.Correct, Seen: w.Seen, StepLoss: w.StepLoss}
+		Rand: w.Rand, SumLoss: float64(w.SumLoss), Correct: w.Correct, Seen: w.Seen, StepLoss: w.StepLoss, Windows: w.Windows}
 	for _, e := range w.History {
 		p.History = append(p.History, Epoch{e.Epoch, float64(e.Loss), float64(e.Accuracy), float64(e.ValLoss),
 			float64(e.ValAccuracy), float64(e.LR), float64(e.Seconds), float64(e.SamplesPerSecond), e.StepLoss})

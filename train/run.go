@@ -134,7 +134,16 @@ func (e *StoppedError) Is(target error) bool { return target == ErrStopped }
 // threads, it ends with the same weights, bit for bit, as a run never
 // interrupted.
 func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
-	if cfg.Patience > 0 && (val == nil || val.Len() == 0) {
+	return run(m, cfg, val != nil && val.Len() > 0, func(cfg Config) (History, error) { return fit(m, train, val, cfg) })
+}
+
+// run is the policy of Run and RunText around a training loop: early
+// stopping, checkpoints, stopping on request and the errors that say why
+// the run ended. loop trains m with the configuration it is given, whose
+// Checkpoint and OnEpoch carry that policy; hasVal says whether it
+// validates every epoch.
+func run(m nn.Module, cfg Config, hasVal bool, loop func(Config) (History, error)) (History, error) {
+	if cfg.Patience > 0 && !hasVal {
 		return nil, errors.New("train: early stopping (Patience) needs a validation set")
 	}
 	ck := cfg.Checkpoints
@@ -233,7 +242,7 @@ func Run(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 			return false
 		}
 	}
-	hist, err := fit(m, train, val, cfg)
+	hist, err := loop(cfg)
 	var de *DivergedError
 	switch {
 	case ck != nil && ck.err != nil:

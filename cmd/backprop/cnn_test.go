@@ -108,7 +108,7 @@ func TestTrainArchErrors(t *testing.T) {
 	}{
 		{[]string{"--arch", "conv(32,3) relu linear(10)"}, "backprop train: --arch \"conv(32,3) relu linear(10)\": col 17: linear(10): input [32 26 26]: linear wants flat examples [D]: put flatten (or gap) before it\n  conv(32,3) relu linear(10)\n                  ^"},
 		{[]string{"--arch", "linear(5)"}, "backprop train: --arch linear(5): the network's output is [5] per example, but the data set has 10 classes: end it with linear(10)"},
-		{[]string{"--arch", "lenet6"}, "backprop train: --arch lenet6: col 1: unknown layer \"lenet6\" (layers: conv, maxpool, avgpool, gap, flatten, unflatten, linear, relu, tanh, sigmoid, leakyrelu, elu, maxout, dropout, batchnorm, layernorm, groupnorm); the presets are mlp, lenet5, mnistcnn or fast\n  lenet6\n  ^"},
+		{[]string{"--arch", "lenet6"}, "backprop train: --arch lenet6: col 1: unknown layer \"lenet6\" (layers: conv, maxpool, avgpool, gap, flatten, unflatten, linear, relu, tanh, sigmoid, gelu, leakyrelu, elu, maxout, dropout, batchnorm, layernorm, groupnorm, embed, posembed, sinpos, lstm, gru, rnn, block); the presets are mlp, lenet5, mnistcnn, fast, lstm or gpt\n  lenet6\n  ^"},
 		{[]string{"--arch", "lenet5", "--hidden", "100"}, "backprop train: --arch and --hidden: give the network one way, --arch for any architecture or --hidden, --activation and --dropout for an MLP"},
 		{[]string{"--arch", "conv(64,3) flatten linear(3)", "--dataset", "spiral"}, "backprop train: --arch \"conv(64,3) flatten linear(3)\": col 1: conv(64,3): input [2]: conv wants images [C H W]\n  conv(64,3) flatten linear(3)\n  ^"},
 		{[]string{"--augment", "--dataset", "spiral"}, "backprop train: --augment: the spiral's examples are points, not images: augment mnist or fashion"},

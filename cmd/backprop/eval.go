@@ -121,6 +121,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		if test, err = mnist.LoadSet(dir, "t10k", mnist.MaxMemory(maxMemory.bytes)); err != nil {
 			return fail("%v", err)
 		}
+	case "gosrc", "text":
+		return fail("--model %s: a next-byte model of text: train reports its validation loss; generate text with: backprop sample --model %s", *model, *model)
 	default:
 		return fail("%s: unknown data set %q in the metadata", *model, info.Name)
 	}

@@ -7,9 +7,10 @@
 // The commands are:
 //
 //	grad   evaluate an expression and its gradient with respect to each variable
-//	train  train a neural network on MNIST or the spiral data set
+//	train  train a neural network on MNIST, the spiral or text (the Go source)
 //	eval   measure a saved model on its test set
 //	predict classify images of digits with a saved model
+//	sample generate text with a next-byte model, writing each byte as it is drawn
 //	bench  measure the speed of a kernel, a training step or an all-reduce (gemm, conv, train, allreduce)
 //	serve  a local web page that draws graphs and steps through backprop; with --model, a prediction server
 //	help   print this list, or the usage of one command
@@ -56,9 +57,10 @@ type command struct {
 // commands lists the subcommands in the order the usage shows them.
 var commands = []command{
 	{name: "grad", summary: "evaluate an expression and its gradient with respect to each variable", usage: gradUsage, run: runGrad},
-	{name: "train", summary: "train a neural network on MNIST or the spiral data set", usage: trainUsage, run: runTrain},
+	{name: "train", summary: "train a neural network on MNIST, the spiral or text (the Go source)", usage: trainUsage, run: runTrain},
 	{name: "eval", summary: "measure a saved model on its test set", usage: evalUsage, run: runEval},
 	{name: "predict", summary: "classify images of digits with a saved model", usage: predictUsage, run: runPredict},
+	{name: "sample", summary: "generate text with a next-byte model, writing each byte as it is drawn", usage: sampleUsage, run: runSample},
 	{name: "bench", summary: "measure the speed of a kernel, a training step or an all-reduce (gemm, conv, train, allreduce)", usage: benchUsage, run: runBench},
 	{name: "serve", summary: "a local web page that draws graphs and steps through backprop; with --model, a prediction server", usage: serveUsage, run: runServe},
 }

@@ -57,6 +57,12 @@ func TestKillAndResume(t *testing.T) {
 		killAndResume(t, bin, []string{"train", "--arch", "conv(4,5) batchnorm relu maxpool(2) flatten linear(10)", "--augment",
 			"--limit", "1500", "--val", "100", "--batch", "32", "--epochs", "8", "--threads", "1", "--seed", "3"})
 	})
+	// A next-byte model of text, a transformer block with dropout and an
+	// LSTM, whose random windows must continue where they stopped.
+	t.Run("text", func(t *testing.T) {
+		killAndResume(t, bin, []string{"train", "--text", goText(t), "--arch", "embed(16) posembed(32) block(2,dropout=0.1) lstm(16) linear(256)",
+			"--context", "32", "--batch", "16", "--epochs", "6", "--steps-per-epoch", "40", "--val", "16", "--threads", "1", "--seed", "3"})
+	})
 }
 
 // killAndResume interrupts and kills runs of the binary bin with args

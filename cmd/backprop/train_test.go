@@ -30,7 +30,7 @@ func TestTrainErrors(t *testing.T) {
 	}{
 		{[]string{"train", "--batch", "0"}, "backprop train: --batch 0: must be positive"},
 		{[]string{"train", "--epochs", "-1"}, "backprop train: --epochs -1: must be positive"},
-		{[]string{"train", "--dataset", "cifar"}, "backprop train: --dataset cifar: want mnist, fashion or spiral"},
+		{[]string{"train", "--dataset", "cifar"}, "backprop train: --dataset cifar: want mnist, fashion, spiral, gosrc or text"},
 		{[]string{"train", "--hidden", "5,x"}, "backprop train: --hidden 5,x: want positive widths separated by commas, such as 512,256"},
 		{[]string{"train", "--activation", "swish"}, "backprop train: --activation swish: want one of relu, leaky_relu, elu, tanh, sigmoid, maxout"},
 		{[]string{"train", "--optimizer", "adagrad"}, "backprop train: --optimizer adagrad: want adam, adamw, sgd, nesterov or rmsprop"},

@@ -42,6 +42,11 @@ var smallFlops = 128 * 128 * 128 // a variable so that tests can force either pa
 // about 15% and 64³, 256×10×256 and 64×256×10 lose.
 const parallelFlops = 96 * 96 * 96
 
+// Serial reports whether Gemm computes an m×n×k product on one worker, as
+// it does below parallelFlops: a batch of such products (the heads of an
+// attention) is better spread over the workers, a product each.
+func Serial(m, n, k int) bool { return m*n*k < parallelFlops }
+
 // parallelPack is the size k·n of op(B) from which a product that runs in
 // parallel also packs B in parallel.
 const parallelPack = 64 * 256

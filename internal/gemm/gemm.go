@@ -175,6 +175,12 @@ type problem[T Float] struct {
 
 // gemm runs the product with the kernel kr; the arguments are checked.
 func gemm[T Float](kr *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	gemmWith(kr, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+}
+
+// gemmWith is gemm, with op(B) already packed for kr into pre where pre
+// is not nil (then b is not read).
+func gemmWith[T Float](kr *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, pre []T) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -200,7 +206,9 @@ func gemm[T Float](kr *kernel[T], transA, transB bool, m, n, k int, alpha T, a [
 	slivB := ceilDiv(n, kr.nr)
 	pr.npad = slivB * kr.nr
 	par := parallel.Workers() > 1 && m*n*k >= parallelFlops
-	if pr.packB {
+	if pre != nil {
+		pr.packB = true
+	} else if pr.packB {
 		ws.bp = grow(ws.bp, k*pr.npad)
 		if par && k*n >= parallelPack {
 			packBParallel(ws.bp, b, pr.brs, pr.bcs, k, n, pr.npad, kr)
@@ -215,6 +223,9 @@ func gemm[T Float](kr *kernel[T], transA, transB bool, m, n, k int, alpha T, a [
 		packB(ws.bp, b, pr.brs, pr.bcs, 0, k, n-e, e, kr.nr)
 	}
 	pr.bp = ws.bp
+	if pre != nil {
+		pr.bp = pre
+	}
 
 	// Cut C into chunks that idle workers take in turn: bands of rows if
 	// there are enough slivers of A, of columns otherwise. There are more

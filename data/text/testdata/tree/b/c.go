@@ -1,0 +1,3 @@
+package b
+
+func C() int { return 1 }

@@ -1,0 +1,4 @@
+package b
+
+// D doubles x.
+func D(x int) int { return 2 * x }

@@ -1,0 +1,3 @@
+package deep
+
+const E = 2.718281828

@@ -1,0 +1,3 @@
+package z
+
+var G = []string{"x", "y"}
