@@ -109,6 +109,8 @@ func TestTextErrors(t *testing.T) {
 	dir := t.TempDir()
 	spiral := filepath.Join(dir, "spiral.safetensors")
 	runOK(t, "train", "--dataset", "spiral", "--points", "20", "--epochs", "1", "--hidden", "4", "--model", spiral)
+	textModel := filepath.Join(dir, "text.safetensors")
+	runOK(t, "train", "--text", corpus, "--arch", "embed(4) linear(256)", "--context", "8", "--epochs", "1", "--steps-per-epoch", "1", "--val", "1", "--model", textModel)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -128,6 +130,9 @@ func TestTextErrors(t *testing.T) {
 		{[]string{"train", "--dataset", "spiral", "--context", "64"}, "backprop train: --context: a flag of text data, not of spiral: train text with --dataset gosrc or --text FILE|DIR"},
 		{[]string{"sample", "--model", spiral}, "backprop sample: --model " + spiral + ": not a model of text (its output is [3] per example): sample needs a next-byte model, trained with --dataset gosrc or --text"},
 		{[]string{"sample", "--model", filepath.Join(dir, "none.safetensors")}, "backprop sample: --model " + filepath.Join(dir, "none.safetensors") + ": no such file; train one with: backprop train --dataset gosrc --model " + filepath.Join(dir, "none.safetensors")},
+		{[]string{"eval", "--model", textModel}, "backprop eval: --model " + textModel + ": a next-byte model of text: train reports its validation loss; generate text with: backprop sample --model " + textModel},
+		{[]string{"serve", "--model", textModel}, "backprop serve: --model " + textModel + ": a next-byte model of text: serve predicts with image and spiral models; generate text with: backprop sample --model " + textModel},
+		{[]string{"predict", "--model", textModel, "x.png"}, "backprop predict: --model " + textModel + ": a next-byte model of text: predict classifies images; generate text with: backprop sample --model " + textModel},
 		{[]string{"sample", "--tokens", "-3"}, "backprop sample: --tokens -3: must not be negative"},
 		{[]string{"sample", "--temperature", "-1"}, "backprop sample: --temperature -1: want 0 (always the most likely byte) or more"},
 		{[]string{"sample", "--top-k", "-1"}, "backprop sample: --top-k -1: must not be negative (0 for every byte)"},
