@@ -193,7 +193,7 @@ func fitText(m nn.Module, sm *text.Sampler, d TextData, hasVal bool, cfg Config)
 			ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: cfg.Optimizer.LR(), Seconds: secs,
 			SamplesPerSecond: float64((seen-seen0)/d.Context) / secs, StepLoss: slices.Clone(stepLoss)}
 		if hasVal {
-			ep.ValLoss, ep.ValAccuracy = EvaluateText(m, d.Val, d.Context, d.ValWindows, d.ValSeed, EvalBatch)
+			ep.ValLoss, ep.ValAccuracy = EvaluateText(m, d.Val, d.Context, d.ValWindows, d.ValSeed, TextEvalBatch)
 		}
 		hist = append(hist, ep)
 		if cfg.OnEpoch != nil {

@@ -125,7 +125,7 @@ func TestTextErrors(t *testing.T) {
 		{[]string{"train", "--text", corpus, "--steps-per-epoch", "-1"}, "backprop train: --steps-per-epoch -1: must be positive"},
 		{[]string{"train", "--text", corpus, "--hidden", "10"}, "backprop train: --hidden: not a flag of text data: a text run's network is --arch, such as lstm or gpt"},
 		{[]string{"train", "--text", corpus, "--arch", "embed(4) linear(256)", "--context", "9000"}, "backprop train: --context 9000: the training text of " + corpus + " has 7252 bytes, fewer than a window of 9001"},
-		{[]string{"train", "--text", corpus, "--context", "100000", "--max-memory", "1GB"}, "backprop train: --context 100000: training lstm with adam on batches of 32 needs 1.61 TiB, limit 954 MiB"},
+		{[]string{"train", "--text", corpus, "--context", "100000", "--max-memory", "1GB"}, "backprop train: --context 100000: training lstm with adam on batches of 32 needs 149 GiB, limit 954 MiB"},
 		{[]string{"train", "--arch", "lstm"}, "backprop train: --arch lstm: a next-byte model of text (it starts with embed), not of mnist's examples: train it with --dataset gosrc or --text FILE|DIR"},
 		{[]string{"train", "--dataset", "spiral", "--context", "64"}, "backprop train: --context: a flag of text data, not of spiral: train text with --dataset gosrc or --text FILE|DIR"},
 		{[]string{"sample", "--model", spiral}, "backprop sample: --model " + spiral + ": not a model of text (its output is [3] per example): sample needs a next-byte model, trained with --dataset gosrc or --text"},

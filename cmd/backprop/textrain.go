@@ -94,7 +94,11 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 	case !o.set["arch"] && o.set["max-memory"]:
 		netFlag = [2]string{"max-memory", o.maxMemory.text}
 	}
-	if err := checkTraining(budget, plan, label, o.optimizer, slots, o.batch, netFlag, [2]string{}, "", 0); err != nil {
+	need := needToTrainText(plan, o.batch, slots)
+	if o.set["context"] && !o.set["batch"] {
+		need.step = 0 // the windows' length, not the default batch, asks for it
+	}
+	if err := checkNeed(budget, need, label, o.optimizer, o.batch, netFlag, [2]string{}, "", 0); err != nil {
 		return err
 	}
 	if o.threads > 0 {
@@ -113,7 +117,7 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 		dataFlag = [2]string{"text", o.textPath}
 	}
 	dataWhat := fmt.Sprintf("the text of %s (%d bytes)", corpus.Root, tr.Len()+val.Len())
-	if err := checkTraining(budget, plan, label, o.optimizer, slots, o.batch, netFlag, dataFlag, dataWhat, int64(tr.Len()+val.Len())); err != nil {
+	if err := checkNeed(budget, need, label, o.optimizer, o.batch, netFlag, dataFlag, dataWhat, int64(tr.Len()+val.Len())); err != nil {
 		return err
 	}
 	if tr.Len() < o.context+1 {
@@ -210,7 +214,7 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 	}
 	valLoss, valAcc := math.NaN(), math.NaN()
 	if o.val > 0 {
-		valLoss, valAcc = train.EvaluateText(model, val, o.context, o.val, o.seed, train.EvalBatch)
+		valLoss, valAcc = train.EvaluateText(model, val, o.context, o.val, o.seed, train.TextEvalBatch)
 	}
 	modelPath := ""
 	if o.model != "none" {
