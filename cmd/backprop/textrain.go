@@ -30,6 +30,11 @@ func isText(dataset string) bool { return dataset == "gosrc" || dataset == "text
 // embedding byte indices.
 func isTextArch(a *nn.Arch) bool { return strings.HasPrefix(a.String(), "embed(") }
 
+// textValSeed seeds the starts of the validation windows of every text
+// run, whatever its --seed, so that runs of different seeds are measured
+// on the same windows.
+const textValSeed = 1
+
 // The flags of image and point data sets, which text runs refuse.
 var notTextFlags = []string{"hidden", "activation", "dropout", "augment", "points", "classes", "limit", "data"}
 
@@ -151,7 +156,7 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 			return flagError("resume", o.resume, "%v", err)
 		}
 	}
-	d := train.TextData{Train: tr, Context: o.context, StepsPerEpoch: o.stepsPerEpoch, ValWindows: o.val, ValSeed: o.seed}
+	d := train.TextData{Train: tr, Context: o.context, StepsPerEpoch: o.stepsPerEpoch, ValWindows: o.val, ValSeed: textValSeed}
 	if o.val > 0 {
 		d.Val = val
 	}
@@ -214,7 +219,7 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 	}
 	valLoss, valAcc := math.NaN(), math.NaN()
 	if o.val > 0 {
-		valLoss, valAcc = train.EvaluateText(model, val, o.context, o.val, o.seed, train.TextEvalBatch)
+		valLoss, valAcc = train.EvaluateText(model, val, o.context, o.val, textValSeed, train.TextEvalBatch)
 	}
 	modelPath := ""
 	if o.model != "none" {
