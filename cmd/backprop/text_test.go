@@ -94,6 +94,17 @@ func TestTrainAndSampleText(t *testing.T) {
 			if x, y := sample("1", "--temperature", "0"), sample("5", "--temperature", "0"); x != y {
 				t.Errorf("temperature 0: %q and %q", x, y)
 			}
+			// Without the caches, the whole window runs for every byte,
+			// and the most likely bytes are the same as long as the text
+			// fits the context of 16 (past it, the window slides by a
+			// byte, while the transformer's caches start again from the
+			// last half).
+			greedy := []string{"sample", "--model", model, "--prompt", "func", "--tokens", "12", "--temperature", "0"}
+			x, _ := runOK(t, greedy...)
+			y, _ := runOK(t, append(greedy, "--no-cache")...)
+			if x != y || len(x) != 16 {
+				t.Errorf("temperature 0: %q with the caches, %q without", x, y)
+			}
 			// Without a prompt, the model starts from a newline it does
 			// not print.
 			if out, _ := runOK(t, "sample", "--model", model, "--tokens", "7"); len(out) != 7 {
