@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
+
 	"backprop/ag"
 	"backprop/data/text"
 	"backprop/nn"
@@ -181,15 +183,32 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 	}
 	fmt.Fprint(stderr, plan.String())
 	printLines(stderr, textHeader(o, label, corpus))
+	tty := isTerminal(stderr)
+	var bar *progressbar.ProgressBar
 	cfg.OnStep = func(s train.Step) {
 		if log != nil {
 			log.Step(s)
 		}
+		if !tty {
+			return
+		}
+		if bar == nil {
+			bar = progressbar.NewOptions(o.stepsPerEpoch, progressbar.OptionSetWriter(stderr),
+				progressbar.OptionShowIts(), progressbar.OptionSetItsString("steps"),
+				progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(),
+				progressbar.OptionSetWidth(20))
+		}
+		bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f", s.Epoch, o.epochs, s.Loss))
+		bar.Set(s.Step)
 	}
 	printedHeader := false
 	cfg.OnEpoch = func(e train.Epoch) {
 		if log != nil {
 			log.Epoch(e)
+		}
+		if bar != nil {
+			bar.Finish()
+			bar = nil
 		}
 		if !printedHeader {
 			fmt.Fprintln(stderr, textTableHeader)
