@@ -34,9 +34,9 @@ type Sampler struct {
 	s             *Split
 	size, context int
 	rng           *rand.Rand
-	windows       int // per epoch
-	pos           int // windows served this epoch
-	x, tail       *tensor.Tensor
+	windows       int            // per epoch
+	pos           int            // windows served this epoch
+	x, tail       *tensor.Tensor // full batches, and the last short one
 	in, y         []int
 	curX          *tensor.Tensor
 	curIn, curY   []int
@@ -56,9 +56,6 @@ func NewSampler(s *Split, size, context int, dt tensor.DType, rng *rand.Rand) (*
 	m := &Sampler{s: s, size: size, context: context, rng: rng, windows: (s.Len() - 1) / context}
 	b := min(size, m.windows)
 	m.x = tensor.New(dt, b, context)
-	if r := m.windows % size; r != 0 && m.windows > size {
-		m.tail = tensor.New(dt, r, context)
-	}
 	m.in = make([]int, b*context)
 	m.y = make([]int, b*context)
 	return m, nil
@@ -79,7 +76,10 @@ func (m *Sampler) Batches() int { return (m.windows + m.size - 1) / m.size }
 func (m *Sampler) Position() int { return m.pos }
 
 // SetPosition continues an epoch of which pos windows were served: the
-// caller restores rng's source alongside. It returns an error, and
+// caller restores rng's source alongside. Any pos in [0, Windows()] will
+// do, a multiple of the batch size or not (a run may continue with
+// another batch size): the following batches are of size windows but the
+// epoch's last, which holds what is left. It returns an error, and
 // changes nothing, unless pos lies in [0, Windows()].
 func (m *Sampler) SetPosition(pos int) error {
 	if pos < 0 || pos > m.windows {
@@ -96,7 +96,12 @@ func (m *Sampler) Next() bool {
 		return false
 	}
 	dst := m.x
-	if n < m.x.Dim(0) {
+	if n != m.x.Dim(0) {
+		// A short batch: the end of an epoch, or one continued (SetPosition)
+		// at a position that is not a multiple of the batch size.
+		if m.tail == nil || m.tail.Dim(0) != n {
+			m.tail = tensor.New(m.x.DType(), n, m.context)
+		}
 		dst = m.tail
 	}
 	t := m.context

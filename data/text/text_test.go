@@ -404,3 +404,50 @@ func TestGoSource(t *testing.T) {
 	t.Logf("%s: %d files, %d bytes (train %d, validation %d in %d files), %d skipped",
 		c.Root, len(c.Files), total, c.Train.Len(), c.Valid.Len(), valid, len(c.Skipped))
 }
+
+// TestSetPositionAnyWindow continues an epoch at a position that is not a
+// multiple of the batch size, as a run resumed with another batch size
+// does: every batch must have as many filled rows as windows it serves.
+func TestSetPositionAnyWindow(t *testing.T) {
+	const ctx, windows = 10, 99
+	data := make([]byte, windows*ctx+1)
+	for i := range data {
+		data[i] = 'a' + byte(i%26)
+	}
+	s := &text.Split{Data: data}
+	for _, size := range []int{4, 33, 98, 128} {
+		for _, random := range []bool{false, true} {
+			var rng *rand.Rand
+			if random {
+				rng = rand.New(rand.NewPCG(3, 4))
+			}
+			m := newSampler(t, s, size, ctx, tensor.Float32, rng)
+			if err := m.SetPosition(1); err != nil {
+				t.Fatal(err)
+			}
+			var targets []byte
+			served := 1
+			for m.Next() {
+				x, y := m.Batch()
+				in := m.Inputs()
+				n := min(size, windows-served)
+				if x.Dim(0) != n || x.Dim(1) != ctx || len(y) != n*ctx || len(in) != n*ctx {
+					t.Fatalf("size %d, random %v, after %d windows: batch %v, %d targets, %d inputs, want %d rows",
+						size, random, served, x.Shape(), len(y), len(in), n)
+				}
+				for i := range n * ctx {
+					if x.Flat(i) != float64(in[i]) || in[i] < 'a' {
+						t.Fatalf("size %d, random %v: element %d of the batch is %g, input %d", size, random, i, x.Flat(i), in[i])
+					}
+				}
+				for _, v := range y {
+					targets = append(targets, byte(v))
+				}
+				served += n
+			}
+			if !random && !bytes.Equal(targets, data[ctx+1:]) {
+				t.Errorf("size %d: the targets from window 1 on are not the split's bytes in order", size)
+			}
+		}
+	}
+}
