@@ -431,6 +431,9 @@ func TestSetPositionAnyWindow(t *testing.T) {
 				x, y := m.Batch()
 				in := m.Inputs()
 				n := min(size, windows-served)
+				if random {
+					n = size
+				}
 				if x.Dim(0) != n || x.Dim(1) != ctx || len(y) != n*ctx || len(in) != n*ctx {
 					t.Fatalf("size %d, random %v, after %d windows: batch %v, %d targets, %d inputs, want %d rows",
 						size, random, served, x.Shape(), len(y), len(in), n)
@@ -447,6 +450,34 @@ func TestSetPositionAnyWindow(t *testing.T) {
 			}
 			if !random && !bytes.Equal(targets, data[ctx+1:]) {
 				t.Errorf("size %d: the targets from window 1 on are not the split's bytes in order", size)
+			}
+		}
+	}
+}
+
+// TestRandomBatchesAreFull: random batches hold the batch size of windows
+// each, even where the split has fewer non-overlapping windows than that
+// or the epoch does not divide by it.
+func TestRandomBatchesAreFull(t *testing.T) {
+	data := make([]byte, 500)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	s := &text.Split{Data: data}
+	for _, c := range []struct{ size, ctx int }{{32, 128}, {4, 10}, {7, 3}} {
+		m := newSampler(t, s, c.size, c.ctx, tensor.Float32, rand.New(rand.NewPCG(1, 1)))
+		for epoch := range 3 {
+			m.Reset()
+			batches := 0
+			for m.Next() {
+				batches++
+				if x, y := m.Batch(); x.Dim(0) != c.size || x.Dim(1) != c.ctx || len(y) != c.size*c.ctx {
+					t.Fatalf("size %d, context %d, epoch %d: batch %v with %d targets", c.size, c.ctx, epoch, x.Shape(), len(y))
+				}
+			}
+			if batches != m.Batches() || m.Position() != m.Windows() {
+				t.Errorf("size %d, context %d: %d batches, Batches says %d; position %d of %d",
+					c.size, c.ctx, batches, m.Batches(), m.Position(), m.Windows())
 			}
 		}
 	}
