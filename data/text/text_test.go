@@ -482,3 +482,25 @@ func TestRandomBatchesAreFull(t *testing.T) {
 		}
 	}
 }
+
+// TestCorpusOrder: the files come in the walk's order, depth-first and by
+// name within each directory, which is not the order of sorted paths.
+func TestCorpusOrder(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"a.txt", "a-c.txt", "a/b.txt", "a/z/y.txt", "a/c.txt", "b.txt"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := open(t, dir, text.Options{ValidFraction: 0.5})
+	var got []string
+	for _, f := range c.Files {
+		got = append(got, f.Path)
+	}
+	if want := []string{"a/b.txt", "a/c.txt", "a/z/y.txt", "a-c.txt", "a.txt", "b.txt"}; !slices.Equal(got, want) {
+		t.Errorf("files in the order %q, want %q", got, want)
+	}
+}
