@@ -19,8 +19,9 @@
 // first context bytes are a window's inputs and the last context, shifted
 // by one, its next-byte targets. With a *rand.Rand it draws the windows'
 // starts at random, uniformly over the split, from that source alone; with
-// none it walks the split in order, every byte a target exactly once, for
-// evaluation. Like data.Loader it reuses its batch buffers, and a run that
+// none it walks the split in order, in non-overlapping windows, for
+// evaluation: every byte but the first is a target once, but for the last
+// (Len − 1) mod context, too few for a window. Like data.Loader it reuses its batch buffers, and a run that
 // saves Position and the random source's state (rand.PCG and rand.ChaCha8
 // marshal theirs) and restores both continues with the same batches, bit
 // for bit.

@@ -18,8 +18,10 @@ import (
 // draw per window in order, and nothing else draws from it; the draws do
 // not depend on the position in the epoch. Without one, window i starts
 // at i·context: the split in order, in batches of size but the last,
-// which holds the windows left.
-// Windows may span the boundary between two files.
+// which holds the windows left; every byte from the second to the
+// (Windows()·context + 1)th is a target once, and the last
+// (Len − 1) mod context bytes, too few for a window, are none. Windows
+// may span the boundary between two files.
 //
 // The batch buffers are reused from step to step, so a batch is valid
 // only until the next call to Next.

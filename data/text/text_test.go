@@ -275,7 +275,8 @@ func TestRandomWindowsAreSlicesOfTheSplit(t *testing.T) {
 }
 
 // TestInOrderCoversEveryByte: without a random source the windows walk
-// the split, and every byte but the first is a target once.
+// the split, and every byte but the first is a target once, but for the
+// last (Len − 1) mod context.
 func TestInOrderCoversEveryByte(t *testing.T) {
 	c := open(t, tree, text.Options{ValidFraction: 0.3})
 	const size, ctx = 4, 5
