@@ -97,8 +97,7 @@ func fitText(m nn.Module, sm *text.Sampler, d TextData, hasVal bool, cfg Config)
 			k, sumLoss, correct, seen, stepLoss = 0, 0, 0, 0, nil
 		}
 	}
-	var randState []byte // before the current batch, with windows0
-	var windows0 int
+	var randState []byte
 	position := func(e int) *Position {
 		p := &Position{Epoch: e, Batch: k, Batches: d.StepsPerEpoch, Step: step, SumLoss: sumLoss, Correct: correct,
 			Seen: seen, History: slices.Clone(hist), StepLoss: slices.Clone(stepLoss), Windows: sm.Position()}
@@ -130,7 +129,6 @@ func fitText(m nn.Module, sm *text.Sampler, d TextData, hasVal bool, cfg Config)
 			if cfg.Source != nil {
 				randState, _ = cfg.Source.MarshalBinary()
 			}
-			windows0 = sm.Position()
 			if !sm.Next() { // the sampler's epoch of windows is over: start it again
 				sm.Reset()
 				sm.Next()
@@ -155,7 +153,7 @@ func fitText(m nn.Module, sm *text.Sampler, d TextData, hasVal bool, cfg Config)
 			l := loss.Item()
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				p := position(e)
-				p.Rand, p.Windows = randState, windows0
+				p.Rand = randState
 				return fail(&DivergedError{Epoch: e, Step: step + 1, Loss: l, LR: lr, Position: p})
 			}
 			if anomaly {

@@ -11,7 +11,6 @@ import (
 	"backprop/data/text"
 	"backprop/nn"
 	"backprop/optim"
-	"backprop/tensor"
 )
 
 // textSetup builds a tiny next-byte model, its optimizer and the data: a
@@ -113,33 +112,5 @@ func TestRunTextShortData(t *testing.T) {
 	_, err := RunText(m, d, Config{Epochs: 1, Batch: 2, Optimizer: opt, Rand: rng, Source: src})
 	if err == nil || err.Error() != "train: validation text: a split of 5 bytes is shorter than a window of 9" {
 		t.Errorf("got %v", err)
-	}
-}
-
-// A diverged text run's Position is that of the step that failed: the
-// random state and the sampler's position from before its batch, so
-// that a run resumed from it draws that batch again.
-func TestRunTextDivergedPosition(t *testing.T) {
-	d, m, _, src, rng := textSetup("embed(8) linear(256)")
-	opt := optim.NewSGD(nn.Vars(m), 1e30)
-	_, err := RunText(m, d, Config{Epochs: 50, Batch: 4, Optimizer: opt, Rand: rng, Source: src})
-	var de *DivergedError
-	if !errors.As(err, &de) {
-		t.Fatalf("got %v, want a DivergedError", err)
-	}
-	// The position of a sampler that has served the batches before the
-	// failed one.
-	sm, err := text.NewSampler(d.Train, 4, d.Context, tensor.Float32, rand.New(rand.NewPCG(0, 0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range de.Step - 1 {
-		if !sm.Next() {
-			sm.Reset()
-			sm.Next()
-		}
-	}
-	if de.Position.Step != de.Step-1 || de.Position.Windows != sm.Position() {
-		t.Errorf("diverged at step %d: position of step %d, %d windows, want %d", de.Step, de.Position.Step, de.Position.Windows, sm.Position())
 	}
 }
