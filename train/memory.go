@@ -30,11 +30,25 @@ const EvalBatch = 1000
 // memory available (which is what the command line's --max-memory
 // defaults to).
 func TrainingMemory(p *nn.Plan, batch, slots int) int64 {
+	return trainingMemory(p, batch, slots, EvalBatch)
+}
+
+// TextEvalBatch is the batch size, in windows, of RunText's validation
+// after every epoch.
+const TextEvalBatch = 32
+
+// TextTrainingMemory is TrainingMemory for RunText: the plan's examples
+// are windows, and validation runs TextEvalBatch of them at a time.
+func TextTrainingMemory(p *nn.Plan, batch, slots int) int64 {
+	return trainingMemory(p, batch, slots, TextEvalBatch)
+}
+
+func trainingMemory(p *nn.Plan, batch, slots, evalBatch int) int64 {
 	n := memory.Add(p.NumParams(), p.NumBuffers())
 	// Values, gradients and state, then a copy of values and state for
 	// the file.
 	params := memory.Mul(4, n, int64(3+2*slots))
-	return memory.Add(params, activations(p, 2, batch), activations(p, 1, EvalBatch))
+	return memory.Add(params, activations(p, 2, batch), activations(p, 1, evalBatch))
 }
 
 // InferenceMemory estimates the memory, in bytes, that loading the

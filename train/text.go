@@ -97,7 +97,10 @@ func fitText(m nn.Module, sm *text.Sampler, d TextData, hasVal bool, cfg Config)
 			k, sumLoss, correct, seen, stepLoss = 0, 0, 0, 0, nil
 		}
 	}
+	// randState and windows are the random state and the sampler's
+	// position before the current step, for a DivergedError.
 	var randState []byte
+	var windows int
 	position := func(e int) *Position {
 		p := &Position{Epoch: e, Batch: k, Batches: d.StepsPerEpoch, Step: step, SumLoss: sumLoss, Correct: correct,
 			Seen: seen, History: slices.Clone(hist), StepLoss: slices.Clone(stepLoss), Windows: sm.Position()}
@@ -129,6 +132,7 @@ func fitText(m nn.Module, sm *text.Sampler, d TextData, hasVal bool, cfg Config)
 			if cfg.Source != nil {
 				randState, _ = cfg.Source.MarshalBinary()
 			}
+			windows = sm.Position()
 			if !sm.Next() { // the sampler's epoch of windows is over: start it again
 				sm.Reset()
 				sm.Next()
@@ -153,7 +157,7 @@ func fitText(m nn.Module, sm *text.Sampler, d TextData, hasVal bool, cfg Config)
 			l := loss.Item()
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				p := position(e)
-				p.Rand = randState
+				p.Rand, p.Windows = randState, windows
 				return fail(&DivergedError{Epoch: e, Step: step + 1, Loss: l, LR: lr, Position: p})
 			}
 			if anomaly {
@@ -175,10 +179,9 @@ func fitText(m nn.Module, sm *text.Sampler, d TextData, hasVal bool, cfg Config)
 			seen += n
 			stepLoss = append(stepLoss, l)
 			if cfg.OnStep != nil {
-				windows := (seen - seen0) / d.Context
 				cfg.OnStep(Step{Epoch: e, Step: k, Steps: d.StepsPerEpoch, Total: step, Samples: seen / d.Context,
 					Loss: sumLoss / float64(seen), Accuracy: float64(correct) / float64(seen), BatchLoss: l, LR: lr,
-					SamplesPerSecond: float64(windows) / time.Since(start).Seconds()})
+					SamplesPerSecond: float64((seen-seen0)/d.Context) / time.Since(start).Seconds()})
 			}
 			if cfg.Checkpoint != nil {
 				e := e
@@ -193,7 +196,7 @@ func fitText(m nn.Module, sm *text.Sampler, d TextData, hasVal bool, cfg Config)
 			ValLoss: math.NaN(), ValAccuracy: math.NaN(), LR: cfg.Optimizer.LR(), Seconds: secs,
 			SamplesPerSecond: float64((seen-seen0)/d.Context) / secs, StepLoss: slices.Clone(stepLoss)}
 		if hasVal {
-			ep.ValLoss, ep.ValAccuracy = EvaluateText(m, d.Val, d.Context, d.ValWindows, d.ValSeed, EvalBatch)
+			ep.ValLoss, ep.ValAccuracy = EvaluateText(m, d.Val, d.Context, d.ValWindows, d.ValSeed, TextEvalBatch)
 		}
 		hist = append(hist, ep)
 		if cfg.OnEpoch != nil {

@@ -114,3 +114,18 @@ func TestRunTextShortData(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// A text run whose loss becomes infinite stops before that step, and the
+// DivergedError's Position resumes at it: the same windows are drawn
+// again.
+func TestRunTextDiverged(t *testing.T) {
+	d, m, opt, src, rng := textSetup("embed(4) linear(256)")
+	_, err := RunText(m, d, Config{Epochs: 2, Batch: 4, Optimizer: opt, Rand: rng, Source: src, Schedule: optim.Constant(1e30)})
+	var de *DivergedError
+	if !errors.As(err, &de) {
+		t.Fatalf("got %v, want a DivergedError", err)
+	}
+	if de.Position.Step != de.Step-1 || de.Position.Windows != de.Position.Batch*4 {
+		t.Errorf("diverged at step %d: position step %d, batch %d, windows %d", de.Step, de.Position.Step, de.Position.Batch, de.Position.Windows)
+	}
+}

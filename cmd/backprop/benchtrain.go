@@ -18,7 +18,7 @@ import (
 	"backprop/tensor"
 )
 
-const benchTrainSynopsis = "backprop bench train [--batch B] [--threads T] [--hidden 512,256 | --arch SPEC|PRESET | --tiny] [--time D] [--json] [--max-memory SIZE]"
+const benchTrainSynopsis = "backprop bench train [--batch B] [--threads T] [--hidden 512,256 | --arch SPEC|PRESET [--context N] | --tiny] [--time D] [--json] [--max-memory SIZE]"
 
 const benchTrainUsage = "usage: " + benchTrainSynopsis + `
 
@@ -35,7 +35,9 @@ on its running statistics).
 With --arch the network is any architecture of backprop train --arch
 instead, such as the preset lenet5 or mnistcnn or the text
 "conv(32,3) relu maxpool(2) flatten linear(10)", for [1 28 28] images and
-10 classes.
+10 classes; or a next-byte model (one that starts with embed, such as the
+presets lstm and gpt) on windows of --context random bytes, its loss the
+cross-entropy over every position, as train --dataset gosrc computes it.
 
 With --tiny the network is the one of micrograd's demo instead: 2-16-16-1
 with ReLU on 100 points (the whole data set as one batch, --batch is
@@ -51,6 +53,7 @@ for at least --time, and the median round's mean is reported:
 	--threads  the number of cores to use (GOMAXPROCS; default: all)
 	--hidden   the hidden widths (default 512,256)
 	--arch     the network in the architecture language, or a preset
+	--context  the window of a next-byte model of --arch (default 128)
 	--tiny     the micrograd demo network
 	--time     the minimum measuring time of each of step and inference (default 2s)
 	--json     print one JSON object instead:
@@ -75,6 +78,7 @@ type benchTrainResult struct {
 	Threads     int     `json:"threads"`
 	Hidden      []int   `json:"hidden"`
 	Arch        string  `json:"arch,omitempty"`
+	Context     int     `json:"context,omitempty"`
 	Steps       int     `json:"steps"`
 	MsPerStep   float64 `json:"ms_per_step"`
 	InferenceMs float64 `json:"inference_ms"`
@@ -91,6 +95,7 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	hiddenText := fs.String("hidden", "512,256", "hidden widths")
 	tiny := fs.Bool("tiny", false, "the micrograd demo network")
 	archText := fs.String("arch", "", "the network in the architecture language, or a preset")
+	context := fs.Int("context", 128, "the window of a next-byte model")
 	minTime := fs.Duration("time", 2*time.Second, "minimum measuring time")
 	jsonOut := fs.Bool("json", false, "print one JSON object")
 	maxMemory := addMaxMemory(fs)
@@ -128,13 +133,20 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 			text = *archText
 		}
 		a, err := nn.ParseArch(text)
-		if err == nil {
+		if err == nil && isTextArch(a) {
+			if *context < 1 || *context > 1<<16 {
+				return fail("--context must be in [1, 65536]")
+			}
+			if plan, err = planText(*archText, *context); err != nil {
+				return fail("%v", err)
+			}
+		} else if err == nil {
 			plan, err = a.Plan(benchImage)
 		}
 		if err != nil {
 			return fail("%v", archFlagError(*archText, text, err))
 		}
-		if out := plan.Out(); len(out) != 1 || out[0] != 10 {
+		if out := plan.Out(); !isTextArch(plan.Arch()) && (len(out) != 1 || out[0] != 10) {
 			return fail("--arch %s: the network's output is %v per example, but the bench has 10 classes: end it with linear(10)", quoted(*archText), out)
 		}
 	}
@@ -149,8 +161,12 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 			}
 			label, netFlag = archString(spec), [2]string{"hidden", *hiddenText}
 		}
+		examples := int64(784)
+		if plan != nil && isTextArch(plan.Arch()) {
+			what, examples = fmt.Sprintf("a batch of %d random windows", *batch), int64(*context)
+		}
 		err = checkTraining(maxMemory.budget(), p, label, "sgd", optim.Slots("sgd"), *batch, netFlag, [2]string{"batch", fmt.Sprint(*batch)},
-			what, data.Bytes(*batch, 784))
+			what, data.Bytes(*batch, int(examples)))
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -171,6 +187,9 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	if plan != nil {
 		res.Net, res.Hidden, res.Arch = *archText, nil, strings.Join(strings.Fields(text), " ")
+		if b.seq {
+			res.Context = *context
+		}
 	}
 	if res.Sizes == nil {
 		res.Sizes = []int{}
@@ -207,6 +226,7 @@ type trainBench struct {
 	x      *tensor.Tensor
 	labels []int
 	y      *tensor.Tensor // ±1 targets of the tiny network
+	seq    bool           // a next-byte model: labels has a byte per position
 	g      *ag.Graph      // the graph of a step, recycled by the next
 	ig     *ag.Graph      // the graph of an inference pass: NoGrad
 }
@@ -252,6 +272,19 @@ func newArchBench(p *nn.Plan, batch int) *trainBench {
 	b.params = nn.Vars(b.m)
 	b.opt = optim.NewSGD(b.params, 0.01)
 	b.opt.Momentum = 0.9
+	if in := p.In; isTextArch(p.Arch()) {
+		// Windows of random bytes and a random next byte at every position.
+		b.seq = true
+		b.x = tensor.New(tensor.Float32, batch, in[0])
+		for i := range b.x.Len() {
+			b.x.SetFlat(i, float64(rng.IntN(256)))
+		}
+		b.labels = make([]int, batch*in[0])
+		for i := range b.labels {
+			b.labels[i] = rng.IntN(256)
+		}
+		return b
+	}
 	b.x = tensor.Uniform(rng, tensor.Float32, 0, 1, batch, 784)
 	b.labels = make([]int, batch)
 	for i := range b.labels {
@@ -273,6 +306,8 @@ func (b *trainBench) step() {
 		one := b.g.Scalar(tensor.Float32, 1)
 		hinge := ag.Mean(ag.ReLU(ag.Sub(one, ag.Mul(b.g.Const(b.y), out))), false)
 		loss = ag.Add(hinge, nn.HalfL2(2e-4, b.params...))
+	} else if b.seq {
+		loss = nn.SequenceCrossEntropy(out, b.labels)
 	} else {
 		loss = nn.SoftmaxCrossEntropy(out, b.labels)
 	}

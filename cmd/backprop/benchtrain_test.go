@@ -20,6 +20,7 @@ func TestBenchTrainJSON(t *testing.T) {
 		{[]string{"--batch", "8", "--hidden", "16,8", "--threads", "1"}, "mlp", 8, "[784 16 8 10]"},
 		{[]string{"--tiny", "--threads", "2"}, "tiny", 100, "[2 16 16 1]"},
 		{[]string{"--arch", "lenet5", "--batch", "4", "--threads", "1"}, "lenet5", 4, "[]"},
+		{[]string{"--arch", "embed(8) lstm(8) linear(256)", "--batch", "2", "--context", "5"}, "embed(8) lstm(8) linear(256)", 2, "[]"},
 		{[]string{"--arch", "conv(4,3) batchnorm relu maxpool(2) dropout(0.5) flatten linear(10)", "--batch", "3"}, "conv(4,3) batchnorm relu maxpool(2) dropout(0.5) flatten linear(10)", 3, "[]"},
 	} {
 		args := append([]string{"bench", "train", "--time", "1ms", "--json"}, c.args...)
@@ -48,6 +49,9 @@ func TestBenchTrainJSON(t *testing.T) {
 		if res.Arch != wantArch {
 			t.Errorf("%v: arch %q, want %q", args, res.Arch, wantArch)
 		}
+		if wantContext := map[bool]int{true: 5}[strings.HasPrefix(c.net, "embed")]; res.Context != wantContext {
+			t.Errorf("%v: context %d, want %d", args, res.Context, wantContext)
+		}
 	}
 }
 
@@ -61,6 +65,8 @@ func TestBenchTrainErrors(t *testing.T) {
 		{[]string{"bench", "train", "--hidden", "5,x"}, "backprop bench train: "},
 		{[]string{"bench", "train", "extra"}, "backprop bench train: unexpected argument \"extra\"\n"},
 		{[]string{"bench", "train", "--arch", "lenet5", "--hidden", "5"}, "backprop bench train: --arch and --hidden: give the network one way\n"},
+		{[]string{"bench", "train", "--arch", "lstm", "--context", "0"}, "backprop bench train: --context must be in [1, 65536]\n"},
+		{[]string{"bench", "train", "--arch", "embed(8) lstm(8) linear(10)", "--context", "4"}, "backprop bench train: --arch \"embed(8) lstm(8) linear(10)\": the network's output is [4 10] per window, but a next-byte model gives 256 logits per byte, [4 256]: end it with linear(256)\n"},
 		{[]string{"bench", "train", "--arch", "lenet5", "--tiny"}, "backprop bench train: --arch and --tiny: give the network one way\n"},
 		{[]string{"bench", "train", "--arch", "flatten linear(5)"}, "backprop bench train: --arch \"flatten linear(5)\": the network's output is [5] per example, but the bench has 10 classes: end it with linear(10)\n"},
 	} {

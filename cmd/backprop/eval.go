@@ -270,6 +270,9 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	if m.Sequence() {
+		return fail("--model %s: a next-byte model of text: predict classifies images; generate text with: backprop sample --model %s", *model, *model)
+	}
 	if m.Inputs() != mnist.Side*mnist.Side {
 		return fail("%s: the model takes %d inputs, not a 28×28 image", *model, m.Inputs())
 	}

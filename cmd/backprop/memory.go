@@ -80,10 +80,21 @@ func needToTrain(p *nn.Plan, batch, slots int) trainingNeed {
 // --batch where the activations of a batch are most of the need, and
 // otherwise netFlag (--hidden, or --classes).
 func checkTraining(b memory.Budget, p *nn.Plan, label, opt string, slots, batch int, netFlag, dataFlag [2]string, dataWhat string, dataNeed int64) error {
+	return checkNeed(b, needToTrain(p, batch, slots), label, opt, batch, netFlag, dataFlag, dataWhat, dataNeed)
+}
+
+// needToTrainText is needToTrain for a text run (train.RunText).
+func needToTrainText(p *nn.Plan, batch, slots int) trainingNeed {
+	total := train.TextTrainingMemory(p, batch, slots)
+	return trainingNeed{total: total, step: total - min(total, train.TextTrainingMemory(p, 1, slots))}
+}
+
+// checkNeed is checkTraining for the need of training, however worked
+// out.
+func checkNeed(b memory.Budget, need trainingNeed, label, opt string, batch int, netFlag, dataFlag [2]string, dataWhat string, dataNeed int64) error {
 	if err := b.Check(dataWhat, dataNeed); err != nil {
 		return flagError(dataFlag[0], dataFlag[1], "%v", err)
 	}
-	need := needToTrain(p, batch, slots)
 	what := fmt.Sprintf("training %s with %s on batches of %d", label, opt, batch)
 	blame := netFlag
 	if need.step > need.total/2 {

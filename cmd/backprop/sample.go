@@ -11,11 +11,13 @@ import (
 	"strconv"
 	"time"
 
+	"backprop/ag"
 	"backprop/nn"
+	"backprop/tensor"
 	"backprop/train"
 )
 
-const sampleUsage = `usage: backprop sample [--model FILE] [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--seed S] [--max-memory SIZE]
+const sampleUsage = `usage: backprop sample [--model FILE] [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--seed S] [--no-cache] [--max-memory SIZE]
 
 Sample generates text with a next-byte model saved by "backprop train
 --dataset gosrc" or "--text" (--model, default gosrc.safetensors): it
@@ -41,6 +43,9 @@ the last half of the context, in one pass, and generation goes on.
 	                    0 for all of them)
 	--seed S            the seed of the draws (default 1): the same model,
 	                    flags and seed give the same bytes
+	--no-cache          run the whole window (the last bytes, as many as the
+	                    model's context) through the model for every new
+	                    byte instead: slower, to compare
 ` + maxMemoryUsage
 
 func runSample(args []string, stdout, stderr io.Writer) int {
@@ -51,6 +56,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	temperature := fs.Float64("temperature", 0.8, "")
 	topK := fs.Int("top-k", 40, "")
 	seed := fs.Uint64("seed", 1, "")
+	noCache := fs.Bool("no-cache", false, "")
 	maxMemory := addMaxMemory(fs)
 	pos, code, done := parseCommandFlags(fs, args, sampleUsage, stdout, stderr)
 	if done {
@@ -108,9 +114,13 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	if _, err := io.WriteString(stdout, *prompt); err != nil {
 		return fail(err)
 	}
+	feed := dec.Feed
+	if *noCache {
+		feed = windowFeed(m, ids[:0:0])
+	}
 	rng := rand.New(rand.NewPCG(*seed, 0))
 	start := time.Now()
-	logits := dec.Feed(ids...)
+	logits := feed(ids...)
 	var b [1]byte
 	for i := range *tokens {
 		next := nn.Sample(logits[:vocab], *temperature, *topK, rng)
@@ -119,7 +129,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		if i+1 < *tokens {
-			logits = dec.Feed(next)
+			logits = feed(next)
 		}
 	}
 	if isTerminal(stdout) {
@@ -128,4 +138,27 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	secs := time.Since(start).Seconds()
 	fmt.Fprintf(stderr, "%s in %.2fs (%.0f bytes/s)\n", plural(*tokens, "byte"), secs, float64(*tokens)/secs)
 	return 0
+}
+
+// windowFeed returns a Decoder.Feed that runs the model m over the last
+// m.Shape[0] symbols of the sequence (its planned window) at every call,
+// without caches: the slow way, for comparison.
+func windowFeed(m *nn.Model, seq []int) func(ids ...int) []float64 {
+	return func(ids ...int) []float64 {
+		seq = append(seq, ids...)
+		win := seq[max(0, len(seq)-m.Shape[0]):]
+		v := make([]float32, len(win))
+		for i, id := range win {
+			v[i] = float32(id)
+		}
+		g := ag.NewGraph(ag.NoGrad)
+		defer g.Reset()
+		y := m.Net.Forward(g.Const(tensor.FromSlice(v, 1, len(win))))
+		c := y.Value.Dim(2)
+		out := make([]float64, c)
+		for i := range out {
+			out[i] = y.Value.Flat((len(win)-1)*c + i)
+		}
+		return out
+	}
 }

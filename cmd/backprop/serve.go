@@ -80,6 +80,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail("%v", err)
 		}
+		if m.Sequence() {
+			return fail("--model %s: a next-byte model of text: serve predicts with image and spiral models; generate text with: backprop sample --model %s", *model, *model)
+		}
 		cfg = web.Config{Model: m, ModelFile: *model}
 	}
 	l, err := net.Listen("tcp", *addr)

@@ -94,6 +94,17 @@ func TestTrainAndSampleText(t *testing.T) {
 			if x, y := sample("1", "--temperature", "0"), sample("5", "--temperature", "0"); x != y {
 				t.Errorf("temperature 0: %q and %q", x, y)
 			}
+			// Without the caches, the whole window runs for every byte,
+			// and the most likely bytes are the same as long as the text
+			// fits the context of 16 (past it, the window slides by a
+			// byte, while the transformer's caches start again from the
+			// last half).
+			greedy := []string{"sample", "--model", model, "--prompt", "func", "--tokens", "12", "--temperature", "0"}
+			x, _ := runOK(t, greedy...)
+			y, _ := runOK(t, append(greedy, "--no-cache")...)
+			if x != y || len(x) != 16 {
+				t.Errorf("temperature 0: %q with the caches, %q without", x, y)
+			}
 			// Without a prompt, the model starts from a newline it does
 			// not print.
 			if out, _ := runOK(t, "sample", "--model", model, "--tokens", "7"); len(out) != 7 {
@@ -109,6 +120,8 @@ func TestTextErrors(t *testing.T) {
 	dir := t.TempDir()
 	spiral := filepath.Join(dir, "spiral.safetensors")
 	runOK(t, "train", "--dataset", "spiral", "--points", "20", "--epochs", "1", "--hidden", "4", "--model", spiral)
+	textModel := filepath.Join(dir, "text.safetensors")
+	runOK(t, "train", "--text", corpus, "--arch", "embed(4) linear(256)", "--context", "8", "--epochs", "1", "--steps-per-epoch", "1", "--val", "1", "--model", textModel)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -123,11 +136,14 @@ func TestTextErrors(t *testing.T) {
 		{[]string{"train", "--text", corpus, "--steps-per-epoch", "-1"}, "backprop train: --steps-per-epoch -1: must be positive"},
 		{[]string{"train", "--text", corpus, "--hidden", "10"}, "backprop train: --hidden: not a flag of text data: a text run's network is --arch, such as lstm or gpt"},
 		{[]string{"train", "--text", corpus, "--arch", "embed(4) linear(256)", "--context", "9000"}, "backprop train: --context 9000: the training text of " + corpus + " has 7252 bytes, fewer than a window of 9001"},
-		{[]string{"train", "--text", corpus, "--context", "100000", "--max-memory", "1GB"}, "backprop train: --context 100000: training lstm with adam on batches of 32 needs 1.61 TiB, limit 954 MiB"},
+		{[]string{"train", "--text", corpus, "--context", "100000", "--max-memory", "1GB"}, "backprop train: --context 100000: training lstm with adam on batches of 32 needs 149 GiB, limit 954 MiB"},
 		{[]string{"train", "--arch", "lstm"}, "backprop train: --arch lstm: a next-byte model of text (it starts with embed), not of mnist's examples: train it with --dataset gosrc or --text FILE|DIR"},
 		{[]string{"train", "--dataset", "spiral", "--context", "64"}, "backprop train: --context: a flag of text data, not of spiral: train text with --dataset gosrc or --text FILE|DIR"},
 		{[]string{"sample", "--model", spiral}, "backprop sample: --model " + spiral + ": not a model of text (its output is [3] per example): sample needs a next-byte model, trained with --dataset gosrc or --text"},
 		{[]string{"sample", "--model", filepath.Join(dir, "none.safetensors")}, "backprop sample: --model " + filepath.Join(dir, "none.safetensors") + ": no such file; train one with: backprop train --dataset gosrc --model " + filepath.Join(dir, "none.safetensors")},
+		{[]string{"eval", "--model", textModel}, "backprop eval: --model " + textModel + ": a next-byte model of text: train reports its validation loss; generate text with: backprop sample --model " + textModel},
+		{[]string{"serve", "--model", textModel}, "backprop serve: --model " + textModel + ": a next-byte model of text: serve predicts with image and spiral models; generate text with: backprop sample --model " + textModel},
+		{[]string{"predict", "--model", textModel, "x.png"}, "backprop predict: --model " + textModel + ": a next-byte model of text: predict classifies images; generate text with: backprop sample --model " + textModel},
 		{[]string{"sample", "--tokens", "-3"}, "backprop sample: --tokens -3: must not be negative"},
 		{[]string{"sample", "--temperature", "-1"}, "backprop sample: --temperature -1: want 0 (always the most likely byte) or more"},
 		{[]string{"sample", "--top-k", "-1"}, "backprop sample: --top-k -1: must not be negative (0 for every byte)"},

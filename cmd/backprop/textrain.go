@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
+
 	"backprop/ag"
 	"backprop/data/text"
 	"backprop/nn"
@@ -29,6 +31,11 @@ func isText(dataset string) bool { return dataset == "gosrc" || dataset == "text
 // isTextArch reports whether a is a model of text: one that starts by
 // embedding byte indices.
 func isTextArch(a *nn.Arch) bool { return strings.HasPrefix(a.String(), "embed(") }
+
+// textValSeed seeds the starts of the validation windows of every text
+// run, whatever its --seed, so that runs of different seeds are measured
+// on the same windows.
+const textValSeed = 1
 
 // The flags of image and point data sets, which text runs refuse.
 var notTextFlags = []string{"hidden", "activation", "dropout", "augment", "points", "classes", "limit", "data"}
@@ -94,7 +101,11 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 	case !o.set["arch"] && o.set["max-memory"]:
 		netFlag = [2]string{"max-memory", o.maxMemory.text}
 	}
-	if err := checkTraining(budget, plan, label, o.optimizer, slots, o.batch, netFlag, [2]string{}, "", 0); err != nil {
+	need := needToTrainText(plan, o.batch, slots)
+	if o.set["context"] && !o.set["batch"] {
+		need.step = 0 // the windows' length, not the default batch, asks for it
+	}
+	if err := checkNeed(budget, need, label, o.optimizer, o.batch, netFlag, [2]string{}, "", 0); err != nil {
 		return err
 	}
 	if o.threads > 0 {
@@ -113,7 +124,7 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 		dataFlag = [2]string{"text", o.textPath}
 	}
 	dataWhat := fmt.Sprintf("the text of %s (%d bytes)", corpus.Root, tr.Len()+val.Len())
-	if err := checkTraining(budget, plan, label, o.optimizer, slots, o.batch, netFlag, dataFlag, dataWhat, int64(tr.Len()+val.Len())); err != nil {
+	if err := checkNeed(budget, need, label, o.optimizer, o.batch, netFlag, dataFlag, dataWhat, int64(tr.Len()+val.Len())); err != nil {
 		return err
 	}
 	if tr.Len() < o.context+1 {
@@ -147,7 +158,7 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 			return flagError("resume", o.resume, "%v", err)
 		}
 	}
-	d := train.TextData{Train: tr, Context: o.context, StepsPerEpoch: o.stepsPerEpoch, ValWindows: o.val, ValSeed: o.seed}
+	d := train.TextData{Train: tr, Context: o.context, StepsPerEpoch: o.stepsPerEpoch, ValWindows: o.val, ValSeed: textValSeed}
 	if o.val > 0 {
 		d.Val = val
 	}
@@ -172,15 +183,32 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 	}
 	fmt.Fprint(stderr, plan.String())
 	printLines(stderr, textHeader(o, label, corpus))
+	tty := isTerminal(stderr)
+	var bar *progressbar.ProgressBar
 	cfg.OnStep = func(s train.Step) {
 		if log != nil {
 			log.Step(s)
 		}
+		if !tty {
+			return
+		}
+		if bar == nil {
+			bar = progressbar.NewOptions(o.stepsPerEpoch, progressbar.OptionSetWriter(stderr),
+				progressbar.OptionShowIts(), progressbar.OptionSetItsString("steps"),
+				progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(),
+				progressbar.OptionSetWidth(20))
+		}
+		bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f", s.Epoch, o.epochs, s.Loss))
+		bar.Set(s.Step)
 	}
 	printedHeader := false
 	cfg.OnEpoch = func(e train.Epoch) {
 		if log != nil {
 			log.Epoch(e)
+		}
+		if bar != nil {
+			bar.Finish()
+			bar = nil
 		}
 		if !printedHeader {
 			fmt.Fprintln(stderr, textTableHeader)
@@ -210,7 +238,7 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 	}
 	valLoss, valAcc := math.NaN(), math.NaN()
 	if o.val > 0 {
-		valLoss, valAcc = train.EvaluateText(model, val, o.context, o.val, o.seed, train.EvalBatch)
+		valLoss, valAcc = train.EvaluateText(model, val, o.context, o.val, textValSeed, train.TextEvalBatch)
 	}
 	modelPath := ""
 	if o.model != "none" {

@@ -145,10 +145,10 @@ the training text, and the loss is the mean cross-entropy of the next byte
 over every position of every window. The Go source has far more windows
 than a run can visit, so an epoch is --steps-per-epoch steps (default 100,
 for 10 epochs: 1000 steps). After each epoch train measures the validation
-loss, in nats and in bits per byte (nats / ln 2), on the same --val windows
-drawn from the validation files with --seed. The model file (default
-gosrc.safetensors or text.safetensors) stores the architecture and the
-context; "backprop sample" generates text with it. Checkpoints hold the
+loss, in nats and in bits per byte (nats / ln 2), on --val windows of the
+validation files, the same ones every epoch and for every --seed. The
+model file (default gosrc.safetensors or text.safetensors) stores the
+architecture and the context; "backprop sample" generates text with it. Checkpoints hold the
 position of the window sampler and the random state, so --resume
 continues a text run exactly too; a text run is one process (not under
 mpirun).
