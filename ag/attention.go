@@ -11,7 +11,10 @@ import (
 // AttentionOptions configures Attention.
 type AttentionOptions struct {
 	// Mask hides keys from queries: a causal mask, a key padding mask,
-	// or both (see tensor.AttentionMask).
+	// or both (see tensor.AttentionMask). With fewer queries than keys
+	// the causal mask is aligned bottom-right, the queries being the
+	// last positions (PyTorch's causal_lower_right), not top-left as
+	// scaled_dot_product_attention(is_causal=True) aligns it.
 	Mask tensor.AttentionMask
 	// Dropout is the probability of zeroing each attention weight, the
 	// survivors scaled by 1/(1 − Dropout) as nn.Dropout does; 0 turns it

@@ -231,3 +231,24 @@ func ExampleAttention() {
 	// Output:
 	// [3 0 1.5 1.5 2 2]
 }
+
+// TestAttentionCausalLowerRight: with fewer queries than keys the causal
+// mask is aligned at the bottom right (PyTorch's causal_lower_right): the
+// Tq queries are the last Tq positions, so their outputs are the last Tq
+// rows of a causal attention of Tk queries (the top-left alignment of
+// scaled_dot_product_attention(is_causal=True), where query i sees keys
+// 0…i, would give the first of them key 0 alone).
+func TestAttentionCausalLowerRight(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 2))
+	const tq, tk = 2, 5
+	qFull := tensor.Randn(rng, tensor.Float64, 1, 2, tk, 3)
+	k := tensor.Randn(rng, tensor.Float64, 1, 2, tk, 3)
+	v := tensor.Randn(rng, tensor.Float64, 1, 2, tk, 3)
+	o := ag.AttentionOptions{Mask: tensor.AttentionMask{Causal: true}}
+	full := ag.Attention(ag.Const(qFull), ag.Const(k), ag.Const(v), o).Value
+	last := tensor.Slice(qFull, 2, tk-tq, tk).Clone()
+	got := ag.Attention(ag.Const(last), ag.Const(k), ag.Const(v), o).Value
+	if !tensor.AllClose(got, tensor.Slice(full, 2, tk-tq, tk), 1e-12, 1e-12) {
+		t.Errorf("the last %d queries of %d: %v, want the last rows of the full attention %v", tq, tk, got, full)
+	}
+}

@@ -132,9 +132,11 @@ func (g *embeddingGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	} else {
 		out = append(slices.Clip(g.shape), w.Dim(1))
 	}
-	dst := tensor.NewLike(w, out...)
+	var dst *tensor.Tensor
 	if ids != nil {
 		dst = ids.Arena().New(w.DType(), out...) // where the step's data lives
+	} else {
+		dst = tensor.NewLike(w, out...)
 	}
 	return tensor.EmbeddingTo(dst, w, g.idx)
 }

@@ -3,6 +3,7 @@ package ag_test
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -143,4 +144,26 @@ func TestEmbeddingOfJoinsTheIndicesGraph(t *testing.T) {
 	mustPanic(t, "ag: Embedding: padding index -4 out of range", func() {
 		ag.EmbeddingOf(w, ag.Const(ids), -4)
 	})
+}
+
+// A warm forward of EmbeddingOf in a recycling graph takes its output
+// from the graph's memory and allocates none the size of the output: only
+// the gate's few small pieces (its indices among them).
+func TestEmbeddingOfAllocatesNoOutput(t *testing.T) {
+	const v, d, n = 8, 1024, 256 // an output of 1 MiB
+	w := ag.Param(tensor.Ones(tensor.Float32, v, d))
+	ids := tensor.New(tensor.Float32, 1, n)
+	g := ag.NewGraph(ag.NoGrad)
+	step := func() { g.Reset(); ag.EmbeddingOf(w, g.Const(ids), ag.NoPadding) }
+	step()
+	var m1, m2 runtime.MemStats
+	runtime.ReadMemStats(&m1)
+	const steps = 10
+	for range steps {
+		step()
+	}
+	runtime.ReadMemStats(&m2)
+	if b := (m2.TotalAlloc - m1.TotalAlloc) / steps; b > n*d*4/8 {
+		t.Errorf("a warm forward allocates %d bytes, the output is %d", b, n*d*4)
+	}
 }

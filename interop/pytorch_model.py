@@ -3,9 +3,11 @@
 
 Any model file backprop writes — an MLP, a convolutional network with
 batch, layer or group normalisation, LSTM, GRU and RNN layers, or
-transformer blocks on sequences — becomes a torch.nn.Sequential with
-the same state_dict, and PyTorch's models come back the same way. Nothing
-but torch, numpy, json and struct is needed (no `safetensors` package).
+transformer blocks on sequences, a next-byte model of text with its
+embedding and learned or sinusoidal positions (the lstm and gpt presets)
+— becomes a torch.nn.Sequential with the same state_dict, and PyTorch's
+models come back the same way. Nothing but torch, numpy, json and struct
+is needed (no `safetensors` package).
 
   python3 interop/pytorch_model.py write [DIR]
       Builds three models in PyTorch (torch.manual_seed(0)) and saves each in
@@ -37,7 +39,9 @@ but torch, numpy, json and struct is needed (no `safetensors` package).
 The fixed input is 4 examples of n values, x[i][j] = ((i*n + j) * 37 % 101) / 100,
 rounded to float32, flat: the networks take flat examples, as backprop's
 do, and the first layer of a convolutional one is an Unflatten to the
-model's input_shape.
+model's input_shape. A model whose first layer is embed takes indices
+instead, x[i][j] = (i*n + j) * 37 % 101 % vocab, and its logits [4, T, C]
+are compared flat, [4, T·C].
 
 Version 2 model files store the architecture in backprop's architecture
 language (see the nn package), e.g.
@@ -62,6 +66,49 @@ def fixed_input(shape, rows=4):
     n = math.prod(shape)
     v = [((i * n + j) * 37 % 101) / 100 for i in range(rows) for j in range(n)]
     return torch.tensor(v, dtype=torch.float64).reshape(rows, n).float()
+
+
+def fixed_indices(shape, vocab, rows=4):
+    """The fixed input of a model that starts with embed: [rows, T] indices."""
+    n = math.prod(shape)
+    v = [(i * n + j) * 37 % 101 % vocab for i in range(rows) for j in range(n)]
+    return torch.tensor(v, dtype=torch.float32).reshape(rows, n)
+
+
+class Embed(nn.Embedding):
+    """The word embed: nn.Embedding for indices held as float values, as
+    backprop's networks take them; its state_dict name is weight."""
+
+    def forward(self, x):
+        return super().forward(x.long())
+
+
+def tutorial_pe(t, d):
+    """PositionalEncoding of PyTorch's "Language modeling with nn.Transformer" tutorial."""
+    position = torch.arange(t, dtype=torch.float64).unsqueeze(1)
+    div_term = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(10000.0) / d))
+    pe = torch.zeros(t, d, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(position * div_term)
+    pe[:, 1::2] = torch.cos(position * div_term)
+    return pe.reshape(-1).tolist()
+
+
+class PositionalEmbedding(nn.Module):
+    """x + W[:T] for x [N, T, D], W [context, D]: the word posembed."""
+
+    def __init__(self, context, d):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(context, d))
+
+    def forward(self, x):
+        return x + self.weight[: x.shape[1]]
+
+
+class SinusoidalPositions(nn.Module):
+    """x + the tutorial's encoding: the word sinpos."""
+
+    def forward(self, x):
+        return x + torch.tensor(tutorial_pe(x.shape[1], x.shape[2]), dtype=x.dtype).reshape(x.shape[1], x.shape[2])
 
 
 class Maxout(nn.Module):
@@ -168,6 +215,9 @@ WORDS = {
     "rnn": (["hidden", "layers"], {"layers": 1, "dropout": 0.0}),
     "gelu": ([], {"tanh": False}),
     "block": (["heads"], {"hidden": 0, "dropout": 0.0, "causal": True}),
+    "embed": (["dim"], {"vocab": 256}),
+    "posembed": (["context"], {}),
+    "sinpos": ([], {}),
 }
 
 
@@ -273,6 +323,12 @@ def module_for(word, v, shape):
         return nn.GroupNorm(v["g"], shape[0], eps=v["eps"], affine=v["affine"])
     if word == "gelu":
         return nn.GELU(approximate="tanh" if v["tanh"] else "none")
+    if word == "embed":  # indices [T] → [T dim]
+        return Embed(v["vocab"], v["dim"])
+    if word == "posembed":
+        return PositionalEmbedding(v["context"], shape[-1])
+    if word == "sinpos":
+        return SinusoidalPositions()
     if word == "block":
         e = shape[-1]
         return Block(e, v["heads"], v["hidden"] or 4 * e, v["dropout"], v["causal"])
@@ -282,7 +338,8 @@ def module_for(word, v, shape):
 # The words that take any shape, and those that want images or any shape
 # but flat examples (the others want flat examples).
 ANY_SHAPE = {"relu", "tanh", "sigmoid", "gelu", "leakyrelu", "elu", "maxout", "dropout"}
-SHAPED = {"conv", "maxpool", "avgpool", "gap", "batchnorm", "layernorm", "groupnorm", "lstm", "gru", "rnn", "block"}
+SHAPED = {"conv", "maxpool", "avgpool", "gap", "batchnorm", "layernorm", "groupnorm", "lstm", "gru", "rnn", "block",
+          "posembed", "sinpos"}
 
 
 def build_arch(text, input_shape):
@@ -434,10 +491,12 @@ def check(model_path, logits_path=None):
         raise SystemExit(f"{model_path}: {e}")
     model.eval()
     model.load_state_dict(state)  # strict: the names and shapes must match
+    first = model[0] if len(model) else None
+    x = fixed_indices(shape, first.num_embeddings) if isinstance(first, Embed) else fixed_input(shape)
     with torch.no_grad():
-        logits = model(fixed_input(shape))
+        logits = model(x).flatten(1)
     print(f"{model_path}: {model}")
-    print("torch logits, class per row:", logits.argmax(dim=1).tolist())
+    print("torch logits, largest per row:", logits.argmax(dim=1).tolist())
     if logits_path is None:
         print(json.dumps(logits.tolist()))
         return 0
@@ -449,7 +508,7 @@ def check(model_path, logits_path=None):
         # (after the evaluation above, as it moves the running ones).
         model.train()
         with torch.no_grad():
-            ok = compare(model(fixed_input(shape)), ref["train_logits"], "train mode") and ok
+            ok = compare(model(x).flatten(1), ref["train_logits"], "train mode") and ok
     return 0 if ok else 1
 
 

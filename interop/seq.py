@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pytorch_model import load_safetensors
+from pytorch_model import PositionalEmbedding, SinusoidalPositions, load_safetensors, tutorial_pe
 
 torch.set_num_threads(1)
 
@@ -52,16 +52,6 @@ def cross_entropy(targets, ignore_index):
     return {"value": enc([loss.item()]), "grad": enc(x.grad.reshape(-1).tolist())}
 
 
-def tutorial_pe(t, d):
-    """PositionalEncoding of PyTorch's "Language modeling with nn.Transformer" tutorial."""
-    position = torch.arange(t, dtype=torch.float64).unsqueeze(1)
-    div_term = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(10000.0) / d))
-    pe = torch.zeros(t, d, dtype=torch.float64)
-    pe[:, 0::2] = torch.sin(position * div_term)
-    pe[:, 1::2] = torch.cos(position * div_term)
-    return pe.reshape(-1).tolist()
-
-
 TARGETS = [3, -100, 10, 0, 2, -100, -100, 7, 2, 2, 5, 1, -100, 9, 4]
 
 
@@ -76,24 +66,6 @@ def answers():
         "sinpos_9x6": tutorial_pe(9, 6),
         "sinpos_130x64": tutorial_pe(130, 64),
     }
-
-
-class PositionalEmbedding(nn.Module):
-    """x + W[:T] for x [N, T, D], W [context, D]: the word posembed."""
-
-    def __init__(self, context, d):
-        super().__init__()
-        self.weight = nn.Parameter(torch.zeros(context, d))
-
-    def forward(self, x):
-        return x + self.weight[: x.shape[1]]
-
-
-class SinusoidalPositions(nn.Module):
-    """x + the tutorial's encoding: the word sinpos."""
-
-    def forward(self, x):
-        return x + torch.tensor(tutorial_pe(x.shape[1], x.shape[2]), dtype=x.dtype).reshape(x.shape[1], x.shape[2])
 
 
 def build(arch, t):

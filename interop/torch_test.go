@@ -16,6 +16,18 @@ import (
 	"backprop/train"
 )
 
+// fixedIndices is pytorch_model.py's fixed input of a model that starts
+// with embed: x[i][j] = (i·n + j)·37 mod 101 mod vocab.
+func fixedIndices(rows, n, vocab int) *tensor.Tensor {
+	x := tensor.New(tensor.Float32, rows, n)
+	for i := range rows {
+		for j := range n {
+			x.Set(float64((i*n+j)*37%101%vocab), i, j)
+		}
+	}
+	return x
+}
+
 // The script checks models written here in PyTorch. It needs Debian's
 // python3-torch and python3-numpy, which test.sh installs when missing.
 func TestPyTorchLoadsGoModel(t *testing.T) {
@@ -114,8 +126,35 @@ func TestPyTorchLoadsGoModel(t *testing.T) {
 		}
 		args = append(args, model, logits)
 	}
+	// Next-byte models of text, the presets and positions of either
+	// kind, for windows of 16 bytes: indices in, logits [N, T, 256] out,
+	// compared flat.
+	seqs := []string{"lstm", "gpt", "embed(12,vocab=101) sinpos block(3,hidden=20) gru(5) linear(7)"}
+	for i, text := range seqs {
+		if p, ok := nn.Preset(text); ok {
+			text = p
+		}
+		arch, err := nn.ParseArch(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shape := []int{16}
+		net, err := arch.Build(shape, rand.New(rand.NewPCG(uint64(i), 12)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		net.SetTraining(false)
+		model, logits := filepath.Join(dir, fmt.Sprintf("seq%d.safetensors", i)), filepath.Join(dir, fmt.Sprintf("seq%d.json", i))
+		if err := train.SaveModel(model, net, train.Meta{Shape: shape, Std: 1}); err != nil {
+			t.Fatal(err)
+		}
+		vocab := net.Layers[0].(*nn.Embedding).Num
+		y := net.Forward(ag.NewGraph(ag.NoGrad).Const(fixedIndices(4, 16, vocab))).Value
+		writeLogits(t, logits, y.Reshape(4, -1))
+		args = append(args, model, logits)
+	}
 	out, err := exec.Command(py, args...).CombinedOutput()
-	if err != nil || strings.Count(string(out), ": ok (tolerance 1e-05)") != 6+len(archs)+trained {
+	if err != nil || strings.Count(string(out), ": ok (tolerance 1e-05)") != 6+len(archs)+trained+len(seqs) {
 		t.Errorf("pytorch_model.py check: %v\n%s", err, out)
 	}
 }

@@ -60,7 +60,7 @@ func planSinPos(l *archLayer, in []int) ([]int, []ParamShape, []ParamShape, int6
 func describeSeqLayer(m Module, mk func(word string) *archLayer, set func(*archLayer, string, value)) (*archLayer, bool) {
 	switch m := m.(type) {
 	case *Embedding:
-		if m.Padding >= 0 {
+		if m.Padded {
 			return nil, false
 		}
 		l := mk("embed")

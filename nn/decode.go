@@ -25,30 +25,37 @@ import (
 // refuses a model that has one.
 //
 // A Decoder holds the state of one sequence; it reads the model's
-// weights and never changes them, so several decoders may share one
-// model.
+// weights and never changes them or the model's mode, so several
+// decoders may share one model. It decodes as the model does in
+// evaluation mode, whatever that mode: without dropout.
 type Decoder struct {
 	m       *Model
-	context int   // the positions a posembed allows; 0 for no limit
-	ids     []int // the sequence so far
-	pos     int   // the positions the state has seen
+	layers  []Module // the model's layers as the decoder runs them: no dropout
+	context int      // the positions a posembed allows; 0 for no limit
+	ids     []int    // the sequence so far
+	pos     int      // the positions the state has seen
 	caches  []KVCache
 	h, c    []*ag.Var // the recurrent layers' states, by layer index
 }
 
-// NewDecoder returns a decoder of the sequence model m, which it puts in
-// evaluation mode, or an error naming the first layer that cannot run a
+// NewDecoder returns a decoder of the sequence model m, or an error naming the first layer that cannot run a
 // position at a time (or saying that m is not a sequence model).
 func NewDecoder(m *Model) (*Decoder, error) {
 	if m.plan == nil || !m.Sequence() {
 		return nil, fmt.Errorf("nn: NewDecoder: %s is not a sequence model", m.Arch)
 	}
-	d := &Decoder{m: m}
+	d := &Decoder{m: m, layers: slices.Clone(m.Net.Layers)}
 	for i, l := range m.Net.Layers {
 		ok := true
 		switch l := l.(type) {
+		case *LSTM:
+			d.layers[i] = &LSTM{withoutDropout(l.Recurrent)}
+		case *GRU:
+			d.layers[i] = &GRU{withoutDropout(l.Recurrent)}
+		case *RNN:
+			d.layers[i] = &RNN{withoutDropout(l.Recurrent)}
 		case *Embedding, *Linear, GELU, ReLU, Tanh, Sigmoid, LeakyReLU, ELUModule, MaxoutModule, *Dropout, *Block,
-			*LSTM, *GRU, *RNN, SinusoidalPositions, *SinusoidalPositions:
+			SinusoidalPositions, *SinusoidalPositions:
 		case *PositionalEmbedding:
 			if d.context == 0 || l.Context < d.context {
 				d.context = l.Context
@@ -62,9 +69,15 @@ func NewDecoder(m *Model) (*Decoder, error) {
 			return nil, fmt.Errorf("nn: NewDecoder: layer %d, %s, cannot run a position at a time", i, m.plan.Layers[i].Words)
 		}
 	}
-	m.SetTraining(false)
 	d.reset()
 	return d, nil
+}
+
+// withoutDropout returns a copy of r, sharing its weights, that drops
+// nothing between its layers.
+func withoutDropout(r Recurrent) Recurrent {
+	r.Dropout = nil
+	return r
 }
 
 func (d *Decoder) reset() {
@@ -117,15 +130,16 @@ func (d *Decoder) run(ids []int) *tensor.Tensor {
 	}
 	dt := d.m.Net.Parameters()[0].Var.Value.DType()
 	x := g.Const(tensor.FromSlice(v, 1, len(ids)).As(dt))
-	for i, l := range d.m.Net.Layers {
+	for i, l := range d.layers {
 		switch l := l.(type) {
+		case *Dropout: // as in evaluation mode
 		case *PositionalEmbedding:
 			x = l.ForwardAt(x, d.pos)
 		case SinusoidalPositions:
 			x = l.ForwardAt(x, d.pos)
 		case *SinusoidalPositions:
 			x = l.ForwardAt(x, d.pos)
-		case *Block:
+		case *Block: // without dropout
 			x = l.ForwardCached(x, &d.caches[i])
 		case *LSTM:
 			var hn, cn *ag.Var

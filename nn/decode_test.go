@@ -1,9 +1,11 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"backprop/ag"
@@ -122,6 +124,57 @@ func TestSample(t *testing.T) {
 	for range 100 {
 		if Sample(logits, 1, 0, a) != Sample(logits, 1, 0, b) {
 			t.Fatal("the same seed drew differently")
+		}
+	}
+}
+
+// Four goroutines decode with decoders of one shared model, left in
+// training mode with dropout in its layers: each gets the logits of the
+// model's evaluation-mode forward pass, and the model stays as it was
+// (go test -race checks that the decoders only read it).
+func TestConcurrentDecoders(t *testing.T) {
+	ids := []int{'p', 'a', 'c', 'k', 'a', 'g', 'e', ' ', 'm'}
+	for _, arch := range []string{
+		"embed(8) lstm(12,layers=2,dropout=0.5) dropout(0.5) linear(256)",
+		"embed(8) posembed(16) block(2,dropout=0.3) dropout(0.3) linear(256)",
+	} {
+		m := decoderModel(t, arch, 16)
+		m.SetTraining(false)
+		v := make([]float32, len(ids))
+		for i, id := range ids {
+			v[i] = float32(id)
+		}
+		full := m.Net.Forward(ag.NewGraph(ag.NoGrad).Const(tensor.FromSlice(v, 1, len(ids)))).Value
+		m.SetTraining(true)
+		errs := make(chan string, 4)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				d, err := NewDecoder(m)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				for p, id := range ids {
+					got := d.Feed(id)
+					for c := range got {
+						if w := full.Flat(p*256 + c); math.Abs(got[c]-w) > 1e-4 {
+							errs <- fmt.Sprintf("%s: position %d, logit %d: %v, evaluation pass %v", arch, p, c, got[c], w)
+							return
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+		}
+		for i, l := range m.Net.Layers {
+			if d, ok := l.(*Dropout); ok && d.eval {
+				t.Errorf("%s: layer %d, dropout, was switched to evaluation mode", arch, i)
+			}
 		}
 	}
 }

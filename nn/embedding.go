@@ -23,9 +23,10 @@ type Embedding struct {
 	stateless
 	Num, Dim int
 	Weight   *ag.Var // [Num, Dim]
-	// Padding is PyTorch's padding_idx: the row that gets no gradient, so
-	// that it keeps its value (SetPadding zeroes it, as PyTorch does); −1
-	// for none.
+	// Padded says that row Padding is PyTorch's padding_idx: the row that
+	// gets no gradient, so that it keeps its value (SetPadding zeroes it,
+	// as PyTorch does). The zero value has no padding row.
+	Padded  bool
 	Padding int
 }
 
@@ -35,7 +36,7 @@ func NewEmbedding(rng *rand.Rand, num, dim int) *Embedding {
 	if num <= 0 || dim <= 0 {
 		panic(fmt.Sprintf("nn: NewEmbedding: %d vectors of %d values", num, dim))
 	}
-	return &Embedding{Num: num, Dim: dim, Weight: ag.Param(tensor.Randn(rng, tensor.Float32, num, dim)), Padding: -1}
+	return &Embedding{Num: num, Dim: dim, Weight: ag.Param(tensor.Randn(rng, tensor.Float32, num, dim))}
 }
 
 // SetPadding makes row i the padding row (PyTorch's padding_idx): it is
@@ -52,7 +53,7 @@ func (e *Embedding) SetPadding(i int) {
 	for j := range e.Dim {
 		w.SetFlat(i*e.Dim+j, 0)
 	}
-	e.Padding = i
+	e.Padding, e.Padded = i, true
 }
 
 // Forward looks up the vectors of the indices x (ag.EmbeddingOf): the
@@ -65,7 +66,7 @@ func (e *Embedding) SetPadding(i int) {
 // and panics, naming it and its position.
 func (e *Embedding) Forward(x *ag.Var) *ag.Var {
 	pad := ag.NoPadding
-	if e.Padding >= 0 {
+	if e.Padded {
 		pad = e.Padding
 	}
 	return ag.EmbeddingOf(e.Weight, x, pad)

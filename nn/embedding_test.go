@@ -30,7 +30,7 @@ func seqLayerCases() []gradcheck.Case {
 	x := indices(rand.New(rand.NewPCG(3, 3)), tensor.Float64, 5, 2, 3)
 	return []gradcheck.Case{
 		{Gate: "Embedding", Shapes: [][]int{s(5, 3)}, F: func(in []*ag.Var) *ag.Var {
-			return (&Embedding{Num: 5, Dim: 3, Weight: in[0], Padding: -1}).Forward(ag.Const(x.As(in[0].DType())))
+			return (&Embedding{Num: 5, Dim: 3, Weight: in[0]}).Forward(ag.Const(x.As(in[0].DType())))
 		}},
 		{Gate: "PositionalEmbedding", Shapes: [][]int{s(2, 3, 5), s(4, 5)}, F: func(in []*ag.Var) *ag.Var {
 			return (&PositionalEmbedding{Context: 4, Dim: 5, Weight: in[1]}).Forward(in[0])
@@ -55,7 +55,7 @@ func TestSeqLayersGradcheck(t *testing.T) { gradcheck.RunCases(t, seqLayerCases(
 func TestEmbeddingLayer(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	e := NewEmbedding(rng, 7, 4)
-	if e.Padding != -1 || !slices.Equal(e.Weight.Value.Shape(), []int{7, 4}) || e.Parameters()[0].Name != "weight" {
+	if e.Padded || !slices.Equal(e.Weight.Value.Shape(), []int{7, 4}) || e.Parameters()[0].Name != "weight" {
 		t.Fatalf("NewEmbedding: %+v", e)
 	}
 	// N(0, 1) as PyTorch: the sample of a larger table has about that
@@ -253,7 +253,7 @@ func TestSeqArch(t *testing.T) {
 		t.Errorf("embed without a size: %v", err)
 	}
 	e := NewEmbedding(rand.New(rand.NewPCG(1, 1)), 256, 4)
-	e.Padding = 0
+	e.SetPadding(0)
 	if _, err := Describe(NewSequential(e), []int{5}); err == nil || err.Error() != "layer 0: *nn.Embedding has no words in the architecture language" {
 		t.Errorf("an embedding with a padding row: %v", err)
 	}
@@ -293,7 +293,7 @@ func TestSeqModelFileRoundTrip(t *testing.T) {
 	for i, l := range got.Net.Layers {
 		switch l := l.(type) {
 		case *Embedding:
-			if l.Num != 50 || l.Dim != 8 || l.Padding != -1 {
+			if l.Num != 50 || l.Dim != 8 || l.Padded {
 				t.Errorf("layer %d: %+v", i, l)
 			}
 		case *PositionalEmbedding:
@@ -327,5 +327,16 @@ func TestSequenceCrossEntropy(t *testing.T) {
 	got := SequenceCrossEntropy(ag.Const(logits), []int{0, ag.IgnoreIndex}).Value.Item()
 	if want := -math.Log(math.E / (math.E + 1)); math.Abs(got-want) > 1e-15 {
 		t.Errorf("loss %v, want %v (the one position counted)", got, want)
+	}
+}
+
+// The zero value of Embedding's padding fields is no padding row: a table
+// set up by hand trains every row, row 0 included.
+func TestEmbeddingZeroValueHasNoPadding(t *testing.T) {
+	e := &Embedding{Num: 3, Dim: 2, Weight: ag.Param(tensor.Ones(tensor.Float32, 3, 2))}
+	y := e.Forward(ag.Const(tensor.FromSlice([]float32{0, 1, 0}, 3)))
+	ag.Backward(ag.Sum(y, false))
+	if got := e.Weight.Grad.Values(); !slices.Equal(got, []float64{2, 2, 1, 1, 0, 0}) {
+		t.Errorf("gradient %v, want row 0 twice and row 1 once", got)
 	}
 }

@@ -143,31 +143,44 @@ type Cached interface {
 // empty; the caller owns it and passes it explicitly.
 type SeqCache struct {
 	Layers []KVCache
+	pos    int // positions seen
 }
 
 // Reset empties the caches.
-func (c *SeqCache) Reset() { c.Layers = nil }
+func (c *SeqCache) Reset() { c.Layers, c.pos = nil, 0 }
 
 // ForwardCached runs the new positions x, [N, t, …], of sequences whose
 // earlier positions went through s with the same cache c: the Cached
-// layers (blocks) with their caches, every other layer by its Forward,
-// which must treat each position on its own (linear, layer norm,
-// activations; not flatten). For a causal network it gives at these
-// positions what Forward of the whole sequences gives, each new
-// position costing its own work and its attention to the cached keys.
+// layers (blocks) with their caches, the position layers
+// (PositionalEmbedding, SinusoidalPositions) at the positions that follow
+// the cached ones, every other layer by its Forward, which must treat
+// each position on its own (embedding, linear, layer norm, activations;
+// not flatten). For a causal network it gives at these positions what
+// Forward of the whole sequences gives, each new position costing its
+// own work and its attention to the cached keys.
 func (s *Sequential) ForwardCached(x *ag.Var, c *SeqCache) *ag.Var {
 	if len(c.Layers) == 0 {
 		c.Layers = make([]KVCache, len(s.Layers))
+		c.pos = 0
 	}
 	if len(c.Layers) != len(s.Layers) {
 		panic(fmt.Sprintf("nn: Sequential.ForwardCached: a cache of %d layers for %d", len(c.Layers), len(s.Layers)))
 	}
+	t := x.Value.Dim(1)
 	for i, l := range s.Layers {
-		if cl, ok := l.(Cached); ok {
-			x = cl.ForwardCached(x, &c.Layers[i])
-		} else {
+		switch l := l.(type) {
+		case Cached:
+			x = l.ForwardCached(x, &c.Layers[i])
+		case *PositionalEmbedding:
+			x = l.ForwardAt(x, c.pos)
+		case SinusoidalPositions:
+			x = l.ForwardAt(x, c.pos)
+		case *SinusoidalPositions:
+			x = l.ForwardAt(x, c.pos)
+		default:
 			x = l.Forward(x)
 		}
 	}
+	c.pos += t
 	return x
 }

@@ -438,3 +438,43 @@ func TestConcurrentDecoding(t *testing.T) {
 		t.Fatal(e)
 	}
 }
+
+// TestSequentialForwardCachedPositions: position layers add the
+// encodings of each step's real positions, not 0…t−1 again, so that a
+// next-byte transformer decoded one and two positions at a time gives
+// what Forward of the whole sequences gives.
+func TestSequentialForwardCachedPositions(t *testing.T) {
+	const T = 7
+	for _, arch := range []string{
+		"embed(8) posembed(16) block(2) linear(256)",
+		"embed(8) sinpos block(2) block(4) layernorm(axes=1) linear(256)",
+	} {
+		net, err := MustParseArch(arch).Build([]int{T}, rand.New(rand.NewPCG(4, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		net.SetTraining(false)
+		for i, l := range net.Layers {
+			if s, ok := l.(SinusoidalPositions); ok {
+				net.Layers[i] = &s // the pointer too, as a caller may hold it
+			}
+		}
+		rng := rand.New(rand.NewPCG(8, 8))
+		ids := make([]float32, 3*T)
+		for i := range ids {
+			ids[i] = float32(rng.IntN(256))
+		}
+		x := tensor.FromSlice(ids, 3, T)
+		full := net.Forward(ag.Const(x)).Value
+		for _, step := range []int{1, 2} {
+			var c SeqCache
+			for p := 0; p < T; p += step {
+				q := min(p+step, T)
+				y := net.ForwardCached(ag.Const(tensor.Slice(x, 1, p, q)), &c)
+				if want := tensor.Slice(full, 1, p, q); !tensor.AllClose(y.Value, want, 1e-5, 1e-5) {
+					t.Fatalf("%s, steps of %d: positions %d…%d differ from the full forward", arch, step, p, q-1)
+				}
+			}
+		}
+	}
+}

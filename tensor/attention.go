@@ -16,7 +16,11 @@ type AttentionMask struct {
 	// Causal lets the query at row i of Tq see only the keys at
 	// positions ≤ Tk − Tq + i: the queries are the last Tq positions of
 	// the Tk keys, so that with Tq = Tk query i sees keys 0…i, and one
-	// new query (Tq = 1) sees every key (a decoder's cached step).
+	// new query (Tq = 1) sees every key (a decoder's cached step). With
+	// Tq < Tk this is PyTorch's bottom-right alignment
+	// (torch.nn.attention.bias.causal_lower_right), not the top-left one
+	// of scaled_dot_product_attention(is_causal=True), where query i sees
+	// keys 0…i; with Tq = Tk the two agree.
 	Causal bool
 	// KeyPadding, if not nil, holds N·Tk flags, row-major [N, Tk]: true
 	// hides that key from every query of batch element n (PyTorch's

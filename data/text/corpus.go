@@ -47,7 +47,9 @@ type File struct {
 type Corpus struct {
 	// Root is the directory or file the corpus was read from.
 	Root string
-	// Files lists the files kept, in the corpus order: lexical by Path.
+	// Files lists the files kept, in the corpus order: the walk's,
+	// depth-first and by name within each directory, so that a/b.txt
+	// comes before a-c.txt and a.txt (not the order of sorted Paths).
 	Files []File
 	// Skipped lists, by relative path, what the walk left out although
 	// Ext did not: files holding a NUL byte (binary, not text) and
@@ -71,8 +73,9 @@ type Split struct {
 // Len returns the number of bytes of s.
 func (s *Split) Len() int { return len(s.Data) }
 
-// Open reads the corpus at path: a directory, whose tree is walked in
-// lexical order (symbolic links are not followed), or a single file.
+// Open reads the corpus at path: a directory, whose tree is walked
+// depth-first, by name within each directory (filepath.WalkDir; symbolic
+// links are not followed), or a single file.
 //
 // A directory's files are split by the FNV-1a 64-bit hash of their
 // relative paths: a file goes to validation when hash mod 2⁶⁴ is below

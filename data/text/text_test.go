@@ -275,7 +275,8 @@ func TestRandomWindowsAreSlicesOfTheSplit(t *testing.T) {
 }
 
 // TestInOrderCoversEveryByte: without a random source the windows walk
-// the split, and every byte but the first is a target once.
+// the split, and every byte but the first is a target once, but for the
+// last (Len − 1) mod context.
 func TestInOrderCoversEveryByte(t *testing.T) {
 	c := open(t, tree, text.Options{ValidFraction: 0.3})
 	const size, ctx = 4, 5
@@ -403,4 +404,104 @@ func TestGoSource(t *testing.T) {
 	}
 	t.Logf("%s: %d files, %d bytes (train %d, validation %d in %d files), %d skipped",
 		c.Root, len(c.Files), total, c.Train.Len(), c.Valid.Len(), valid, len(c.Skipped))
+}
+
+// TestSetPositionAnyWindow continues an epoch at a position that is not a
+// multiple of the batch size, as a run resumed with another batch size
+// does: every batch must have as many filled rows as windows it serves.
+func TestSetPositionAnyWindow(t *testing.T) {
+	const ctx, windows = 10, 99
+	data := make([]byte, windows*ctx+1)
+	for i := range data {
+		data[i] = 'a' + byte(i%26)
+	}
+	s := &text.Split{Data: data}
+	for _, size := range []int{4, 33, 98, 128} {
+		for _, random := range []bool{false, true} {
+			var rng *rand.Rand
+			if random {
+				rng = rand.New(rand.NewPCG(3, 4))
+			}
+			m := newSampler(t, s, size, ctx, tensor.Float32, rng)
+			if err := m.SetPosition(1); err != nil {
+				t.Fatal(err)
+			}
+			var targets []byte
+			served := 1
+			for m.Next() {
+				x, y := m.Batch()
+				in := m.Inputs()
+				n := min(size, windows-served)
+				if random {
+					n = size
+				}
+				if x.Dim(0) != n || x.Dim(1) != ctx || len(y) != n*ctx || len(in) != n*ctx {
+					t.Fatalf("size %d, random %v, after %d windows: batch %v, %d targets, %d inputs, want %d rows",
+						size, random, served, x.Shape(), len(y), len(in), n)
+				}
+				for i := range n * ctx {
+					if x.Flat(i) != float64(in[i]) || in[i] < 'a' {
+						t.Fatalf("size %d, random %v: element %d of the batch is %g, input %d", size, random, i, x.Flat(i), in[i])
+					}
+				}
+				for _, v := range y {
+					targets = append(targets, byte(v))
+				}
+				served += n
+			}
+			if !random && !bytes.Equal(targets, data[ctx+1:]) {
+				t.Errorf("size %d: the targets from window 1 on are not the split's bytes in order", size)
+			}
+		}
+	}
+}
+
+// TestRandomBatchesAreFull: random batches hold the batch size of windows
+// each, even where the split has fewer non-overlapping windows than that
+// or the epoch does not divide by it.
+func TestRandomBatchesAreFull(t *testing.T) {
+	data := make([]byte, 500)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	s := &text.Split{Data: data}
+	for _, c := range []struct{ size, ctx int }{{32, 128}, {4, 10}, {7, 3}} {
+		m := newSampler(t, s, c.size, c.ctx, tensor.Float32, rand.New(rand.NewPCG(1, 1)))
+		for epoch := range 3 {
+			m.Reset()
+			batches := 0
+			for m.Next() {
+				batches++
+				if x, y := m.Batch(); x.Dim(0) != c.size || x.Dim(1) != c.ctx || len(y) != c.size*c.ctx {
+					t.Fatalf("size %d, context %d, epoch %d: batch %v with %d targets", c.size, c.ctx, epoch, x.Shape(), len(y))
+				}
+			}
+			if batches != m.Batches() || m.Position() != m.Windows() {
+				t.Errorf("size %d, context %d: %d batches, Batches says %d; position %d of %d",
+					c.size, c.ctx, batches, m.Batches(), m.Position(), m.Windows())
+			}
+		}
+	}
+}
+
+// TestCorpusOrder: the files come in the walk's order, depth-first and by
+// name within each directory, which is not the order of sorted paths.
+func TestCorpusOrder(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"a.txt", "a-c.txt", "a/b.txt", "a/z/y.txt", "a/c.txt", "b.txt"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := open(t, dir, text.Options{ValidFraction: 0.5})
+	var got []string
+	for _, f := range c.Files {
+		got = append(got, f.Path)
+	}
+	if want := []string{"a/b.txt", "a/c.txt", "a/z/y.txt", "a-c.txt", "a.txt", "b.txt"}; !slices.Equal(got, want) {
+		t.Errorf("files in the order %q, want %q", got, want)
+	}
 }
