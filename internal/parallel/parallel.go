@@ -130,7 +130,10 @@ func (j *job) wait() {
 		runtime.Gosched()
 	}
 	j.asleep.Store(true)
-	if j.pending.Load() != 0 {
+	// A token in done may be stale: one a helper of an earlier use of this
+	// pooled job sent after that caller had seen pending reach 0 and
+	// drained the channel. So pending, not the token, says when to return.
+	for j.pending.Load() != 0 {
 		<-j.done
 	}
 	j.asleep.Store(false)

@@ -157,3 +157,33 @@ func BenchmarkForOverhead(b *testing.B) {
 		For(2, 1, func(lo, hi int) {})
 	}
 }
+
+// Do returns only after every task has finished, call after call on the
+// pooled jobs and helpers: a stale wake-up left by one call must not end
+// the wait of a later one. Each task finishes by setting its flag, which
+// the caller reads after Do returns (without the race detector a lost
+// wait shows as an unset flag; with it, as a race).
+func TestDoWaitsForEveryTask(t *testing.T) {
+	withProcs(t, 4, func() {
+		done := make([]bool, 2)
+		for call := range 5000 {
+			Do(len(done), func(i int) {
+				// The caller's task is short and the helper's swept across
+				// the caller's spinning (about 1000 yields), so that the
+				// helper finishes as the caller goes to sleep.
+				if i > 0 {
+					for range 900 + call%250 {
+						runtime.Gosched()
+					}
+				}
+				done[i] = true
+			})
+			for i, d := range done {
+				if !d {
+					t.Fatalf("call %d: Do returned before task %d finished", call, i)
+				}
+				done[i] = false
+			}
+		}
+	})
+}
