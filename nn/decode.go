@@ -35,7 +35,8 @@ type Decoder struct {
 	ids     []int    // the sequence so far
 	pos     int      // the positions the state has seen
 	caches  []KVCache
-	h, c    []*ag.Var // the recurrent layers' states, by layer index
+	h, c    []*ag.Var    // the recurrent layers' states, by layer index
+	dtype   tensor.DType // the weights', for the indices fed in
 }
 
 // NewDecoder returns a decoder of the sequence model m, or an error naming the first layer that cannot run a
@@ -44,7 +45,11 @@ func NewDecoder(m *Model) (*Decoder, error) {
 	if m.plan == nil || !m.Sequence() {
 		return nil, fmt.Errorf("nn: NewDecoder: %s is not a sequence model", m.Arch)
 	}
-	d := &Decoder{m: m, layers: slices.Clone(m.Net.Layers)}
+	d := &Decoder{m: m, layers: slices.Clone(m.Net.Layers), dtype: tensor.Float32}
+	if ps := m.Net.Parameters(); len(ps) > 0 {
+		// Once, not at every position: Parameters builds a list of them all.
+		d.dtype = ps[0].Var.Value.DType()
+	}
 	for i, l := range m.Net.Layers {
 		ok := true
 		switch l := l.(type) {
@@ -128,7 +133,7 @@ func (d *Decoder) run(ids []int) *tensor.Tensor {
 	for i, id := range ids {
 		v[i] = float32(id)
 	}
-	dt := d.m.Net.Parameters()[0].Var.Value.DType()
+	dt := d.dtype
 	x := g.Const(tensor.FromSlice(v, 1, len(ids)).As(dt))
 	for i, l := range d.layers {
 		switch l := l.(type) {
