@@ -79,6 +79,16 @@ func sigmoidAVX512(dst *float32, x *float32, n int)
 //go:noescape
 func tanhAVX512(dst *float32, x *float32, n int)
 
+// geluAVX512 sets dst[i] = x[i]·Φ(x[i]) for i < n (see GELU for the error).
+//
+//go:noescape
+func geluAVX512(dst *float32, x *float32, n int)
+
+// geluBackwardAVX512 sets dst[i] = dy[i]·(Φ(x[i]) + x[i]·φ(x[i])) for i < n.
+//
+//go:noescape
+func geluBackwardAVX512(dst *float32, x *float32, dy *float32, n int)
+
 // sumAVX512 returns x[0] + … + x[n−1], in 4·W partial sums.
 //
 //go:noescape
@@ -178,6 +188,16 @@ func sigmoidAVX2(dst *float32, x *float32, n int)
 //
 //go:noescape
 func tanhAVX2(dst *float32, x *float32, n int)
+
+// geluAVX2 sets dst[i] = x[i]·Φ(x[i]) for i < n (see GELU for the error).
+//
+//go:noescape
+func geluAVX2(dst *float32, x *float32, n int)
+
+// geluBackwardAVX2 sets dst[i] = dy[i]·(Φ(x[i]) + x[i]·φ(x[i])) for i < n.
+//
+//go:noescape
+func geluBackwardAVX2(dst *float32, x *float32, dy *float32, n int)
 
 // sumAVX2 returns x[0] + … + x[n−1], in 4·W partial sums.
 //

@@ -57,6 +57,17 @@ func genExp(r *rand.Rand) float32 {
 	return float32(r.Float64()*220 - 115)
 }
 
+// genGELU covers GELU's curved part, its tails and the special values.
+func genGELU(r *rand.Rand) float32 {
+	switch r.IntN(10) {
+	case 0:
+		return specials[r.IntN(len(specials))]
+	case 1:
+		return float32(r.Float64()*40 - 20)
+	}
+	return float32(r.NormFloat64() * 2)
+}
+
 func kernelCases() []kernelCase {
 	bin := func(name string, f func(v *Variant) func(dst, x, y []float32)) kernelCase {
 		return kernelCase{name: name, nin: 2, dst: true, gen: genMixed, cmp: cmpExact,
@@ -87,6 +98,9 @@ func kernelCases() []kernelCase {
 		un("Exp", genExp, cmpULP, 1, func(v *Variant) func(dst, x []float32) { return v.Exp }),
 		un("Sigmoid", genExp, cmpULP, 1, func(v *Variant) func(dst, x []float32) { return v.Sigmoid }),
 		un("Tanh", genExp, cmpULP, 1, func(v *Variant) func(dst, x []float32) { return v.Tanh }),
+		un("GELU", genGELU, cmpULP, 2, func(v *Variant) func(dst, x []float32) { return v.GELU }),
+		{name: "GELUBackward", nin: 2, dst: true, gen: genGELU, cmp: cmpULP, ulps: 2,
+			run: func(v *Variant, dst []float32, in [][]float32) float32 { v.GELUBackward(dst, in[0], in[1]); return 0 }},
 		{name: "Sum", nin: 1, gen: genUnit, cmp: cmpSum,
 			run: func(v *Variant, _ []float32, in [][]float32) float32 { return v.Sum(in[0]) }},
 		{name: "Dot", nin: 2, gen: genUnit, cmp: cmpSum,

@@ -148,6 +148,22 @@ func refTanh(dst, x []float32) {
 	}
 }
 
+func refGELU(dst, x []float32) {
+	x = x[:len(dst)]
+	for i := range dst {
+		phi, _ := geluPhi32(x[i])
+		dst[i] = x[i] * phi
+	}
+}
+
+func refGELUBackward(dst, x, dy []float32) {
+	x, dy = x[:len(dst)], dy[:len(dst)]
+	for i := range dst {
+		phi, e := geluPhi32(x[i])
+		dst[i] = fma32(x[i]*e, invSqrt2Pi, phi) * dy[i]
+	}
+}
+
 func refExpSubSum(dst, x []float32, m float32) float32 {
 	x = x[:len(dst)]
 	var s float32
@@ -190,6 +206,38 @@ const (
 	tanhT3    = 0.0206390712
 	tanhT4    = -0.00570497103
 )
+
+// The constants of GELU's Φ: ½erfc(z) ≈ t·(g1 + t·(g2 + … + t·g5))·e^(−z²)
+// with t = 1/(1 + geluP·|x|), z = |x|/√2: Abramowitz and Stegun's 7.1.26
+// with its p scaled by 1/√2 and its coefficients halved.
+const (
+	geluP      = 0.3275911 * 0.70710678118654752440
+	geluG1     = 0.254829592 / 2
+	geluG2     = -0.284496736 / 2
+	geluG3     = 1.421413741 / 2
+	geluG4     = -1.453152027 / 2
+	geluG5     = 1.061405429 / 2
+	invSqrt2Pi = 0.39894228040143267794
+)
+
+// geluPhi32 is the definition of Φ(x) in the GELU kernels, and returns
+// e^(−x²/2) with it: h = ½erfc(|x|/√2) as above, Φ = 1 − h for x ≥ 0 (and
+// NaN) and h for x < 0.
+func geluPhi32(x float32) (phi, e float32) {
+	e = exp32(float32(x*x) * -0.5)
+	ax := math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
+	t := 1 / (float32(ax*geluP) + 1)
+	p := float32(geluG5)
+	p = fma32(p, t, geluG4)
+	p = fma32(p, t, geluG3)
+	p = fma32(p, t, geluG2)
+	p = fma32(p, t, geluG1)
+	h := float32(p*t) * e
+	if x < 0 {
+		return h, e
+	}
+	return 1 - h, e
+}
 
 // fma32 returns x·y + z rounded once to float64 and then to float32; the
 // double rounding can differ from a float32 FMA in rare halfway cases,

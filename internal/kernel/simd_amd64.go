@@ -22,6 +22,7 @@ func simdVariants() []*Variant {
 			Axpy: axpy(axpyAVX512), ReLU: v1(reluAVX512), ReLUBackward: vv(reluBackwardAVX512),
 			Sum: red(sumAVX512), Max: red(maxAVX512), Dot: dot(dotAVX512),
 			Exp: v1(expAVX512), Sigmoid: v1(sigmoidAVX512), Tanh: v1(tanhAVX512),
+			GELU: v1(geluAVX512), GELUBackward: vv(geluBackwardAVX512),
 			ExpSubSum: ess(expSubSumAVX512), SumExpSub: ses(sumExpSubAVX512),
 		})
 	}
@@ -34,6 +35,7 @@ func simdVariants() []*Variant {
 			Axpy: axpy(axpyAVX2), ReLU: v1(reluAVX2), ReLUBackward: vv(reluBackwardAVX2),
 			Sum: red(sumAVX2), Max: red(maxAVX2), Dot: dot(dotAVX2),
 			Exp: v1(expAVX2), Sigmoid: v1(sigmoidAVX2), Tanh: v1(tanhAVX2),
+			GELU: v1(geluAVX2), GELUBackward: vv(geluBackwardAVX2),
 			ExpSubSum: ess(expSubSumAVX2), SumExpSub: ses(sumExpSubAVX2),
 		})
 	}

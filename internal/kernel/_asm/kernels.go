@@ -10,6 +10,31 @@ func (g *gen) hi() string       { return g.top(3) } // exp clamp bounds
 func (g *gen) lo() string       { return g.top(4) }
 func (g *gen) nanAcc() string   { return g.top(3) } // max, AVX2: lanes that saw NaN
 
+// geluPhi computes Φ(x) for the GELU kernels and returns the register
+// holding it (t[1]); t[4] is left holding e^(−x²/2). It uses six
+// temporaries.
+func (g *gen) geluPhi(x string, t []string) string {
+	e, r := t[4], t[5]
+	g.ins("VMULPS", e, x, x)
+	g.ins("VMULPS", e, e, c("MinusHalf"))
+	g.exp(e, e, g.hi(), g.lo(), t) // e = e^(−x²/2)
+	g.ins("VANDPS", r, x, c("Abs"))
+	g.ins("VMULPS", r, r, c("GP"))
+	g.ins("VADDPS", r, r, c("One"))
+	g.ins("VMOVUPS", t[0], c("One"))
+	g.ins("VDIVPS", r, t[0], r) // t = 1/(1 + GP·|x|)
+	g.ins("VMOVUPS", t[0], c("G5"))
+	for _, k := range []string{"G4", "G3", "G2", "G1"} {
+		g.ins("VFMADD213PS", t[0], r, c(k))
+	}
+	g.ins("VMULPS", t[0], t[0], r)
+	g.ins("VMULPS", t[0], t[0], e) // h = ½erfc(|x|/√2)
+	g.ins("VMOVUPS", t[1], c("One"))
+	g.ins("VSUBPS", t[1], t[1], t[0])            // 1 − h
+	g.sel(t[1], t[0], x, c("Zero"), cmpLT, t[2]) // x < 0: h
+	return t[1]
+}
+
 // accReg is the accumulator of lane l, placed after the lane registers.
 func (k *kernel) accReg(g *gen, l int) string {
 	laneRegs := len(k.inputs) + 1 + k.ntmp
@@ -161,6 +186,28 @@ func kernels() []*kernel {
 			g.ins("VMULPS", x3, z, x)
 			g.ins("VFMADD213PS", q, x3, x)
 			g.sel(out, q, ax, c("TanhSmall"), cmpLT, t[3])
+		},
+	})
+	// GELU, exact form: the forward value and the backward product.
+	ks = append(ks, &kernel{
+		name: "gelu", doc: "sets dst[i] = x[i]·Φ(x[i]) for i < n (see GELU for the error).",
+		args:   append(ptrs("dst", "x"), n),
+		unroll: both(3, 1), dst: "dst", inputs: []string{"x"}, ntmp: 6, setup: expSetup,
+		body: func(g *gen, in []string, out string, t []string, _ int) {
+			phi := g.geluPhi(in[0], t)
+			g.ins("VMULPS", out, in[0], phi)
+		},
+	})
+	ks = append(ks, &kernel{
+		name: "geluBackward", doc: "sets dst[i] = dy[i]·(Φ(x[i]) + x[i]·φ(x[i])) for i < n.",
+		args:   append(ptrs("dst", "x", "dy"), n),
+		unroll: both(3, 1), dst: "dst", inputs: []string{"x", "dy"}, ntmp: 6, setup: expSetup,
+		body: func(g *gen, in []string, out string, t []string, _ int) {
+			x, e := in[0], t[4]
+			phi := g.geluPhi(x, t)
+			g.ins("VMULPS", t[2], x, e)
+			g.ins("VFMADD231PS", phi, t[2], c("InvSqrt2Pi")) // Φ + x·e^(−x²/2)/√(2π)
+			g.ins("VMULPS", out, phi, in[1])
 		},
 	})
 	// Reductions.

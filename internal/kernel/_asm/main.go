@@ -90,6 +90,17 @@ var consts = []konst{
 	{"T2", f(-0.0537397116)},
 	{"T3", f(0.0206390712)},
 	{"T4", f(-0.00570497103)},
+	// GELU, exact form (see geluErfc in package kernel): Φ(x) from
+	// ½erfc(|x|/√2) ≈ t·(G1 + t·(G2 + … + t·G5))·e^(−x²/2), t = 1/(1 +
+	// GP·|x|), Abramowitz and Stegun's 7.1.26 halved.
+	{"MinusHalf", f(-0.5)},
+	{"GP", f(0.3275911 * 0.70710678118654752440)},
+	{"G1", f(0.254829592 / 2)},
+	{"G2", f(-0.284496736 / 2)},
+	{"G3", f(1.421413741 / 2)},
+	{"G4", f(-1.453152027 / 2)},
+	{"G5", f(1.061405429 / 2)},
+	{"InvSqrt2Pi", f(0.39894228040143267794)},
 }
 
 // arg is one argument of an assembly function.
