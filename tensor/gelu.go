@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"backprop/internal/kernel"
+	"backprop/internal/parallel"
 )
 
 // GELU's constants: 1/√2 for the exact form, √(2/π) and 0.044715 for the
@@ -40,11 +41,11 @@ func geluTanhGrad(x float64) float64 {
 // function, as PyTorch's gelu computes it by default; with approx, the
 // tanh form ½x(1 + tanh(√(2/π)(x + 0.044715x³))) of PyTorch's
 // approximate='tanh'. In float64 the exact form uses math.Erf. In
-// float32 both run in blocks around the SIMD kernels of exp and tanh:
-// the exact form through Φ(x) = 1 − ½erfc(x/√2) (x ≥ 0) with erfc from
-// Abramowitz and Stegun's 7.1.26, erfc(z) ≈ t·P(t)·e^(−z²), t = 1/(1 +
-// 0.3275911z), whose error is below 1.5·10⁻⁷; the results are within
-// 3·10⁻⁷·max(1, |x|) of the float64 ones. dst may be a.
+// float32 the exact form is the SIMD kernel kernel.GELU (Φ from
+// Abramowitz and Stegun's erfc approximation 7.1.26, within
+// 2.5·10⁻⁷·max(1, |x|) of the float64 result), and the tanh form runs in
+// blocks around kernel.Tanh, within 3·10⁻⁷·max(1, |x|). Large tensors
+// are split over all workers. dst may be a.
 func GELUTo(dst, a *Tensor, approx bool) *Tensor {
 	if a.dtype == Float32 {
 		checkDst("GELU", dst, a.dtype, a.shape)
@@ -67,7 +68,8 @@ func GELU(a *Tensor, approx bool) *Tensor { return GELUTo(newLike("GELU", a), a,
 //	tanh:   GELU′(x) = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²),
 //	        t = tanh(√(2/π)(x + 0.044715x³))
 //
-// Float32 runs as GELUTo does. dst may be x or dy.
+// Float32 runs as GELUTo does (the exact form by kernel.GELUBackward).
+// dst may be x or dy.
 func GELUBackwardTo(dst, x, dy *Tensor, approx bool) *Tensor {
 	dt := sameDType2("GELUBackward", x, dy)
 	if !SameShape(x.shape, dy.shape) {
@@ -94,72 +96,53 @@ func GELUBackward(x, dy *Tensor, approx bool) *Tensor {
 	return GELUBackwardTo(newLike("GELUBackward", x), x, dy, approx)
 }
 
-// Abramowitz and Stegun's 7.1.26: erfc(z) ≈ t(a₁ + t(a₂ + t(a₃ + t(a₄ +
-// t·a₅))))·e^(−z²), t = 1/(1 + p·z), for z ≥ 0, within 1.5·10⁻⁷.
-const (
-	asP  = 0.3275911
-	asA1 = 0.254829592
-	asA2 = -0.284496736
-	asA3 = 1.421413741
-	asA4 = -1.453152027
-	asA5 = 1.061405429
-)
+// geluChunk is the number of elements one worker of gelu32 takes at a
+// time: large enough that a chunk outweighs handing it to a helper.
+const geluChunk = 1 << 14
 
-// geluBlock is the number of elements gelu32 passes to a kernel at once,
-// in a buffer on its stack.
+// geluBlock is the number of elements the tanh form passes to kernel.Tanh
+// at once, in a buffer on its stack.
 const geluBlock = 256
 
-// gelu32 sets d to GELU(x), or, with dy, to dy ⊙ GELU′(x), in blocks: the
-// exponentials (exact form) or hyperbolic tangents (approx) of a block by
-// the SIMD kernel, the rest in scalar float64 arithmetic. d may be x or
-// dy.
+// gelu32 sets d to GELU(x), or, with dy, to dy ⊙ GELU′(x), in chunks on
+// all workers: the exact form by the SIMD kernels kernel.GELU and
+// kernel.GELUBackward, the tanh form in blocks around kernel.Tanh with the
+// rest in scalar float64 arithmetic. d may be x or dy.
 func gelu32(d, x, dy []float32, approx bool) {
+	parallel.For(len(x), geluChunk, func(lo, hi int) {
+		ds, xs := d[lo:hi], x[lo:hi]
+		switch {
+		case approx && dy == nil:
+			geluTanh32(ds, xs, nil)
+		case approx:
+			geluTanh32(ds, xs, dy[lo:hi])
+		case dy == nil:
+			kernel.GELU(ds, xs)
+		default:
+			kernel.GELUBackward(ds, xs, dy[lo:hi])
+		}
+	})
+}
+
+// geluTanh32 is gelu32's tanh form on one chunk.
+func geluTanh32(d, x, dy []float32) {
 	var buf [geluBlock]float32
 	for lo := 0; lo < len(x); lo += geluBlock {
 		xs := x[lo:min(lo+geluBlock, len(x))]
 		e := buf[:len(xs)]
-		if approx {
-			for i, v := range xs {
-				w := float64(v)
-				e[i] = float32(sqrt2OverPi * (w + geluCubic*w*w*w))
-			}
-			kernel.Tanh(e, e)
-		} else {
-			for i, v := range xs {
-				e[i] = -0.5 * v * v // −z², z = x/√2
-			}
-			kernel.Exp(e, e)
-		}
-		ds := d[lo : lo+len(xs)]
-		var gs []float32
-		if dy != nil {
-			gs = dy[lo : lo+len(xs)]
-		}
 		for i, v := range xs {
 			w := float64(v)
-			var y float64
-			if approx {
-				t := float64(e[i])
-				if gs == nil {
-					y = 0.5 * w * (1 + t)
-				} else {
-					y = float64(gs[i]) * (0.5*(1+t) + 0.5*w*(1-t*t)*sqrt2OverPi*(1+3*geluCubic*w*w))
-				}
+			e[i] = float32(sqrt2OverPi * (w + geluCubic*w*w*w))
+		}
+		kernel.Tanh(e, e)
+		ds := d[lo : lo+len(xs)]
+		for i, v := range xs {
+			w, t := float64(v), float64(e[i])
+			if dy == nil {
+				ds[i] = float32(0.5 * w * (1 + t))
 			} else {
-				ex := float64(e[i]) // e^(−x²/2)
-				t := 1 / (1 + asP*math.Abs(w)*invSqrt2)
-				half := 0.5 * t * (asA1 + t*(asA2+t*(asA3+t*(asA4+t*asA5)))) * ex // ½erfc(|x|/√2)
-				phi := half
-				if w >= 0 {
-					phi = 1 - half
-				}
-				if gs == nil {
-					y = w * phi
-				} else {
-					y = float64(gs[i]) * (phi + w*invSqrt2Pi*ex)
-				}
+				ds[i] = float32(float64(dy[lo+i]) * (0.5*(1+t) + 0.5*w*(1-t*t)*sqrt2OverPi*(1+3*geluCubic*w*w)))
 			}
-			ds[i] = float32(y)
 		}
 	}
 }

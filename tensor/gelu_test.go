@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"backprop/tensor"
@@ -81,6 +82,29 @@ func TestGELUFloat32(t *testing.T) {
 		got := tensor.GELU(special, approx).Values()
 		if !math.IsNaN(got[0]) || !math.IsInf(got[1], 1) || !math.IsNaN(got[2]) || got[3] != 0 || got[4] != 0 {
 			t.Errorf("approx %v: GELU(NaN, +∞, −∞, −20, 0) = %v, want [NaN +Inf NaN 0 0] as PyTorch", approx, got)
+		}
+	}
+}
+
+// TestGELULarge checks that a float32 tensor long enough to be split over
+// the workers gets, element by element, the same bits as each element
+// alone, in both forms and both directions.
+func TestGELULarge(t *testing.T) {
+	const n = 70001 // several chunks and a partial one
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := tensor.Randn(rng, tensor.Float32, n)
+	dy := tensor.Randn(rng, tensor.Float32, n)
+	for _, approx := range []bool{false, true} {
+		y, g := tensor.GELU(x, approx), tensor.GELUBackward(x, dy, approx)
+		for i := 0; i < n; i += 97 {
+			xi := tensor.FromSlice([]float32{float32(x.Flat(i))}, 1)
+			di := tensor.FromSlice([]float32{float32(dy.Flat(i))}, 1)
+			if w := tensor.GELU(xi, approx).Flat(0); y.Flat(i) != w {
+				t.Fatalf("approx %v: element %d of a long GELU = %v, alone %v", approx, i, y.Flat(i), w)
+			}
+			if w := tensor.GELUBackward(xi, di, approx).Flat(0); g.Flat(i) != w {
+				t.Fatalf("approx %v: element %d of a long GELUBackward = %v, alone %v", approx, i, g.Flat(i), w)
+			}
 		}
 	}
 }
