@@ -1,7 +1,8 @@
 // Package kernel holds the float32 slice kernels under package tensor:
 // element-wise arithmetic with a vector, a scalar or a row broadcast over
 // rows, axpy and scale, ReLU and its backward mask, sum, max and dot
-// reductions, exp, sigmoid and tanh, and row-wise softmax and log-softmax.
+// reductions, exp, sigmoid and tanh, GELU and its gradient, and row-wise
+// softmax and log-softmax.
 //
 // Every kernel has a plain Go reference in ref.go whose loop is the
 // definition. On amd64 the same kernels exist in assembly for AVX-512 and
@@ -21,8 +22,8 @@
 // reference (up to the sign of a zero for max and the payload of a NaN).
 // Sum and dot add in a different order (several partial sums), so they
 // agree with the reference only to rounding; see the tests for the bounds.
-// Exp, sigmoid and tanh are approximations; their errors in ulps are
-// documented on Exp, Sigmoid and Tanh.
+// Exp, sigmoid, tanh and GELU are approximations; their errors are
+// documented on Exp, Sigmoid, Tanh and GELU.
 package kernel
 
 //go:generate go run -C _asm . -out ..
