@@ -62,3 +62,18 @@ func benchGemm[T Float](b *testing.B, m, n, k int, transA, transB bool, threads 
 	}
 	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkGemmGPT measures the products of a linear layer of the gpt
+// preset's blocks at batch 32 × context 128 (4096 rows, width 128, the
+// MLP's 512): forward X·Wᵀ, and the backward dX = dY·W and dW = dYᵀ·X.
+func BenchmarkGemmGPT(b *testing.B) {
+	const rows = 4096
+	for _, s := range [][2]int{{128, 384}, {128, 512}, {512, 128}} {
+		in, out := s[0], s[1]
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%dx%dx%dᵀ/threads=%d", rows, out, in, threads), func(b *testing.B) { benchGemm[float32](b, rows, out, in, false, true, threads) })
+			b.Run(fmt.Sprintf("%dx%dx%d/threads=%d", rows, in, out, threads), func(b *testing.B) { benchGemm[float32](b, rows, in, out, false, false, threads) })
+			b.Run(fmt.Sprintf("%dᵀx%dx%d/threads=%d", out, in, rows, threads), func(b *testing.B) { benchGemm[float32](b, out, in, rows, true, false, threads) })
+		}
+	}
+}

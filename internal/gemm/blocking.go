@@ -35,6 +35,10 @@ func blockSizes(mr, nr, size int) (kc, nc int) {
 // packing costs more than the cache misses it avoids.
 var smallFlops = 128 * 128 * 128 // a variable so that tests can force either path
 
+// inPlaceA lets the kernels read a float32 op(A) with contiguous rows in
+// place (see gemmWith); a variable so that tests can force packing.
+var inPlaceA = true
+
 // parallelFlops is the size m·n·k below which the product runs on one
 // worker: handing chunks to a second costs a microsecond or two when it
 // is spinning (internal/parallel), far more when its core is idle, as

@@ -173,13 +173,14 @@ var products = [][2]float64{{1, 0}, {-1.5, 0}, {1, 1}, {0.5, -2}, {0, 0.5}, {0, 
 func testKernel[T Float](t *testing.T, kr *kernel[T]) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for si, s := range shapes(kr) {
-		for _, forced := range []int{0, math.MaxInt} { // packed, then read in place where possible
+		for _, forced := range []int{-1, 0, math.MaxInt} { // packed, float32 row-major A in place, then all in place where possible
 			old := smallFlops
-			smallFlops = forced
+			smallFlops = max(forced, 0)
+			inPlaceA = forced != -1
 			for ti := range 4 {
 				transA, transB := ti&1 != 0, ti&2 != 0
 				ab := products[(si+ti)%len(products)]
-				if forced == 0 && ti == 0 {
+				if forced <= 0 && ti == 0 {
 					ab = products[si%2] // β = 0 for every shape once
 				}
 				pad := (si + ti) % 4 * 3
@@ -188,7 +189,7 @@ func testKernel[T Float](t *testing.T, kr *kernel[T]) {
 				x.verify(t, fmt.Sprintf("%s m=%d n=%d k=%d transA=%v transB=%v α=%v β=%v pad=%d small=%d",
 					kr.name, s[0], s[1], s[2], transA, transB, ab[0], ab[1], pad, forced))
 			}
-			smallFlops = old
+			smallFlops, inPlaceA = old, true
 		}
 	}
 	// k = 0 and zero-sized products.

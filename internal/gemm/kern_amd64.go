@@ -121,6 +121,26 @@ func transposeF32(dst *float32, ldd int, src *float32, lds int, rows int, mask u
 //go:noescape
 func transposeF64(dst *float64, ldd int, src *float64, lds int, rows int, mask uint64)
 
+// copyRows sets dst[r·ldd + w] = src[r·lds + w] for r < rows and the
+// words w < 32 set in mask: rows of up to 128 bytes, moved with masked
+// vector loads and stores.
+//
+//go:noescape
+func copyRows(dst *float32, ldd int, src *float32, lds int, rows int, mask uint64)
+
+// moveRows sets dst[r·ldd + j] = src[r·lds + j] for r < rows and j < w,
+// and reports whether it could: rows of at most 128 bytes on AVX-512.
+// Packing uses it for slivers whose rows are contiguous in the source,
+// where copy would call memmove once per row.
+func moveRows[T Float](dst *T, ldd int, src *T, lds int, rows, w int) bool {
+	words := int(unsafe.Sizeof(*dst)) / 4
+	if !hasAVX512 || w*words > 32 {
+		return false
+	}
+	copyRows((*float32)(unsafe.Pointer(dst)), ldd*words, (*float32)(unsafe.Pointer(src)), lds*words, rows, 1<<(w*words)-1)
+	return true
+}
+
 // transposeSide returns the side of the square blocks that transposeBlock
 // transposes in registers for elements of the given size, 0 if it cannot.
 func transposeSide(size uintptr) int {

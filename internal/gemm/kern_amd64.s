@@ -1462,6 +1462,44 @@ transposeF64loaded:
 	VZEROUPPER
 	RET
 
+// func copyRows(dst *float32, ldd int, src *float32, lds int, rows int, mask uint64)
+TEXT ·copyRows(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), DX
+	SHLQ $2, DX
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), BX
+	SHLQ $2, BX
+	MOVQ rows+32(FP), CX
+	MOVQ mask+40(FP), R8
+	KMOVQ R8, K1
+	KSHIFTRQ $16, K1, K2
+copyRowsPair:
+	CMPQ CX, $2
+	JLT copyRowsOne
+	VMOVDQU32.Z (SI), K1, Z0
+	VMOVDQU32.Z 64(SI), K2, Z1
+	VMOVDQU32.Z (SI)(BX*1), K1, Z2
+	VMOVDQU32.Z 64(SI)(BX*1), K2, Z3
+	VMOVDQU32 Z0, K1, (DI)
+	VMOVDQU32 Z1, K2, 64(DI)
+	VMOVDQU32 Z2, K1, (DI)(DX*1)
+	VMOVDQU32 Z3, K2, 64(DI)(DX*1)
+	LEAQ (SI)(BX*2), SI
+	LEAQ (DI)(DX*2), DI
+	SUBQ $2, CX
+	JMP copyRowsPair
+copyRowsOne:
+	TESTQ CX, CX
+	JEQ copyRowsDone
+	VMOVDQU32.Z (SI), K1, Z0
+	VMOVDQU32.Z 64(SI), K2, Z1
+	VMOVDQU32 Z0, K1, (DI)
+	VMOVDQU32 Z1, K2, 64(DI)
+copyRowsDone:
+	VZEROUPPER
+	RET
+
 // func kern256F32(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
 TEXT ·kern256F32(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX

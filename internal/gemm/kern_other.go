@@ -15,3 +15,5 @@ func asmTall64() *kernel[float64]   { return nil }
 func transposeSide(uintptr) int { return 0 }
 
 func transposeBlock[T Float](*T, int, *T, int, int, int) { panic("gemm: no transpose kernel") }
+
+func moveRows[T Float](*T, int, *T, int, int, int) bool { return false }

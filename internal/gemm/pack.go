@@ -11,6 +11,9 @@ var useTransposeBlock = true
 func packA[T Float](dst, a []T, ars, acs, i0, mb, p0, kb, mr int) {
 	dst = dst[:kb*mr]
 	side := transposeSide(unsafe.Sizeof(a[0]))
+	if ars == 1 && mb == mr {
+		_ = a[i0+(p0+kb-1)*acs+mr-1] // the last row moveRows would read
+	}
 	switch {
 	case acs == 1 && mb == mr && mr == 8:
 		base := i0*ars + p0
@@ -57,6 +60,10 @@ func packA[T Float](dst, a []T, ars, acs, i0, mb, p0, kb, mr int) {
 				d[i] = 0
 			}
 		}
+	case ars == 1 && mb == mr && moveRows(&dst[0], mr, &a[i0+p0*acs], acs, kb, mr):
+		// A is transposed and the sliver whole: each p is mr consecutive
+		// values, moved by masked vector loads and stores (copy would
+		// call memmove for every p).
 	default: // ars == 1 in practice: A is transposed
 		for p := range kb {
 			d := dst[p*mr : p*mr+mr]
@@ -82,18 +89,15 @@ func packB[T Float](dst, b []T, brs, bcs, p0, kb, j0, nb, nr int) {
 		s := dst[t*kb*nr : (t+1)*kb*nr]
 		jt := j0 + t*nr
 		if bcs == 1 {
-			if bytes := w * int(unsafe.Sizeof(b[0])); w == nr && (bytes == 128 || bytes == 64) {
-				// Whole rows of a sliver as arrays: a few vector moves
-				// each, where copy would call memmove.
-				o := p0*brs + jt
-				_ = b[o+(kb-1)*brs+w-1]
-				_ = s[kb*nr-1]
-				for p := range kb {
-					src, dst := unsafe.Pointer(&b[o+p*brs]), unsafe.Pointer(&s[p*nr])
-					if bytes == 128 {
-						*(*[128]byte)(dst) = *(*[128]byte)(src)
-					} else {
-						*(*[64]byte)(dst) = *(*[64]byte)(src)
+			o := p0*brs + jt
+			_ = b[o+(kb-1)*brs+w-1] // the rows moveRows reads
+			if moveRows(&s[0], nr, &b[o], brs, kb, w) {
+				// Whole rows of a sliver by masked vector moves, where
+				// copy would call memmove; then the columns past w are
+				// cleared.
+				if w < nr {
+					for p := range kb {
+						clear(s[p*nr+w : p*nr+nr])
 					}
 				}
 				continue

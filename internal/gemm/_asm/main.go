@@ -349,6 +349,55 @@ func (g *gen) transpose(d dtype) {
 	g.p("RET")
 }
 
+// copyRows copies rows of up to 32 four-byte words from a strided source
+// into a strided destination, the words of each row under mask (low 16
+// in the first vector, high 16 in the second), for packing slivers whose
+// rows are contiguous in the source:
+//
+//	dst[r·ldd + w] = src[r·lds + w]    (r < rows, bit w of mask set)
+//
+// with strides in words. Masked loads suppress faults, so a row may end
+// at the end of its slice. Two rows per iteration.
+func (g *gen) copyRows() {
+	g.WriteString("\n// func copyRows(dst *float32, ldd int, src *float32, lds int, rows int, mask uint64)\n")
+	g.WriteString("TEXT ·copyRows(SB), NOSPLIT, $0-48\n")
+	g.p("MOVQ dst+0(FP), DI")
+	g.p("MOVQ ldd+8(FP), DX")
+	g.p("SHLQ $2, DX")
+	g.p("MOVQ src+16(FP), SI")
+	g.p("MOVQ lds+24(FP), BX")
+	g.p("SHLQ $2, BX")
+	g.p("MOVQ rows+32(FP), CX")
+	g.p("MOVQ mask+40(FP), R8")
+	g.p("KMOVQ R8, K1")
+	g.p("KSHIFTRQ $16, K1, K2")
+	g.label("copyRowsPair")
+	g.p("CMPQ CX, $2")
+	g.p("JLT copyRowsOne")
+	g.p("VMOVDQU32.Z (SI), K1, Z0")
+	g.p("VMOVDQU32.Z 64(SI), K2, Z1")
+	g.p("VMOVDQU32.Z (SI)(BX*1), K1, Z2")
+	g.p("VMOVDQU32.Z 64(SI)(BX*1), K2, Z3")
+	g.p("VMOVDQU32 Z0, K1, (DI)")
+	g.p("VMOVDQU32 Z1, K2, 64(DI)")
+	g.p("VMOVDQU32 Z2, K1, (DI)(DX*1)")
+	g.p("VMOVDQU32 Z3, K2, 64(DI)(DX*1)")
+	g.p("LEAQ (SI)(BX*2), SI")
+	g.p("LEAQ (DI)(DX*2), DI")
+	g.p("SUBQ $2, CX")
+	g.p("JMP copyRowsPair")
+	g.label("copyRowsOne")
+	g.p("TESTQ CX, CX")
+	g.p("JEQ copyRowsDone")
+	g.p("VMOVDQU32.Z (SI), K1, Z0")
+	g.p("VMOVDQU32.Z 64(SI), K2, Z1")
+	g.p("VMOVDQU32 Z0, K1, (DI)")
+	g.p("VMOVDQU32 Z1, K2, 64(DI)")
+	g.label("copyRowsDone")
+	g.p("VZEROUPPER")
+	g.p("RET")
+}
+
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("gemmasm: ")
@@ -363,6 +412,7 @@ func main() {
 	g.avx512(f64, 2, 12)
 	g.transpose(f32)
 	g.transpose(f64)
+	g.copyRows()
 	g.avx2(f32)
 	g.avx2(f64)
 	if err := os.WriteFile(filepath.Join(*out, "kern_amd64.s"), g.Bytes(), 0o644); err != nil {
