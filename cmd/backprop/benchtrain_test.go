@@ -94,3 +94,23 @@ func BenchmarkTrainBench(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTextStep runs the training step of bench train --arch for the
+// next-byte presets at batch 32 × context 128, for profiles
+// (-cpuprofile) of the sequence models' steps.
+func BenchmarkTextStep(b *testing.B) {
+	for _, preset := range []string{"lstm", "gpt"} {
+		b.Run(preset, func(b *testing.B) {
+			p, err := planText(preset, 128)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tb := newArchBench(p, 32)
+			tb.step()
+			b.ReportAllocs()
+			for b.Loop() {
+				tb.step()
+			}
+		})
+	}
+}
