@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"backprop/internal/kernel"
+	"backprop/internal/parallel"
 )
 
 // This file holds the element-wise operations. Each has an allocating form
@@ -371,24 +372,68 @@ func binaryFast(op string, dst, a, b *Tensor, k *binKernels) bool {
 	switch {
 	case SameShape(a.shape, b.shape):
 		checkDst(op, dst, Float32, a.shape)
-		k.vv(dst.s32(), a.s32(), b.s32())
+		d, x, y := dst.s32(), a.s32(), b.s32()
+		if !splitElems(len(d)) {
+			k.vv(d, x, y)
+			break
+		}
+		parallel.For(len(d), splitChunk, func(lo, hi int) { k.vv(d[lo:hi], x[lo:hi], y[lo:hi]) })
 	case b.n == 1 && len(b.shape) <= len(a.shape):
 		checkDst(op, dst, Float32, a.shape)
-		k.vs(dst.s32(), a.s32(), b.s32()[0])
+		d, x, s := dst.s32(), a.s32(), b.s32()[0]
+		if !splitElems(len(d)) {
+			k.vs(d, x, s)
+			break
+		}
+		parallel.For(len(d), splitChunk, func(lo, hi int) { k.vs(d[lo:hi], x[lo:hi], s) })
 	case a.n == 1 && len(a.shape) <= len(b.shape):
 		checkDst(op, dst, Float32, b.shape)
-		k.sv(dst.s32(), b.s32(), a.s32()[0])
+		d, x, s := dst.s32(), b.s32(), a.s32()[0]
+		if !splitElems(len(d)) {
+			k.sv(d, x, s)
+			break
+		}
+		parallel.For(len(d), splitChunk, func(lo, hi int) { k.sv(d[lo:hi], x[lo:hi], s) })
 	case isRowOf(b.shape, a.shape):
 		checkDst(op, dst, Float32, a.shape)
-		kernel.Rows(k.vv, dst.s32(), a.s32(), b.s32(), false)
+		d, x, row := dst.s32(), a.s32(), b.s32()
+		if !splitElems(len(d)) || len(row) == 0 {
+			kernel.Rows(k.vv, d, x, row, false)
+			break
+		}
+		parallel.For(len(d), chunkOf(len(row)), func(lo, hi int) { kernel.Rows(k.vv, d[lo:hi], x[lo:hi], row, false) })
 	case isRowOf(a.shape, b.shape):
 		checkDst(op, dst, Float32, b.shape)
-		kernel.Rows(k.vv, dst.s32(), b.s32(), a.s32(), true)
+		d, x, row := dst.s32(), b.s32(), a.s32()
+		if !splitElems(len(d)) || len(row) == 0 {
+			kernel.Rows(k.vv, d, x, row, true)
+			break
+		}
+		parallel.For(len(d), chunkOf(len(row)), func(lo, hi int) { kernel.Rows(k.vv, d[lo:hi], x[lo:hi], row, true) })
 	default:
 		return false
 	}
 	return true
 }
+
+// splitMin is the length from which an element-wise float32 kernel is
+// spread over the workers, and splitChunk the elements of a chunk: below
+// them, handing a chunk to a helper costs more than the kernel.
+const (
+	splitMin   = 1 << 17
+	splitChunk = 1 << 15
+)
+
+// splitElems reports whether an element-wise float32 kernel over n elements
+// is spread over the workers, in chunks of splitChunk(unit) elements; the
+// kernels are element-wise, so the bits do not depend on the split. The
+// callers build their closures only when it does, so that the serial path
+// allocates nothing.
+func splitElems(n int) bool { return n >= splitMin && parallel.Workers() > 1 }
+
+// chunkOf returns the chunk of a split over rows of unit elements: about
+// splitChunk elements, whole rows.
+func chunkOf(unit int) int { return max(1, splitChunk/max(unit, 1)) * max(unit, 1) }
 
 // binaryK is binary with the float32 kernels k.
 func binaryK(op string, dst, a, b *Tensor, k *binKernels, f func(x, y float64) float64) *Tensor {
