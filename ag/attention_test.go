@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"backprop/ag"
@@ -54,10 +55,127 @@ func attnCases() []gradcheck.Case {
 		F: func(in []*ag.Var) *ag.Var {
 			return ag.Attention(in[0], in[0], in[0], ag.AttentionOptions{Mask: causal})
 		}})
+	// AttentionQKV on [N, T, 3E]: heads of width 1 to 3, the masks,
+	// dropout and a scale of one's own.
+	qkv := func(heads int, o ag.AttentionOptions, seed uint64) func(in []*ag.Var) *ag.Var {
+		return func(in []*ag.Var) *ag.Var {
+			if o.Dropout > 0 {
+				o.Rand = rand.New(rand.NewPCG(seed, 1))
+			}
+			return ag.AttentionQKV(in[0], heads, o)
+		}
+	}
+	for _, c := range []struct {
+		x     []int
+		heads int
+		o     ag.AttentionOptions
+	}{
+		{s(2, 4, 12), 2, ag.AttentionOptions{}},
+		{s(1, 5, 9), 3, ag.AttentionOptions{Mask: causal}},
+		{s(2, 4, 18), 2, ag.AttentionOptions{Mask: tensor.AttentionMask{Causal: true, KeyPadding: pad}}},
+		{s(1, 4, 6), 1, ag.AttentionOptions{Dropout: 0.3}},
+		{s(2, 3, 6), 2, ag.AttentionOptions{Mask: causal, Dropout: 0.4, ShardOffset: 1, ShardTotal: 3}},
+		{s(1, 1, 3), 1, ag.AttentionOptions{}},
+		{s(1, 3, 12), 4, ag.AttentionOptions{Scale: 0.7}},
+	} {
+		add(gradcheck.Case{Gate: "AttentionQKV", Shapes: [][]int{c.x}, F: qkv(c.heads, c.o, 7)})
+	}
 	for i := range cs {
 		cs[i].Tol = 1e-5
 	}
 	return cs
+}
+
+// TestAttentionQKVMatchesAttention checks that AttentionQKV on a stacked
+// projection gives, in float64, the values and gradients of Attention on
+// its thirds split into heads and permuted, with the masks and with the
+// same dropout mask, and that in float32 the values have the same bits.
+func TestAttentionQKVMatchesAttention(t *testing.T) {
+	pad := []bool{false, false, true, false, false, true, false, false, false, false, false, true, false, false}
+	for _, c := range []struct {
+		n, tt, heads, d int
+		o               ag.AttentionOptions
+	}{
+		{2, 7, 2, 3, ag.AttentionOptions{}},
+		{2, 7, 3, 2, ag.AttentionOptions{Mask: tensor.AttentionMask{Causal: true}}},
+		{2, 7, 1, 4, ag.AttentionOptions{Mask: tensor.AttentionMask{Causal: true, KeyPadding: pad}}},
+		{2, 7, 2, 2, ag.AttentionOptions{Dropout: 0.25}},
+		{1, 40, 4, 8, ag.AttentionOptions{Mask: tensor.AttentionMask{Causal: true}}}, // products on several workers
+	} {
+		for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+			name := fmt.Sprintf("%d×%d heads %d×%d %v %v", c.n, c.tt, c.heads, c.d, c.o.Mask.Causal, dt)
+			rng := rand.New(rand.NewPCG(uint64(c.tt), uint64(c.heads)))
+			e := c.heads * c.d
+			xt := tensor.Randn(rng, tensor.Float64, c.n, c.tt, 3*e).As(dt)
+			up := tensor.Randn(rng, tensor.Float64, c.n, c.tt, e).As(dt)
+			run := func(fused bool) (*tensor.Tensor, *tensor.Tensor) {
+				o := c.o
+				if o.Dropout > 0 {
+					o.Rand = rand.New(rand.NewPCG(9, 9))
+				}
+				x := ag.Param(xt.Clone())
+				var y *ag.Var
+				if fused {
+					y = ag.AttentionQKV(x, c.heads, o)
+				} else {
+					heads := func(i int) *ag.Var {
+						part := ag.Slice(x, 2, i*e, (i+1)*e)
+						return ag.Permute(ag.Reshape(part, c.n, c.tt, c.heads, c.d), 0, 2, 1, 3)
+					}
+					y = ag.Reshape(ag.Permute(ag.Attention(heads(0), heads(1), heads(2), o), 0, 2, 1, 3), c.n, c.tt, e)
+				}
+				ag.Backward(ag.Sum(ag.Mul(y, ag.Const(up)), false))
+				return y.Value, x.Grad
+			}
+			y1, g1 := run(true)
+			y0, g0 := run(false)
+			if dt == tensor.Float32 {
+				if !tensor.Equal(y1, y0) {
+					t.Errorf("%s: values differ from Attention's", name)
+				}
+				continue
+			}
+			if d := maxAbsDiff(y1, y0); d > 1e-12 {
+				t.Errorf("%s: values differ from Attention's by %g", name, d)
+			}
+			if d := maxAbsDiff(g1, g0); d > 1e-12 {
+				t.Errorf("%s: gradients differ from Attention's by %g", name, d)
+			}
+		}
+	}
+}
+
+// maxAbsDiff returns the largest |a − b| over the elements of a and b.
+func maxAbsDiff(a, b *tensor.Tensor) float64 {
+	av, bv := a.Values(), b.Values()
+	d := 0.0
+	for i := range av {
+		d = max(d, math.Abs(av[i]-bv[i]))
+	}
+	return d
+}
+
+// TestAttentionQKVPanics checks the messages for a bad input.
+func TestAttentionQKVPanics(t *testing.T) {
+	for _, c := range []struct {
+		shape []int
+		heads int
+		want  string
+	}{
+		{s(2, 3, 10), 2, "AttentionQKV: qkv [2 3 10] with 2 heads: want [N T 3E], E a multiple of the heads"},
+		{s(2, 12), 2, "AttentionQKV: qkv [2 12] with 2 heads"},
+		{s(1, 2, 6), 0, "AttentionQKV: qkv [1 2 6] with 0 heads"},
+	} {
+		func() {
+			defer func() {
+				r := fmt.Sprint(recover())
+				if !strings.Contains(r, c.want) {
+					t.Errorf("shape %v, %d heads: panic %q, want it to contain %q", c.shape, c.heads, r, c.want)
+				}
+			}()
+			ag.AttentionQKV(ag.Const(tensor.New(tensor.Float32, c.shape...)), c.heads, ag.AttentionOptions{})
+		}()
+	}
 }
 
 // composedAttention is attention built from primitive gates, with the

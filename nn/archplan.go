@@ -118,9 +118,9 @@ func (p *Plan) Activations() int64 {
 }
 
 // blockActivations counts the values a block computes inside per
-// example of shape [T E], besides its output: 15 of [T E] (the layer
-// norms, the projections and their heads, the attention's output and
-// its merged heads, the residual sums, the MLP's output), 2 of
+// example of shape [T E], besides its output: 11 of [T E] (the layer
+// norms, the stacked projection of three, the attention's output, read
+// by its projection in place, the residual sums, the MLP's output), 2 of
 // [T hidden] (the MLP's hidden layer before and after GELU), and the
 // attention weights [H T T], three times under dropout (the mask and
 // the dropped weights).
@@ -130,7 +130,7 @@ func blockActivations(l *archLayer, in []int) int64 {
 	if l.get("dropout").f > 0 {
 		weights = memory.Mul(3, weights)
 	}
-	return memory.Add(memory.Add(memory.Mul(15, t, e), memory.Mul(2, t, int64(blockHidden(l, int(e))))), weights)
+	return memory.Add(memory.Add(memory.Mul(11, t, e), memory.Mul(2, t, int64(blockHidden(l, int(e))))), weights)
 }
 
 // StateDict returns the names and shapes of what StateDict(model) gives

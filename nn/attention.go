@@ -23,8 +23,12 @@ import (
 // of the bias) and d = E/Heads:
 //
 //	Q = X·Wqᵀ + bq,  K = X·Wkᵀ + bk,  V = X·Wvᵀ + bv     (split into heads)
-//	headᵢ = softmax(Qᵢ·Kᵢᵀ/√d + M)·Vᵢ                     (ag.Attention)
+//	headᵢ = softmax(Qᵢ·Kᵢᵀ/√d + M)·Vᵢ                     (ag.AttentionQKV)
 //	Y = [head₁ … head_h]·Woᵀ + bo                          (out_proj)
+//
+// Forward computes Q, K and V with one GEMM over the stacked weight and
+// the heads with ag.AttentionQKV, which reads each head's columns where
+// that GEMM wrote them and writes its output where out_proj reads it.
 //
 // M is the causal mask when Causal is set (PyTorch's attn_mask of −∞
 // above the diagonal) and, through ForwardMask, a key padding mask.
@@ -71,13 +75,17 @@ func (m *MultiheadAttention) Forward(x *ag.Var) *ag.Var { return m.ForwardMask(x
 // every query (PyTorch's key_padding_mask).
 func (m *MultiheadAttention) ForwardMask(x *ag.Var, keyPadding []bool) *ag.Var {
 	n, t := m.checkInput("Forward", x)
-	q, k, v := m.project(x, n, t)
 	o := ag.AttentionOptions{Mask: tensor.AttentionMask{Causal: m.Causal, KeyPadding: keyPadding}}
 	if !m.eval && m.Dropout > 0 {
 		o.Dropout, o.Rand = m.Dropout, m.Rand
 		o.ShardOffset, o.ShardTotal = m.offset, m.total
 	}
-	return m.merge(ag.Attention(q, k, v, o), n, t)
+	// One GEMM projects the queries, keys and values of every position,
+	// and the attention reads its heads in place (ag.AttentionQKV).
+	e := m.Embed
+	qkv := ag.Reshape(ag.Linear(ag.Reshape(x, n*t, e), m.InProjWeight, m.InProjBias), n, t, 3*e)
+	y := ag.Reshape(ag.AttentionQKV(qkv, m.Heads, o), n*t, e)
+	return ag.Reshape(ag.Linear(y, m.OutProj.Weight, m.OutProj.Bias), n, t, e)
 }
 
 // checkInput returns the batch and length of x, [N, T, E].
@@ -91,11 +99,12 @@ func (m *MultiheadAttention) checkInput(op string, x *ag.Var) (n, t int) {
 }
 
 // project returns the queries, keys and values of x, [N, T, E], split
-// into heads: [N, H, T, d] each. For many positions each is one GEMM
-// with its third of the stacked weight (a copy of E² weights, against
-// N·T·E values of a split output) and a permutation of its output; for
-// a few, such as a decoder's step, one GEMM with the whole weight and
-// the output split, which copies no weights.
+// into heads: [N, H, T, d] each, for the key/value cache. For many
+// positions each is one GEMM with its third of the stacked weight (a
+// copy of E² weights, against N·T·E values of a split output) and a
+// permutation of its output; for a few, such as a decoder's step, one
+// GEMM with the whole weight and the output split, which copies no
+// weights.
 func (m *MultiheadAttention) project(x *ag.Var, n, t int) (q, k, v *ag.Var) {
 	e, h := m.Embed, m.Heads
 	rows := ag.Reshape(x, n*t, e)
