@@ -57,6 +57,8 @@ func BenchmarkKernel(b *testing.B) {
 		{"Exp", 8, func(v *Variant, d, x, y []float32) { v.Exp(d, x) }},
 		{"Sigmoid", 8, func(v *Variant, d, x, y []float32) { v.Sigmoid(d, x) }},
 		{"Tanh", 8, func(v *Variant, d, x, y []float32) { v.Tanh(d, x) }},
+		{"GELU", 8, func(v *Variant, d, x, y []float32) { v.GELU(d, x) }},
+		{"GELUBackward", 12, func(v *Variant, d, x, y []float32) { v.GELUBackward(d, x, y) }},
 		{"Softmax1024", 8, func(v *Variant, d, x, y []float32) { v.Softmax(d, x, 1024) }},
 	}
 	for _, k := range ks {
