@@ -213,21 +213,14 @@ func fit(m nn.Module, train, val *data.Dataset, cfg Config) (History, error) {
 		if err := ld.SetOrder(r.Perm, min(r.Batch*cfg.Batch, train.Len())); err != nil {
 			return nil, fmt.Errorf("train: resume: %v", err)
 		}
-		if cfg.Source != nil && len(r.Rand) > 0 {
-			if err := cfg.Source.UnmarshalBinary(r.Rand); err != nil {
-				return nil, fmt.Errorf("train: resume: random state: %v", err)
-			}
+		st, next, err := r.restore(cfg.Source)
+		if err != nil {
+			return nil, err
 		}
-		hist = slices.Clone(r.History)
-		step, first, k = r.Step, r.Epoch, r.Batch
-		sumLoss, correct, seen = r.SumLoss, r.Correct, r.Seen
-		stepLoss = slices.Clone(r.StepLoss)
-		if len(hist) == r.Epoch { // that epoch is complete, evaluation included
-			first++
-			k, sumLoss, correct, seen, stepLoss = 0, 0, 0, 0, nil
-			if first <= cfg.Epochs {
-				ld.Reset()
-			}
+		hist, step, first, k = st.hist, st.step, st.first, st.k
+		sumLoss, correct, seen, stepLoss = st.sumLoss, st.correct, st.seen, st.stepLoss
+		if next && first <= cfg.Epochs {
+			ld.Reset()
 		}
 	}
 	// position captures where training stands; randState is the state of

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,38 @@ type Position struct {
 	// Windows is, for RunText, the windows the sampler has served since
 	// it last started over (text.Sampler.Position); 0 for Run.
 	Windows int
+}
+
+// loopState is where a training loop stands, as a Position records it
+// besides the order of the data: the epochs done, the steps done, the
+// epoch to run first and its batches done, and its running sums.
+type loopState struct {
+	hist          History
+	step, first   int
+	k             int
+	sumLoss       float64
+	correct, seen int
+	stepLoss      []float64
+}
+
+// restore returns the loop state p records and restores the random state
+// into src (if both have one). When p's epoch is complete, evaluation
+// included, the state is the start of the next epoch, and next is true.
+// Run and RunText share it, each restoring its data order itself.
+func (p *Position) restore(src RandState) (s loopState, next bool, err error) {
+	if src != nil && len(p.Rand) > 0 {
+		if err := src.UnmarshalBinary(p.Rand); err != nil {
+			return s, false, fmt.Errorf("train: resume: random state: %v", err)
+		}
+	}
+	s = loopState{hist: slices.Clone(p.History), step: p.Step, first: p.Epoch, k: p.Batch,
+		sumLoss: p.SumLoss, correct: p.Correct, seen: p.Seen, stepLoss: slices.Clone(p.StepLoss)}
+	if len(s.hist) == p.Epoch { // that epoch is complete, evaluation included
+		s.first++
+		s.k, s.sumLoss, s.correct, s.seen, s.stepLoss = 0, 0, 0, 0, nil
+		return s, true, nil
+	}
+	return s, false, nil
 }
 
 // Best is the epoch of the lowest validation loss so far, with a copy of

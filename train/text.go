@@ -83,19 +83,12 @@ func fitText(m nn.Module, sm *text.Sampler, d TextData, hasVal bool, cfg Config)
 		if err := sm.SetPosition(r.Windows); err != nil {
 			return nil, fmt.Errorf("train: resume: %v", err)
 		}
-		if cfg.Source != nil && len(r.Rand) > 0 {
-			if err := cfg.Source.UnmarshalBinary(r.Rand); err != nil {
-				return nil, fmt.Errorf("train: resume: random state: %v", err)
-			}
+		st, _, err := r.restore(cfg.Source)
+		if err != nil {
+			return nil, err
 		}
-		hist = slices.Clone(r.History)
-		step, first, k = r.Step, r.Epoch, r.Batch
-		sumLoss, correct, seen = r.SumLoss, r.Correct, r.Seen
-		stepLoss = slices.Clone(r.StepLoss)
-		if len(hist) == r.Epoch { // that epoch is complete, evaluation included
-			first++
-			k, sumLoss, correct, seen, stepLoss = 0, 0, 0, 0, nil
-		}
+		hist, step, first, k = st.hist, st.step, st.first, st.k
+		sumLoss, correct, seen, stepLoss = st.sumLoss, st.correct, st.seen, st.stepLoss
 	}
 	// randState and windows are the random state and the sampler's
 	// position before the current step, for a DivergedError.
