@@ -120,6 +120,10 @@ func maskedSoftmaxRow64(d, x []float64, scale float64, lim int, pad []bool) {
 	clear(d[lim:])
 }
 
+// softmaxBlock is the number of elements of a row SoftmaxBackwardTo's
+// float32 path passes to the kernels at once, in pooled buffers.
+const softmaxBlock = 256
+
 // SoftmaxBackwardTo sets dst to scale·y ⊙ (dy − Σⱼ dyⱼ·yⱼ) along the last
 // axis: the gradient of a softmax over rows of the last axis from its
 // output y and upstream gradient dy, times scale (the factor that
@@ -140,11 +144,20 @@ func SoftmaxBackwardTo(dst, y, dy *Tensor, scale float64) *Tensor {
 		if dt == Float32 {
 			d, p, g := dst.s32(), y.s32(), dy.s32()
 			sc := float32(scale)
+			u, t := getRun[float32](min(softmaxBlock, n)), getRun[float32](min(softmaxBlock, n))
+			defer putRun(u)
+			defer putRun(t)
 			for o := lo * n; o < hi*n; o += n {
 				pr, gr, dr := p[o:o+n], g[o:o+n], d[o:o+n]
 				dot := kernel.Dot(gr, pr)
-				for j := range dr {
-					dr[j] = sc * pr[j] * (gr[j] - dot)
+				// dr = (sc·pr) ⊙ (gr − dot), by the SIMD kernels in
+				// blocks, each product rounded as the scalar loop would.
+				for b := 0; b < n; b += softmaxBlock {
+					e := min(b+softmaxBlock, n)
+					ub, tb := (*u)[:e-b], (*t)[:e-b]
+					kernel.Scale(ub, pr[b:e], sc)
+					kernel.AddScalar(tb, gr[b:e], -dot)
+					kernel.Mul(dr[b:e], ub, tb)
 				}
 			}
 			return

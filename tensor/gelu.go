@@ -101,7 +101,7 @@ func GELUBackward(x, dy *Tensor, approx bool) *Tensor {
 const geluChunk = 1 << 14
 
 // geluBlock is the number of elements the tanh form passes to kernel.Tanh
-// at once, in a buffer on its stack.
+// at once, in a pooled buffer.
 const geluBlock = 256
 
 // gelu32 sets d to GELU(x), or, with dy, to dy ⊙ GELU′(x), in chunks on
@@ -126,10 +126,11 @@ func gelu32(d, x, dy []float32, approx bool) {
 
 // geluTanh32 is gelu32's tanh form on one chunk.
 func geluTanh32(d, x, dy []float32) {
-	var buf [geluBlock]float32
+	buf := getRun[float32](min(geluBlock, len(x)))
+	defer putRun(buf)
 	for lo := 0; lo < len(x); lo += geluBlock {
 		xs := x[lo:min(lo+geluBlock, len(x))]
-		e := buf[:len(xs)]
+		e := (*buf)[:len(xs)]
 		for i, v := range xs {
 			w := float64(v)
 			e[i] = float32(sqrt2OverPi * (w + geluCubic*w*w*w))
