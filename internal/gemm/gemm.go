@@ -188,6 +188,9 @@ func gemmWith[T Float](kr *kernel[T], transA, transB bool, m, n, k int, alpha T,
 		scale(m, n, beta, c, ldc)
 		return
 	}
+	if m == 1 && kr.one != nil {
+		kr = kr.one // same tile width, blocking and packing: the same bits
+	}
 	pr := problem[T]{kr: kr, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c, ldc: ldc}
 	pr.ars, pr.acs = lda, 1
 	if transA {

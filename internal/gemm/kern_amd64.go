@@ -31,6 +31,12 @@ func kern512F64Narrow(k int, a *float64, rsa, csa int, b *float64, rsb int, c *f
 func kern512F32M12(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr int, mask uint64, alpha, beta float32)
 
 //go:noescape
+func kern512F32M1(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr int, mask uint64, alpha, beta float32)
+
+//go:noescape
+func kern512F64M1(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc, mr int, mask uint64, alpha, beta float64)
+
+//go:noescape
 func kern512F64M12(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc, mr int, mask uint64, alpha, beta float64)
 
 //go:noescape
@@ -47,9 +53,11 @@ var (
 func asmKernels32() []*kernel[float32] {
 	var ks []*kernel[float32]
 	if hasAVX512 {
-		ks = append(ks, (newKernel("avx512", 8, 32, true, func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr, nr int, alpha, beta float32) {
+		ks = append(ks, withOne(newKernel("avx512", 8, 32, true, func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr, nr int, alpha, beta float32) {
 			kern512F32(k, a, rsa, csa, b, rsb, c, ldc, mr, 1<<nr-1, alpha, beta)
-		})))
+		}), "avx512one", func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr, nr int, alpha, beta float32) {
+			kern512F32M1(k, a, rsa, csa, b, rsb, c, ldc, mr, 1<<nr-1, alpha, beta)
+		}))
 	}
 	if hasAVX2 {
 		ks = append(ks, newKernel("avx2", 6, 16, false, func(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, _, _ int, alpha, beta float32) {
@@ -62,9 +70,11 @@ func asmKernels32() []*kernel[float32] {
 func asmKernels64() []*kernel[float64] {
 	var ks []*kernel[float64]
 	if hasAVX512 {
-		ks = append(ks, (newKernel("avx512", 8, 16, true, func(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc, mr, nr int, alpha, beta float64) {
+		ks = append(ks, withOne(newKernel("avx512", 8, 16, true, func(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc, mr, nr int, alpha, beta float64) {
 			kern512F64(k, a, rsa, csa, b, rsb, c, ldc, mr, 1<<nr-1, alpha, beta)
-		})))
+		}), "avx512one", func(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc, mr, nr int, alpha, beta float64) {
+			kern512F64M1(k, a, rsa, csa, b, rsb, c, ldc, mr, 1<<nr-1, alpha, beta)
+		}))
 	}
 	if hasAVX2 {
 		ks = append(ks, newKernel("avx2", 6, 8, false, func(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc, _, _ int, alpha, beta float64) {

@@ -1180,6 +1180,112 @@ kern512F64M12done:
 	VZEROUPPER
 	RET
 
+// func kern512F32M1(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc, mr int, mask uint64, alpha, beta float32)
+TEXT ·kern512F32M1(SB), NOSPLIT, $0-88
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ rsa+16(FP), SI
+	SHLQ $2, SI
+	MOVQ csa+24(FP), R8
+	SHLQ $2, R8
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), R9
+	SHLQ $2, R9
+	LEAQ (SI)(SI*2), DI
+	LEAQ (SI)(SI*4), R11
+	MOVQ mask+72(FP), R14
+	KMOVQ R14, K1
+	KSHIFTRQ $16, K1, K2
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+kern512F32M1loop:
+	VMOVUPS.Z (BX), K1, Z16
+	VMOVUPS.Z 64(BX), K2, Z17
+	PREFETCHT0 (BX)(R9*8)
+	PREFETCHT0 64(BX)(R9*8)
+	VBROADCASTSS (AX), Z18
+	VFMADD231PS Z16, Z18, Z0
+	VFMADD231PS Z17, Z18, Z1
+	ADDQ R8, AX
+	ADDQ R9, BX
+	DECQ CX
+	JNZ kern512F32M1loop
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R10
+	SHLQ $2, R10
+	MOVQ mr+64(FP), R13
+	VBROADCASTSS alpha+80(FP), Z30
+	VMULPS Z30, Z0, Z0
+	VMULPS Z30, Z1, Z1
+	MOVL beta+84(FP), AX
+	SHLL $1, AX
+	JZ kern512F32M1nobeta
+	VBROADCASTSS beta+84(FP), Z31
+	VFMADD231PS (DX), Z31, K1, Z0
+	VFMADD231PS 64(DX), Z31, K2, Z1
+	VMOVUPS Z0, K1, (DX)
+	VMOVUPS Z1, K2, 64(DX)
+	JMP kern512F32M1done
+kern512F32M1nobeta:
+	VMOVUPS Z0, K1, (DX)
+	VMOVUPS Z1, K2, 64(DX)
+kern512F32M1done:
+	VZEROUPPER
+	RET
+
+// func kern512F64M1(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc, mr int, mask uint64, alpha, beta float64)
+TEXT ·kern512F64M1(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ rsa+16(FP), SI
+	SHLQ $3, SI
+	MOVQ csa+24(FP), R8
+	SHLQ $3, R8
+	MOVQ b+32(FP), BX
+	MOVQ rsb+40(FP), R9
+	SHLQ $3, R9
+	LEAQ (SI)(SI*2), DI
+	LEAQ (SI)(SI*4), R11
+	MOVQ mask+72(FP), R14
+	KMOVQ R14, K1
+	KSHIFTRQ $8, K1, K2
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+kern512F64M1loop:
+	VMOVUPD.Z (BX), K1, Z16
+	VMOVUPD.Z 64(BX), K2, Z17
+	PREFETCHT0 (BX)(R9*8)
+	PREFETCHT0 64(BX)(R9*8)
+	VBROADCASTSD (AX), Z18
+	VFMADD231PD Z16, Z18, Z0
+	VFMADD231PD Z17, Z18, Z1
+	ADDQ R8, AX
+	ADDQ R9, BX
+	DECQ CX
+	JNZ kern512F64M1loop
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R10
+	SHLQ $3, R10
+	MOVQ mr+64(FP), R13
+	VBROADCASTSD alpha+80(FP), Z30
+	VMULPD Z30, Z0, Z0
+	VMULPD Z30, Z1, Z1
+	MOVQ beta+88(FP), AX
+	SHLQ $1, AX
+	JZ kern512F64M1nobeta
+	VBROADCASTSD beta+88(FP), Z31
+	VFMADD231PD (DX), Z31, K1, Z0
+	VFMADD231PD 64(DX), Z31, K2, Z1
+	VMOVUPD Z0, K1, (DX)
+	VMOVUPD Z1, K2, 64(DX)
+	JMP kern512F64M1done
+kern512F64M1nobeta:
+	VMOVUPD Z0, K1, (DX)
+	VMOVUPD Z1, K2, 64(DX)
+kern512F64M1done:
+	VZEROUPPER
+	RET
+
 // func transposeF32(dst *float32, ldd int, src *float32, lds int, rows int, mask uint64)
 TEXT ·transposeF32(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI

@@ -22,6 +22,16 @@ type kernel[T Float] struct {
 	maskB  bool // fn reads only the nr columns of B it computes
 	kc, nc int  // the blocking (blockSizes)
 	fn     func(k int, a *T, rsa, csa int, b *T, rsb int, c *T, ldc, mr, nr int, alpha, beta T)
+	// one, if not nil, is the one-row kernel with this kernel's tile
+	// width, blocking and packing, which products of one row use instead:
+	// it computes what row 0 of this kernel does, with the same bits.
+	one *kernel[T]
+}
+
+// withOne returns kr with the one-row kernel fn attached (see one).
+func withOne[T Float](kr *kernel[T], name string, fn func(k int, a *T, rsa, csa int, b *T, rsb int, c *T, ldc, mr, nr int, alpha, beta T)) *kernel[T] {
+	kr.one = &kernel[T]{name: name, mr: 1, nr: kr.nr, edges: true, maskB: true, kc: kr.kc, nc: kr.nc, fn: fn}
+	return kr
 }
 
 func newKernel[T Float](name string, mr, nr int, edges bool, fn func(k int, a *T, rsa, csa int, b *T, rsb int, c *T, ldc, mr, nr int, alpha, beta T)) *kernel[T] {

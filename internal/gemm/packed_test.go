@@ -64,3 +64,49 @@ func same[T Float](a, b T) bool {
 	}
 	return math.Float64bits(float64(a)) == math.Float64bits(float64(b))
 }
+
+// A product of one row (a decoder's step) runs on the one-row kernel where
+// there is one; each element must have the bits of the same row inside a
+// product of many rows, for k within and past one block of kc, both
+// transpose flags, β = 0 and β ≠ 0, with B packed per call and packed
+// once (GemmPacked).
+func TestOneRowMatchesBatch(t *testing.T) {
+	testOneRow[float32](t)
+	testOneRow[float64](t)
+}
+
+func testOneRow[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, s := range [][2]int{{1, 1}, {33, 7}, {384, 128}, {256, 300}, {100, 600}, {17, 1030}} {
+		n, k := s[0], s[1]
+		for tr := range 4 {
+			transA, transB := tr&1 != 0, tr&2 != 0
+			for _, beta := range []T{0, 0.5} {
+				const m = 13 // a batch of rows, row 5 the one checked alone
+				x := newMatrices[T](rng, transA, transB, m, n, k, 2, 1.5, beta)
+				batch := append([]T(nil), x.c...)
+				Gemm(transA, transB, m, n, k, x.alpha, x.a, x.lda, x.b, x.ldb, beta, batch, x.ldc)
+				// Row 5 of op(A) alone: A's row, or Aᵀ's column with the
+				// same leading dimension.
+				const r = 5
+				a, lda := x.a[r:], x.lda
+				if !transA {
+					a = x.a[r*x.lda:]
+				}
+				row := append([]T(nil), x.c0[r*x.ldc:r*x.ldc+n]...)
+				Gemm(transA, transB, 1, n, k, x.alpha, a, lda, x.b, x.ldb, beta, row, n)
+				p := PackB(1, transB, n, k, x.b, x.ldb)
+				packed := append([]T(nil), x.c0[r*x.ldc:r*x.ldc+n]...)
+				GemmPacked(transA, 1, x.alpha, a, lda, &p, beta, packed, n)
+				p.Release()
+				for j := range n {
+					want := batch[r*x.ldc+j]
+					if !same(row[j], want) || !same(packed[j], want) {
+						t.Fatalf("%T n=%d k=%d transA=%v transB=%v β=%v: column %d alone %v, packed %v, in the batch %v",
+							x.alpha, n, k, transA, transB, beta, j, row[j], packed[j], want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -72,7 +72,10 @@ func (g *gen) prologue(d dtype, mr int) {
 //
 // mr = 12 (with nv = 2) is the tall 12×32 or 12×16 tile for products
 // computed transposed, whose rows are few: it reaches rows 8…11 from a
-// second base, DX = AX + 8·rsa.
+// second base, DX = AX + 8·rsa. mr = 1 (with nv = 2) is the one-row 1×32
+// or 1×16 tile for products of a single row, such as a decoder's step,
+// which the 8-row kernel would compute 8 times over: row 0 of the main
+// kernel, instruction for instruction, so that it gives the same bits.
 func (g *gen) avx512(d dtype, nv, mr int) {
 	name := "kern512" + d.name
 	if nv == 1 {
@@ -410,6 +413,8 @@ func main() {
 	g.avx512(f64, 1, 8)
 	g.avx512(f32, 2, 12)
 	g.avx512(f64, 2, 12)
+	g.avx512(f32, 2, 1)
+	g.avx512(f64, 2, 1)
 	g.transpose(f32)
 	g.transpose(f64)
 	g.copyRows()
