@@ -125,18 +125,22 @@ func checkLen(op, name string, t *Tensor, dt DType, n int) {
 // bih and bhh are [4H]; h0 and c0 are [N, H], or nil for zeros. It
 // returns z.
 func LSTMForwardTo(z, acts, h0, c0, whh, bih, bhh *Tensor, n, t int, batchFirst bool) *Tensor {
+	return lstmForwardTo(nil, z, acts, h0, c0, whh, bih, bhh, n, t, batchFirst)
+}
+
+func lstmForwardTo(pc *PackedWeights, z, acts, h0, c0, whh, bih, bhh *Tensor, n, t int, batchFirst bool) *Tensor {
 	const op = "LSTM"
 	l, h := rnnCheck(op, acts, whh, []*Tensor{bih, bhh}, []*Tensor{h0, c0}, n, t, 4, batchFirst)
 	checkLen(op, "output", z, whh.dtype, 2*n*t*h)
 	if whh.dtype == Float32 {
-		lstmForward(data[float32](z), data[float32](acts), opt[float32](h0), opt[float32](c0), data[float32](whh), data[float32](bih), data[float32](bhh), l, h)
+		lstmForward(data[float32](z), data[float32](acts), opt[float32](h0), opt[float32](c0), data[float32](whh), data[float32](bih), data[float32](bhh), l, h, prePacked[float32](pc, whh, n))
 	} else {
-		lstmForward(data[float64](z), data[float64](acts), opt[float64](h0), opt[float64](c0), data[float64](whh), data[float64](bih), data[float64](bhh), l, h)
+		lstmForward(data[float64](z), data[float64](acts), opt[float64](h0), opt[float64](c0), data[float64](whh), data[float64](bih), data[float64](bhh), l, h, prePacked[float64](pc, whh, n))
 	}
 	return z
 }
 
-func lstmForward[T Float](z, acts, h0, c0, whh, bih, bhh []T, l seqLayout, h int) {
+func lstmForward[T Float](z, acts, h0, c0, whh, bih, bhh []T, l seqLayout, h int, pre *gemm.PackedB[T]) {
 	g4 := 4 * h
 	var pb gemm.PackedB[T] // W_hh, packed once for every step
 	packed := false
@@ -150,7 +154,9 @@ func lstmForward[T Float](z, acts, h0, c0, whh, bih, bhh []T, l seqLayout, h int
 			hp, cp, ldh = hs[p*h:], cs[p*h:], stride*h
 		}
 		if hp != nil && h > 0 {
-			if !packed {
+			if pre != nil {
+				pb, packed = *pre, false // the caller's: not released here
+			} else if !packed {
 				pb = gemm.PackB(l.n, true, g4, h, whh, h)
 				packed = true
 			}
@@ -334,20 +340,24 @@ func prevStates[T Float](dst, hs, h0 []T, l seqLayout, h int) {
 // h₁…h_T. whh is [3H, H]; bih and bhh are [3H]; h0 is [N, H] or nil for
 // zeros. It returns y.
 func GRUForwardTo(y, hn, acts, h0, whh, bih, bhh *Tensor, n, t int, batchFirst bool) *Tensor {
+	return gruForwardTo(nil, y, hn, acts, h0, whh, bih, bhh, n, t, batchFirst)
+}
+
+func gruForwardTo(pc *PackedWeights, y, hn, acts, h0, whh, bih, bhh *Tensor, n, t int, batchFirst bool) *Tensor {
 	const op = "GRU"
 	l, h := rnnCheck(op, acts, whh, []*Tensor{bih, bhh}, []*Tensor{h0}, n, t, 3, batchFirst)
 	checkLen(op, "output", y, whh.dtype, n*t*h)
 	checkLen(op, "W_hn·h buffer", hn, whh.dtype, n*t*h)
 	hp := NewLike(acts, n, 3*h)
 	if whh.dtype == Float32 {
-		gruForward(data[float32](y), data[float32](hn), data[float32](acts), opt[float32](h0), data[float32](whh), data[float32](bih), data[float32](bhh), data[float32](hp), l, h)
+		gruForward(data[float32](y), data[float32](hn), data[float32](acts), opt[float32](h0), data[float32](whh), data[float32](bih), data[float32](bhh), data[float32](hp), l, h, prePacked[float32](pc, whh, n))
 	} else {
-		gruForward(data[float64](y), data[float64](hn), data[float64](acts), opt[float64](h0), data[float64](whh), data[float64](bih), data[float64](bhh), data[float64](hp), l, h)
+		gruForward(data[float64](y), data[float64](hn), data[float64](acts), opt[float64](h0), data[float64](whh), data[float64](bih), data[float64](bhh), data[float64](hp), l, h, prePacked[float64](pc, whh, n))
 	}
 	return y
 }
 
-func gruForward[T Float](y, hn, acts, h0, whh, bih, bhh, hp []T, l seqLayout, h int) {
+func gruForward[T Float](y, hn, acts, h0, whh, bih, bhh, hp []T, l seqLayout, h int, pre *gemm.PackedB[T]) {
 	g3 := 3 * h
 	var pb gemm.PackedB[T] // W_hh, packed once for every step
 	packed := false
@@ -358,7 +368,9 @@ func gruForward[T Float](y, hn, acts, h0, whh, bih, bhh, hp []T, l seqLayout, h 
 			prev, ldh = y[(first-l.back())*h:], stride*h
 		}
 		if prev != nil && h > 0 {
-			if !packed {
+			if pre != nil {
+				pb, packed = *pre, false // the caller's: not released here
+			} else if !packed {
 				pb = gemm.PackB(l.n, true, g3, h, whh, h)
 				packed = true
 			}
@@ -488,17 +500,21 @@ func gruBackward[T Float](dax, dah, dh0, dy, y, hn, acts, h0, whh, dh []T, l seq
 // x·W_ihᵀ, on return the hidden states h₁…h_T. whh is [H, H], bih and
 // bhh are [H], h0 is [N, H] or nil for zeros. It returns y.
 func RNNForwardTo(y, h0, whh, bih, bhh *Tensor, n, t int, batchFirst bool) *Tensor {
+	return rnnForwardTo(nil, y, h0, whh, bih, bhh, n, t, batchFirst)
+}
+
+func rnnForwardTo(pc *PackedWeights, y, h0, whh, bih, bhh *Tensor, n, t int, batchFirst bool) *Tensor {
 	const op = "RNN"
 	l, h := rnnCheck(op, y, whh, []*Tensor{bih, bhh}, []*Tensor{h0}, n, t, 1, batchFirst)
 	if whh.dtype == Float32 {
-		rnnForward(data[float32](y), opt[float32](h0), data[float32](whh), data[float32](bih), data[float32](bhh), l, h)
+		rnnForward(data[float32](y), opt[float32](h0), data[float32](whh), data[float32](bih), data[float32](bhh), l, h, prePacked[float32](pc, whh, n))
 	} else {
-		rnnForward(data[float64](y), opt[float64](h0), data[float64](whh), data[float64](bih), data[float64](bhh), l, h)
+		rnnForward(data[float64](y), opt[float64](h0), data[float64](whh), data[float64](bih), data[float64](bhh), l, h, prePacked[float64](pc, whh, n))
 	}
 	return y
 }
 
-func rnnForward[T Float](y, h0, whh, bih, bhh []T, l seqLayout, h int) {
+func rnnForward[T Float](y, h0, whh, bih, bhh []T, l seqLayout, h int, pre *gemm.PackedB[T]) {
 	var pb gemm.PackedB[T] // W_hh, packed once for every step
 	packed := false
 	for s := range l.t {
@@ -509,7 +525,9 @@ func rnnForward[T Float](y, h0, whh, bih, bhh []T, l seqLayout, h int) {
 			prev, ldh = y[(first-l.back())*h:], lda
 		}
 		if prev != nil && h > 0 {
-			if !packed {
+			if pre != nil {
+				pb, packed = *pre, false // the caller's: not released here
+			} else if !packed {
 				pb = gemm.PackB(l.n, true, h, h, whh, h)
 				packed = true
 			}
