@@ -54,7 +54,15 @@ type Graph struct {
 	pools []gatePoolRef
 	last  int    // the pool used last, tried first
 	work  []*Var // Backward's work list, kept between steps
+	packs *tensor.PackedWeights
 }
+
+// UsePackedWeights makes the Linear gates of g's Vars multiply through c
+// (see tensor.PackedWeights) while g records no gradients: for inference
+// one position at a time, whose products would otherwise pack every
+// weight matrix for a single row. The results have the same bits. nil
+// turns it off. The weights must not change while c holds them.
+func (g *Graph) UsePackedWeights(c *tensor.PackedWeights) { g.packs = c }
 
 // Flags configure a Graph.
 type Flags uint8

@@ -28,7 +28,7 @@ import "backprop/tensor"
 //
 //go:noinline
 func GRU(x, h0, wih, whh, bih, bhh *Var, batchFirst bool) *Var {
-	g := &gruGate{seqGate: seqGate{op: "GRU", gates: 3, batchFirst: batchFirst}}
+	g := &gruGate{seqGate: seqGate{op: "GRU", gates: 3, batchFirst: batchFirst, packs: packsOf(x)}}
 	if h0 == nil {
 		return Apply(g, x, wih, whh, bih, bhh)
 	}
@@ -44,6 +44,9 @@ func (g *gruGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.acts = g.setup(in, 1)
 	g.y = tensor.NewLike(in[0], g.seqShape(g.h)...)
 	g.hn = tensor.NewLike(in[0], g.n*g.t, g.h)
+	if g.packs != nil {
+		return g.packs.GRUForwardTo(g.y, g.hn, g.acts, g.h0, g.whh, in[3], in[4], g.n, g.t, g.batchFirst)
+	}
 	return tensor.GRUForwardTo(g.y, g.hn, g.acts, g.h0, g.whh, in[3], in[4], g.n, g.t, g.batchFirst)
 }
 

@@ -20,10 +20,16 @@ import (
 // reduction.
 //
 //go:noinline
-func Linear(x, w, b *Var) *Var { return Apply(&linearGate{}, x, w, b) }
+func Linear(x, w, b *Var) *Var {
+	if p := packsOf(x); p != nil {
+		return Apply(&linearGate{packs: p}, x, w, b)
+	}
+	return Apply(&linearGate{}, x, w, b)
+}
 
 type linearGate struct {
-	x, w *tensor.Tensor
+	x, w  *tensor.Tensor
+	packs *tensor.PackedWeights // the graph's, for inference (see Graph.UsePackedWeights)
 	grads3
 }
 
@@ -34,7 +40,12 @@ func (g *linearGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 			Msg: fmt.Sprintf("x %v, weight %v, bias %v: want [N In], [Out In], [Out]", x.Shape(), w.Shape(), b.Shape())})
 	}
 	g.x, g.w = x, w
-	y := tensor.MatMul(x, w, false, true)
+	var y *tensor.Tensor
+	if g.packs != nil {
+		y = g.packs.MatMulT(x, w)
+	} else {
+		y = tensor.MatMul(x, w, false, true)
+	}
 	return tensor.AddTo(y, y, b)
 }
 

@@ -33,7 +33,7 @@ import "backprop/tensor"
 //
 //go:noinline
 func LSTM(x, h0, c0, wih, whh, bih, bhh *Var, batchFirst bool) *Var {
-	g := &lstmGate{seqGate: seqGate{op: "LSTM", gates: 4, batchFirst: batchFirst}}
+	g := &lstmGate{seqGate: seqGate{op: "LSTM", gates: 4, batchFirst: batchFirst, packs: packsOf(x)}}
 	switch {
 	case h0 == nil && c0 == nil:
 		return Apply(g, x, wih, whh, bih, bhh)
@@ -52,6 +52,9 @@ func (g *lstmGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	g.acts = g.setup(in, 2)
 	sh := g.seqShape(g.h)
 	g.z = tensor.NewLike(in[0], 2, sh[0], sh[1], sh[2])
+	if g.packs != nil {
+		return g.packs.LSTMForwardTo(g.z, g.acts, g.h0, g.c0, g.whh, in[3], in[4], g.n, g.t, g.batchFirst)
+	}
 	return tensor.LSTMForwardTo(g.z, g.acts, g.h0, g.c0, g.whh, in[3], in[4], g.n, g.t, g.batchFirst)
 }
 

@@ -25,7 +25,7 @@ import (
 //
 //go:noinline
 func RNN(x, h0, wih, whh, bih, bhh *Var, batchFirst bool) *Var {
-	g := &rnnGate{seqGate: seqGate{op: "RNN", gates: 1, batchFirst: batchFirst}}
+	g := &rnnGate{seqGate: seqGate{op: "RNN", gates: 1, batchFirst: batchFirst, packs: packsOf(x)}}
 	if h0 == nil {
 		return Apply(g, x, wih, whh, bih, bhh)
 	}
@@ -43,6 +43,16 @@ type seqGate struct {
 	h0, c0       *tensor.Tensor
 	xShape       []int
 	g            [7]*tensor.Tensor
+	packs        *tensor.PackedWeights // the graph's, for inference (see Graph.UsePackedWeights)
+}
+
+// packsOf returns the packed weights of x's graph when it records no
+// gradients, or nil.
+func packsOf(x *Var) *tensor.PackedWeights {
+	if g := x.Graph(); g != nil && g.packs != nil && !g.Recording() {
+		return g.packs
+	}
+	return nil
 }
 
 // setup checks the inputs, keeps what the backward pass needs, and
@@ -88,6 +98,9 @@ func (g *seqGate) setup(in []*tensor.Tensor, states int) *tensor.Tensor {
 		if states > 1 {
 			g.c0 = in[6]
 		}
+	}
+	if g.packs != nil {
+		return g.packs.MatMulT(g.x2, wih)
 	}
 	return tensor.MatMul(g.x2, wih, false, true)
 }
@@ -158,7 +171,11 @@ type rnnGate struct {
 
 func (g *rnnGate) Forward(in ...*tensor.Tensor) *tensor.Tensor {
 	y := g.setup(in, 1)
-	tensor.RNNForwardTo(y, g.h0, g.whh, in[3], in[4], g.n, g.t, g.batchFirst)
+	if g.packs != nil {
+		g.packs.RNNForwardTo(y, g.h0, g.whh, in[3], in[4], g.n, g.t, g.batchFirst)
+	} else {
+		tensor.RNNForwardTo(y, g.h0, g.whh, in[3], in[4], g.n, g.t, g.batchFirst)
+	}
 	g.y = y
 	return y.Reshape(g.seqShape(g.h)...)
 }

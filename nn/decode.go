@@ -26,7 +26,10 @@ import (
 //
 // A Decoder holds the state of one sequence; it reads the model's
 // weights and never changes them or the model's mode, so several
-// decoders may share one model. It decodes as the model does in
+// decoders may share one model. It keeps the weights of the linear
+// layers packed for its one-position products (tensor.PackedWeights), so
+// the weights must not change while it decodes: make a new Decoder after
+// training the model further. It decodes as the model does in
 // evaluation mode, whatever that mode: without dropout.
 type Decoder struct {
 	m       *Model
@@ -37,6 +40,8 @@ type Decoder struct {
 	caches  []KVCache
 	h, c    []*ag.Var    // the recurrent layers' states, by layer index
 	dtype   tensor.DType // the weights', for the indices fed in
+	packs   *tensor.PackedWeights
+	g       *ag.Graph // the graph of every step, whose memory the next step reuses
 }
 
 // NewDecoder returns a decoder of the sequence model m, or an error naming the first layer that cannot run a
@@ -45,7 +50,7 @@ func NewDecoder(m *Model) (*Decoder, error) {
 	if m.plan == nil || !m.Sequence() {
 		return nil, fmt.Errorf("nn: NewDecoder: %s is not a sequence model", m.Arch)
 	}
-	d := &Decoder{m: m, layers: slices.Clone(m.Net.Layers), dtype: tensor.Float32}
+	d := &Decoder{m: m, layers: slices.Clone(m.Net.Layers), dtype: tensor.Float32, packs: tensor.NewPackedWeights()}
 	if ps := m.Net.Parameters(); len(ps) > 0 {
 		// Once, not at every position: Parameters builds a list of them all.
 		d.dtype = ps[0].Var.Value.DType()
@@ -127,8 +132,12 @@ func (d *Decoder) last(y *tensor.Tensor) []float64 {
 // run computes the model's outputs for the positions ids, [1, len, C],
 // that follow the positions the state has seen.
 func (d *Decoder) run(ids []int) *tensor.Tensor {
-	g := ag.NewGraph(ag.NoGrad)
-	defer g.Reset()
+	if d.g == nil {
+		d.g = ag.NewGraph(ag.NoGrad)
+		d.g.UsePackedWeights(d.packs)
+	}
+	g := d.g
+	defer g.Reset() // what a step keeps (states, caches, its output) is copied out of g
 	v := make([]float32, len(ids))
 	for i, id := range ids {
 		v[i] = float32(id)
