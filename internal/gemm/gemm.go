@@ -202,13 +202,14 @@ func gemmWith[T Float](kr *kernel[T], transA, transB bool, m, n, k int, alpha T,
 	}
 	small := m*n*k <= smallFlops
 	// A float32 op(A) with contiguous rows is read in place by the 8-row
-	// kernels: the sliver of 8 rows × kc stays in L1 while the kernel
-	// sweeps the panel of B, and gathering it into a packed sliver costs
-	// more than it saves (measured on the products of a transformer's
-	// linear layers, 4096 rows × 128 to 512: 10–20% faster in place). A
-	// transposed op(A) is packed with whole-sliver moves; float64 and the
-	// 12-row kernels are packed as before.
-	pr.packA = !small && !(inPlaceA && pr.acs == 1 && kr.mr <= 8 && unsafe.Sizeof(a[0]) == 4)
+	// AVX-512 kernels: the sliver of 8 rows × kc stays in L1 while the
+	// kernel sweeps the panel of B, and gathering it into a packed sliver
+	// costs more than it saves (measured on the products of a
+	// transformer's linear layers, 4096 rows × 128 to 512: 10–20% faster
+	// in place). A transposed op(A) is packed with whole-sliver moves;
+	// float64, the 12-row kernel and the AVX2 and Go kernels (not
+	// measured in place) pack as before.
+	pr.packA = !small && !(inPlaceA && pr.acs == 1 && kr.mr == 8 && unsafe.Sizeof(a[0]) == 4)
 	pr.packB = !small || transB
 
 	// Pack B once, before the workers start: they all read it.
