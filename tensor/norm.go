@@ -505,6 +505,23 @@ func runScaleShift[T Float](dst, g, b []T) {
 	}
 }
 
+// runNormGrad adds dy ⊙ ((x − m)·s) to g, a weight's gradient through a
+// normalisation with mean m and inverse deviation s; tmp is scratch of
+// len(x). Both paths round each operation alike.
+func runNormGrad[T Float](g, dy, x []T, m, s T, tmp []T) {
+	if f, ok := any(x).([]float32); ok && len(f) >= longRun {
+		t := any(tmp).([]float32)[:len(f)]
+		kernel.AddScalar(t, f, -float32(m))
+		kernel.Scale(t, t, float32(s))
+		kernel.Mul(t, any(dy).([]float32)[:len(f)], t)
+		kernel.Add(any(g).([]float32)[:len(f)], any(g).([]float32)[:len(f)], t)
+		return
+	}
+	for j, v := range dy {
+		g[j] += v * ((x[j] - m) * s)
+	}
+}
+
 // runAxpy sets y += a·x.
 func runAxpy[T Float](y []T, a T, x []T) {
 	if f, ok := any(y).([]float32); ok && len(f) >= longRun {
@@ -669,56 +686,18 @@ func lnParamGradCols[T Float](p *pass[T], lo, hi int) {
 			clear(db[lo:hi])
 		}
 	}
-	if p32, ok := any(p).(*pass[float32]); ok {
-		lnParamGradCols32(p32, lo, hi)
-		return
-	}
+	tmp := getRun[T](hi - lo)
 	for r := range rows {
-		mu, is := p.d[r], p.e[r]
 		dy, x := p.b[r*d+lo:r*d+hi], p.c[r*d+lo:r*d+hi]
 		if dg != nil {
-			g := dg[lo:hi]
-			for j, v := range dy {
-				g[j] += v * ((x[j] - mu) * is)
-			}
+			runNormGrad(dg[lo:hi], dy, x, p.d[r], p.e[r], *tmp)
 		}
 		if db != nil {
-			b := db[lo:hi]
-			for j, v := range dy {
-				b[j] += v
-			}
+			runScaleShift(db[lo:hi], nil, dy)
 		}
 	}
+	putRun(tmp)
 }
-
-// lnParamGradCols32 is lnParamGradCols's loop in float32 by the SIMD
-// kernels, in blocks of columns: dγ += dy ⊙ ((x − μ)·σ⁻¹) and dβ += dy,
-// each operation rounded as the scalar loop rounds it.
-func lnParamGradCols32(p *pass[float32], lo, hi int) {
-	rows, d := p.ints[0], p.ints[1]
-	dg, db := p.g, p.h
-	t := getRun[float32](min(lnBlock, hi-lo))
-	defer putRun(t)
-	for b := lo; b < hi; b += lnBlock {
-		e := min(b+lnBlock, hi)
-		tb := (*t)[:e-b]
-		for r := range rows {
-			dy := p.b[r*d+b : r*d+e]
-			if dg != nil {
-				kernel.AddScalar(tb, p.c[r*d+b:r*d+e], -p.d[r])
-				kernel.Scale(tb, tb, p.e[r])
-				kernel.Mul(tb, dy, tb)
-				kernel.Add(dg[b:e], dg[b:e], tb)
-			}
-			if db != nil {
-				kernel.Add(db[b:e], db[b:e], dy)
-			}
-		}
-	}
-}
-
-// lnBlock is the number of columns lnParamGradCols32 takes at once.
-const lnBlock = 256
 
 func lnBackwardRows[T Float](p *pass[T], lo, hi int) {
 	d := p.ints[0]
