@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"backprop/internal/kernel"
 	"backprop/tensor"
 )
 
@@ -79,4 +80,33 @@ func TestAttendCached(t *testing.T) {
 	k := tensor.New(tensor.Float32, 1, 1, 4, 2)
 	mustPanic(t, func() { tensor.AttendCachedTo(tensor.New(tensor.Float32, 1, 1, 3, 2), q, k, k, 2, 1) },
 		"AttendCached", "q [1 1 3 2], caches [1 1 4 2] and [1 1 4 2] of 2 positions: want [N H t d], [N H cap d], [N H cap dv], t ≤ positions ≤ cap")
+}
+
+// TestSoftmaxBackwardFloat32 checks that the float32 softmax backward,
+// which runs on the SIMD kernels in blocks, gives the bits of its scalar
+// definition (sc·y)·(dy − Σ dy·y) for rows shorter and longer than a block.
+func TestSoftmaxBackwardFloat32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 7, 128, 300, 600} {
+		y := tensor.Randn(rng, tensor.Float32, 3, n)
+		dy := tensor.Randn(rng, tensor.Float32, 3, n)
+		const sc = 0.3
+		got := tensor.SoftmaxBackwardTo(tensor.New(tensor.Float32, 3, n), y, dy, sc)
+		yv, gv := y.Float32s(), dy.Float32s()
+		for r := range 3 {
+			yr, gr := yv[r*n:(r+1)*n], gv[r*n:(r+1)*n]
+			dot := kernel.Dot(gr, yr)
+			for j := range n {
+				want := float32(float32(sc)*yr[j]) * (gr[j] - dot)
+				if g := got.Float32s()[r*n+j]; g != want {
+					t.Fatalf("n = %d, row %d, element %d: %v, want %v", n, r, j, g, want)
+				}
+			}
+		}
+		// In place, dst = dy, as the attention gate calls it.
+		in := dy.Clone()
+		if tensor.SoftmaxBackwardTo(in, y, in, sc); !tensor.Equal(in, got) {
+			t.Errorf("n = %d: in place differs", n)
+		}
+	}
 }

@@ -108,33 +108,3 @@ func TestGELULarge(t *testing.T) {
 		}
 	}
 }
-
-// TestBinaryLarge checks the float32 element-wise kernels on tensors long
-// enough to be split over the workers: same shapes, a scalar and a row
-// broadcast, against the correctly rounded float32 results.
-func TestBinaryLarge(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	const rows, cols = 1100, 131 // 144,100 elements, odd rows
-	a := tensor.Randn(rng, tensor.Float32, rows, cols)
-	b := tensor.Randn(rng, tensor.Float32, rows, cols)
-	row := tensor.Randn(rng, tensor.Float32, cols)
-	s := tensor.Scalar(tensor.Float32, 0.375)
-	for _, c := range []struct {
-		name string
-		got  *tensor.Tensor
-		want func(i int) float64
-	}{
-		{"a+b", tensor.Add(a, b), func(i int) float64 { return float64(float32(a.Flat(i) + b.Flat(i))) }},
-		{"a·b", tensor.Mul(a, b), func(i int) float64 { return float64(float32(a.Flat(i) * b.Flat(i))) }},
-		{"a−s", tensor.Sub(a, s), func(i int) float64 { return float64(float32(a.Flat(i) - 0.375)) }},
-		{"s/a", tensor.Div(s, a), func(i int) float64 { return float64(float32(0.375 / a.Flat(i))) }},
-		{"a+row", tensor.Add(a, row), func(i int) float64 { return float64(float32(a.Flat(i) + row.Flat(i%cols))) }},
-		{"row−a", tensor.Sub(row, a), func(i int) float64 { return float64(float32(row.Flat(i%cols) - a.Flat(i))) }},
-	} {
-		for i := range rows * cols {
-			if g, w := c.got.Flat(i), c.want(i); g != w {
-				t.Fatalf("%s: element %d = %v, want %v", c.name, i, g, w)
-			}
-		}
-	}
-}

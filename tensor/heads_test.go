@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"backprop/internal/kernel"
 	"backprop/tensor"
 )
 
@@ -122,34 +121,5 @@ func TestHeadMatMulPanics(t *testing.T) {
 			}()
 			tensor.HeadMatMulTo(c.dst, c.a, c.b, c.heads, false, true)
 		}()
-	}
-}
-
-// TestSoftmaxBackwardFloat32 checks that the float32 softmax backward,
-// which runs on the SIMD kernels in blocks, gives the bits of its scalar
-// definition (sc·y)·(dy − Σ dy·y) for rows shorter and longer than a block.
-func TestSoftmaxBackwardFloat32(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	for _, n := range []int{1, 7, 128, 300, 600} {
-		y := tensor.Randn(rng, tensor.Float32, 3, n)
-		dy := tensor.Randn(rng, tensor.Float32, 3, n)
-		const sc = 0.3
-		got := tensor.SoftmaxBackwardTo(tensor.New(tensor.Float32, 3, n), y, dy, sc)
-		yv, gv := y.Float32s(), dy.Float32s()
-		for r := range 3 {
-			yr, gr := yv[r*n:(r+1)*n], gv[r*n:(r+1)*n]
-			dot := kernel.Dot(gr, yr)
-			for j := range n {
-				want := float32(float32(sc)*yr[j]) * (gr[j] - dot)
-				if g := got.Float32s()[r*n+j]; g != want {
-					t.Fatalf("n = %d, row %d, element %d: %v, want %v", n, r, j, g, want)
-				}
-			}
-		}
-		// In place, dst = dy, as the attention gate calls it.
-		in := dy.Clone()
-		if tensor.SoftmaxBackwardTo(in, y, in, sc); !tensor.Equal(in, got) {
-			t.Errorf("n = %d: in place differs", n)
-		}
 	}
 }

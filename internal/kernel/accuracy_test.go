@@ -41,63 +41,84 @@ var accuracyCases = []struct {
 // sweep of the whole float32 range: every 127th bit pattern, every pattern
 // with -exhaustive. It logs the largest error found for each.
 func TestAccuracy(t *testing.T) {
-	stride := uint64(127)
-	if *exhaustive {
-		stride = 1
-	} else if testing.Short() {
-		stride = 4099
-	}
+	stride := sweepStride()
 	for _, ac := range accuracyCases {
 		t.Run(ac.name, func(t *testing.T) {
 			vs := Variants()
-			worst := make([]int64, len(vs))
-			worstX := make([]float32, len(vs))
-			var mu sync.Mutex
-			workers := runtime.GOMAXPROCS(0)
-			const chunk = 1 << 14
-			var wg sync.WaitGroup
-			for w := range workers {
-				wg.Go(func() {
-					x := make([]float32, chunk)
-					want := make([]float32, chunk)
-					got := make([]float32, chunk)
-					lw := make([]int64, len(vs))
-					lx := make([]float32, len(vs))
-					for start := uint64(w) * chunk * stride; start < 1<<32; start += uint64(workers) * chunk * stride {
-						n := 0
-						for b := start; b < 1<<32 && n < chunk; b += stride {
-							x[n] = math.Float32frombits(uint32(b))
-							want[n] = float32(ac.ref(float64(x[n])))
-							n++
-						}
-						for vi, v := range vs {
-							ac.kern(v)(got[:n], x[:n])
-							for i := range n {
-								if d := ulpDiff(got[i], want[i]); d > lw[vi] {
-									lw[vi], lx[vi] = d, x[i]
-								}
-							}
-						}
-					}
-					mu.Lock()
-					for vi := range vs {
-						if lw[vi] > worst[vi] {
-							worst[vi], worstX[vi] = lw[vi], lx[vi]
-						}
-					}
-					mu.Unlock()
-				})
+			// worst[w][vi], at[w][vi]: worker w's largest error of variant vi.
+			worst := make([][]int64, sweepWorkers())
+			at := make([][]float32, sweepWorkers())
+			for w := range worst {
+				worst[w], at[w] = make([]int64, len(vs)), make([]float32, len(vs))
 			}
-			wg.Wait()
+			sweep(stride, func(w int, x []float32) {
+				want, got := make([]float32, len(x)), make([]float32, len(x))
+				for i, v := range x {
+					want[i] = float32(ac.ref(float64(v)))
+				}
+				for vi, v := range vs {
+					ac.kern(v)(got, x)
+					for i := range x {
+						if d := ulpDiff(got[i], want[i]); d > worst[w][vi] {
+							worst[w][vi], at[w][vi] = d, x[i]
+						}
+					}
+				}
+			})
 			for vi, v := range vs {
-				t.Logf("%s %s: max error %d ulp (at x = %v, stride %d)", ac.name, v.Name, worst[vi], worstX[vi], stride)
-				if worst[vi] > ac.ulps {
-					t.Errorf("%s %s: error %d ulp at x = %v (%#x), bound %d", ac.name, v.Name, worst[vi], worstX[vi],
-						math.Float32bits(worstX[vi]), ac.ulps)
+				var e int64
+				var x float32
+				for w := range worst {
+					if worst[w][vi] > e {
+						e, x = worst[w][vi], at[w][vi]
+					}
+				}
+				t.Logf("%s %s: max error %d ulp (at x = %v, stride %d)", ac.name, v.Name, e, x, stride)
+				if e > ac.ulps {
+					t.Errorf("%s %s: error %d ulp at x = %v (%#x), bound %d", ac.name, v.Name, e, x, math.Float32bits(x), ac.ulps)
 				}
 			}
 		})
 	}
+}
+
+// sweepStride is the step between the bit patterns the sweeps visit:
+// every 127th, every one with -exhaustive, every 4099th with -short.
+func sweepStride() uint64 {
+	switch {
+	case *exhaustive:
+		return 1
+	case testing.Short():
+		return 4099
+	}
+	return 127
+}
+
+// sweepWorkers is the number of workers sweep runs on.
+func sweepWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// sweep calls visit(w, x) with the float32 bit patterns 0, stride,
+// 2·stride, … below 2³², in chunks x of up to 16 Ki values, on
+// sweepWorkers() workers at once; w names the worker, so that each can
+// keep its own results without locks.
+func sweep(stride uint64, visit func(w int, x []float32)) {
+	const chunk = 1 << 14
+	workers := sweepWorkers()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			x := make([]float32, chunk)
+			for start := uint64(w) * chunk * stride; start < 1<<32; start += uint64(workers) * chunk * stride {
+				n := 0
+				for b := start; b < 1<<32 && n < chunk; b += stride {
+					x[n] = math.Float32frombits(uint32(b))
+					n++
+				}
+				visit(w, x[:n])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestSpecialValues checks the ends of the range of every variant.

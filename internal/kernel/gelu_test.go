@@ -2,8 +2,6 @@ package kernel
 
 import (
 	"math"
-	"runtime"
-	"sync"
 	"testing"
 )
 
@@ -15,73 +13,54 @@ import (
 // GELU(x) underflows long before x·Φ(x) in float64 does, as it does in
 // PyTorch's float32 gelu.
 func TestGELUAccuracy(t *testing.T) {
-	stride := uint64(127)
-	if *exhaustive {
-		stride = 1
-	} else if testing.Short() {
-		stride = 4099
-	}
 	const fwdBound, bwdBound = 2.5e-7, 5e-7
+	stride := sweepStride()
 	for _, v := range Variants() {
 		t.Run(v.Name, func(t *testing.T) {
-			var mu sync.Mutex
-			var worstF, worstB float64
-			var atF, atB float32
-			workers := runtime.GOMAXPROCS(0)
-			const chunk = 1 << 14
-			var wg sync.WaitGroup
-			for w := range workers {
-				wg.Go(func() {
-					x := make([]float32, chunk)
-					y := make([]float32, chunk)
-					g := make([]float32, chunk)
-					ones := make([]float32, chunk)
-					for i := range ones {
-						ones[i] = 1
-					}
-					var wf, wb float64
-					var af, ab float32
-					for start := uint64(w) * chunk * stride; start < 1<<32; start += uint64(workers) * chunk * stride {
-						n := 0
-						for b := start; b < 1<<32 && n < chunk; b += stride {
-							x[n] = math.Float32frombits(uint32(b))
-							n++
-						}
-						v.GELU(y[:n], x[:n])
-						v.GELUBackward(g[:n], x[:n], ones)
-						for i, xi := range x[:n] {
-							w := float64(xi)
-							if math.IsNaN(w) || math.IsInf(w, 0) {
-								continue // see TestGELUSpecial
-							}
-							phi := 0.5 * math.Erfc(-w/math.Sqrt2)
-							scale := max(1, math.Abs(w))
-							if d := math.Abs(float64(y[i])-w*phi) / scale; d > wf {
-								wf, af = d, xi
-							}
-							dens := math.Exp(-0.5*w*w) / math.Sqrt(2*math.Pi)
-							if d := math.Abs(float64(g[i])-(phi+w*dens)) / scale; d > wb {
-								wb, ab = d, xi
-							}
-						}
-					}
-					mu.Lock()
-					if wf > worstF {
-						worstF, atF = wf, af
-					}
-					if wb > worstB {
-						worstB, atB = wb, ab
-					}
-					mu.Unlock()
-				})
+			// Per worker: the largest forward and backward errors, and where.
+			type worst struct {
+				f, b   float64
+				af, ab float32
 			}
-			wg.Wait()
-			t.Logf("%s: GELU max error %.3g·max(1,|x|) at x = %v; GELUBackward %.3g at x = %v (stride %d)", v.Name, worstF, atF, worstB, atB, stride)
-			if worstF > fwdBound {
-				t.Errorf("%s: GELU error %.3g·max(1,|x|) at x = %v, bound %g", v.Name, worstF, atF, fwdBound)
+			ws := make([]worst, sweepWorkers())
+			sweep(stride, func(w int, x []float32) {
+				y, g, ones := make([]float32, len(x)), make([]float32, len(x)), make([]float32, len(x))
+				for i := range ones {
+					ones[i] = 1
+				}
+				v.GELU(y, x)
+				v.GELUBackward(g, x, ones)
+				for i, xi := range x {
+					xf := float64(xi)
+					if math.IsNaN(xf) || math.IsInf(xf, 0) {
+						continue // see TestGELUSpecial
+					}
+					phi := 0.5 * math.Erfc(-xf/math.Sqrt2)
+					scale := max(1, math.Abs(xf))
+					if d := math.Abs(float64(y[i])-xf*phi) / scale; d > ws[w].f {
+						ws[w].f, ws[w].af = d, xi
+					}
+					dens := math.Exp(-0.5*xf*xf) / math.Sqrt(2*math.Pi)
+					if d := math.Abs(float64(g[i])-(phi+xf*dens)) / scale; d > ws[w].b {
+						ws[w].b, ws[w].ab = d, xi
+					}
+				}
+			})
+			var all worst
+			for _, w := range ws {
+				if w.f > all.f {
+					all.f, all.af = w.f, w.af
+				}
+				if w.b > all.b {
+					all.b, all.ab = w.b, w.ab
+				}
 			}
-			if worstB > bwdBound {
-				t.Errorf("%s: GELUBackward error %.3g·max(1,|x|) at x = %v, bound %g", v.Name, worstB, atB, bwdBound)
+			t.Logf("%s: GELU max error %.3g·max(1,|x|) at x = %v; GELUBackward %.3g at x = %v (stride %d)", v.Name, all.f, all.af, all.b, all.ab, stride)
+			if all.f > fwdBound {
+				t.Errorf("%s: GELU error %.3g·max(1,|x|) at x = %v, bound %g", v.Name, all.f, all.af, fwdBound)
+			}
+			if all.b > bwdBound {
+				t.Errorf("%s: GELUBackward error %.3g·max(1,|x|) at x = %v, bound %g", v.Name, all.b, all.ab, bwdBound)
 			}
 		})
 	}
