@@ -220,17 +220,10 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 	defer release()
 	cfg.Stop = stop
 
-	start := time.Now()
-	hist, err := train.RunText(model, d, cfg)
+	hist, secs, err := runTraining(o, cfg, log, func() (train.History, error) { return train.RunText(model, d, cfg) })
 	if err != nil {
-		return trainError(o, cfg.Checkpoints, err)
+		return err
 	}
-	if log != nil {
-		if err := log.Close(); err != nil {
-			return flagError("log", o.log, "%v", err)
-		}
-	}
-	secs := time.Since(start).Seconds()
 	trainSecs, windows := 0.0, 0
 	for _, e := range hist {
 		trainSecs += e.Seconds
@@ -265,12 +258,7 @@ func trainText(o *trainOptions, ck *train.Checkpoint, stdout, stderr io.Writer) 
 			valLoss, valLoss/math.Ln2, pct(valAcc), o.val, o.context))
 	}
 	printLines(stdout, fmt.Sprintf("%s in %.1fs (%.0f windows/s)", plural(len(hist), "epoch"), secs, wps))
-	if modelPath != "" {
-		printLines(stdout, "model saved to "+modelPath)
-	}
-	if o.plot != "" {
-		printLines(stdout, "plot saved to "+o.plot)
-	}
+	printSaved(stdout, modelPath, o.plot)
 	return nil
 }
 

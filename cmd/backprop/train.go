@@ -807,17 +807,10 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	if err := o.agree(nil); err != nil { // every rank is ready to train
 		return err
 	}
-	start := time.Now()
-	hist, err := train.Run(model, tr, val, cfg)
+	hist, secs, err := runTraining(o, cfg, log, func() (train.History, error) { return train.Run(model, tr, val, cfg) })
 	if err != nil {
-		return trainError(o, cfg.Checkpoints, err)
+		return err
 	}
-	if log != nil {
-		if err := log.Close(); err != nil {
-			return flagError("log", o.log, "%v", err)
-		}
-	}
-	secs := time.Since(start).Seconds()
 	trainSecs, samples := 0.0, 0
 	for _, e := range hist {
 		trainSecs += e.Seconds
@@ -864,13 +857,35 @@ func trainCommand(o *trainOptions, stdout, stderr io.Writer) error {
 	printLines(stdout,
 		fmt.Sprintf("test accuracy %s, loss %.4f on %d examples", pct(testAcc), testLoss, test.Len()),
 		fmt.Sprintf("%s in %.1fs (%.0f samples/s)", plural(len(hist), "epoch"), secs, sps))
+	printSaved(stdout, modelPath, o.plot)
+	return nil
+}
+
+// runTraining runs fit, the training loop of cfg, then closes the log; it
+// returns the history and the wall time in seconds, or the command's
+// error for a failed run or log.
+func runTraining(o *trainOptions, cfg train.Config, log *train.Log, fit func() (train.History, error)) (train.History, float64, error) {
+	start := time.Now()
+	hist, err := fit()
+	if err != nil {
+		return nil, 0, trainError(o, cfg.Checkpoints, err)
+	}
+	if log != nil {
+		if err := log.Close(); err != nil {
+			return nil, 0, flagError("log", o.log, "%v", err)
+		}
+	}
+	return hist, time.Since(start).Seconds(), nil
+}
+
+// printSaved says where the model and the plot were written, if they were.
+func printSaved(stdout io.Writer, modelPath, plot string) {
 	if modelPath != "" {
 		printLines(stdout, "model saved to "+modelPath)
 	}
-	if o.plot != "" {
-		printLines(stdout, "plot saved to "+o.plot)
+	if plot != "" {
+		printLines(stdout, "plot saved to "+plot)
 	}
-	return nil
 }
 
 // trainHeader describes the run about to start, in lines of at most 80
