@@ -13,7 +13,7 @@ import (
 // multiplies through packed weights gives the bits of one that does not,
 // for Linear and the recurrent gates, on one position of one sequence (a
 // decoder's step), a few positions of a few, and more rows than are
-// packed; and that a recording graph ignores the packed weights.
+// packed; a recording graph given packed weights gives the same bits too.
 func TestUsePackedWeights(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
 	const in, h = 10, 12

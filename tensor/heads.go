@@ -99,21 +99,38 @@ func HeadMatMulTo(dst, a, b HeadOperand, heads int, transA, transB bool) {
 	if pairs == 0 || m == 0 || n == 0 {
 		return
 	}
-	one := func(i int) {
-		bn, h := i/heads, i%heads
-		oa, ob, oc := ga.off+bn*ga.bs+h*ga.hs, gb.off+bn*gb.bs+h*gb.hs, gc.off+bn*gc.bs+h*gc.hs
-		if dt == Float32 {
-			gemm.Gemm(transA, transB, m, n, k, 1, a.T.s32()[oa:], ga.ld, b.T.s32()[ob:], gb.ld, 0, dst.T.s32()[oc:], gc.ld)
-		} else {
-			gemm.Gemm(transA, transB, m, n, k, 1, a.T.s64()[oa:], ga.ld, b.T.s64()[ob:], gb.ld, 0, dst.T.s64()[oc:], gc.ld)
-		}
-	}
+	pr := headProducts{dt: dt, heads: heads, m: m, n: n, k: k, transA: transA, transB: transB,
+		a: a.T, b: b.T, c: dst.T, ga: ga, gb: gb, gc: gc}
 	if pairs > 1 && parallel.Workers() > 1 && gemm.Serial(m, n, k) && !gemm.Serial(pairs*m, n, k) {
-		parallel.Do(pairs, one)
+		runHeadPairs(pr, pairs)
 		return
 	}
 	for i := range pairs {
-		one(i)
+		pr.one(i)
+	}
+}
+
+// runHeadPairs computes the pairs of pr on all workers. It takes pr by
+// value, so that the serial path does not move pr to the heap.
+func runHeadPairs(pr headProducts, pairs int) { parallel.Do(pairs, pr.one) }
+
+// headProducts is one HeadMatMulTo call: its operands and their matrices.
+type headProducts struct {
+	dt             DType
+	heads, m, n, k int
+	transA, transB bool
+	a, b, c        *Tensor
+	ga, gb, gc     headGeom
+}
+
+// one computes pair i, batch row i/heads and head i%heads.
+func (p *headProducts) one(i int) {
+	bn, h := i/p.heads, i%p.heads
+	oa, ob, oc := p.ga.off+bn*p.ga.bs+h*p.ga.hs, p.gb.off+bn*p.gb.bs+h*p.gb.hs, p.gc.off+bn*p.gc.bs+h*p.gc.hs
+	if p.dt == Float32 {
+		gemm.Gemm(p.transA, p.transB, p.m, p.n, p.k, 1, p.a.s32()[oa:], p.ga.ld, p.b.s32()[ob:], p.gb.ld, 0, p.c.s32()[oc:], p.gc.ld)
+	} else {
+		gemm.Gemm(p.transA, p.transB, p.m, p.n, p.k, 1, p.a.s64()[oa:], p.ga.ld, p.b.s64()[ob:], p.gb.ld, 0, p.c.s64()[oc:], p.gc.ld)
 	}
 }
 
