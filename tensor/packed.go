@@ -26,10 +26,22 @@ type packedWeight struct {
 	p64  gemm.PackedB[float64]
 }
 
-// packedRows is the number of rows up to which MatMulT uses a packed
-// weight: the products that pick the same kernel as a one-row product
-// (see gemm.PackB), and for which packing outweighs the product.
+// packedRows is the number of rows up to which a product uses a packed
+// weight: those for which packing the weight would outweigh the product.
 const packedRows = 8
+
+// packedFor reports whether a product of m rows of dtype dt uses packed
+// weights: few rows, and the packing of one-row products gives it Gemm's
+// bits (gemm.ReusesOneRowPacking).
+func packedFor(dt DType, m int) bool {
+	if m > packedRows {
+		return false
+	}
+	if dt == Float32 {
+		return gemm.ReusesOneRowPacking[float32](m)
+	}
+	return gemm.ReusesOneRowPacking[float64](m)
+}
 
 // NewPackedWeights returns an empty PackedWeights.
 func NewPackedWeights() *PackedWeights { return &PackedWeights{m: map[*Tensor]*packedWeight{}} }
@@ -38,7 +50,7 @@ func NewPackedWeights() *PackedWeights { return &PackedWeights{m: map[*Tensor]*p
 // true) does and with the same bits; for m ≤ 8 rows through w packed
 // once (the first such product packs it). The result is made where x was.
 func (c *PackedWeights) MatMulT(x, w *Tensor) *Tensor {
-	if x.Dims() != 2 || w.Dims() != 2 || x.shape[0] > packedRows || x.shape[0] == 0 || w.shape[1] == 0 {
+	if x.Dims() != 2 || w.Dims() != 2 || !packedFor(x.dtype, x.shape[0]) || w.shape[1] == 0 {
 		return MatMul(x, w, false, true)
 	}
 	dt := sameDType2("MatMulT", x, w)
@@ -77,7 +89,7 @@ func (c *PackedWeights) get(w *Tensor) *packedWeight {
 // sequences, or nil (pack it per sequence) when c is nil or the rows are
 // too many.
 func prePacked[T Float](c *PackedWeights, whh *Tensor, rows int) *gemm.PackedB[T] {
-	if c == nil || rows > packedRows || whh.Dims() != 2 || whh.Len() == 0 {
+	if c == nil || !packedFor(whh.dtype, rows) || whh.Dims() != 2 || whh.Len() == 0 {
 		return nil
 	}
 	p := c.get(whh)

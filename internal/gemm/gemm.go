@@ -49,7 +49,7 @@ func dispatch[T Float](ks []*kernel[T], narrow, tall *kernel[T], transA, transB 
 		return
 	}
 	kr := pick(ks, narrow, n)
-	if tall != nil && kr == ks[0] && m <= tall.mr && m > ks[0].mr {
+	if kr == ks[0] && takesTall(ks, tall, m) {
 		kr = tall // one tall tile instead of two
 	}
 	gemm(kr, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

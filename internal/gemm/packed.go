@@ -68,11 +68,29 @@ func PackB[T Float](m int, transB bool, n, k int, b []T, ldb int) PackedB[T] {
 	return p
 }
 
+// ReusesOneRowPacking reports whether op(B) packed by PackB for products
+// of one row serves products of m rows with the bits Gemm gives them: it
+// does unless m is a height at which Gemm takes one tile of the taller
+// kernel instead of two of the first (9 to 12 rows with AVX-512).
+func ReusesOneRowPacking[T Float](m int) bool {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		return m >= 1 && !takesTall(kernels32, tall32, m)
+	}
+	return m >= 1 && !takesTall(kernels64, tall64, m)
+}
+
+// takesTall reports whether products of m rows that would use the first
+// kernel of ks use the tall one instead: one tall tile instead of two.
+func takesTall[T Float](ks []*kernel[T], tall *kernel[T], m int) bool {
+	return tall != nil && m <= tall.mr && m > ks[0].mr
+}
+
 // packWith picks the kernel Gemm would pick for m×n products (not
 // transposed ones: see dispatch) and packs op(B) for it.
 func packWith[T Float](ks []*kernel[T], narrow, tall *kernel[T], pool *packedPool[T], m int, transB bool, n, k int, b []T, ldb int) packed[T] {
 	kr := pick(ks, narrow, n)
-	if tall != nil && kr == ks[0] && m <= tall.mr && m > ks[0].mr {
+	if kr == ks[0] && takesTall(ks, tall, m) {
 		kr = tall
 	}
 	brs, bcs := ldb, 1

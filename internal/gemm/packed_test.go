@@ -110,3 +110,31 @@ func testOneRow[T Float](t *testing.T) {
 		}
 	}
 }
+
+// Where ReusesOneRowPacking says so, a product of m rows through B packed
+// for one row gives Gemm's bits; where the tall kernel would take the
+// product it says not.
+func TestReusesOneRowPacking(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	const n, k = 70, 300
+	for m := 1; m <= 16; m++ {
+		reuse := ReusesOneRowPacking[float32](m)
+		if tall32 != nil && m > kernels32[0].mr && m <= tall32.mr && reuse {
+			t.Errorf("m = %d: reports reuse where Gemm takes the tall kernel", m)
+		}
+		if !reuse {
+			continue
+		}
+		x := newMatrices[float32](rng, false, true, m, n, k, 1, 1, 0)
+		want := append([]float32(nil), x.c...)
+		Gemm(false, true, m, n, k, 1, x.a, x.lda, x.b, x.ldb, 0, want, x.ldc)
+		p := PackB(1, true, n, k, x.b, x.ldb)
+		GemmPacked(false, m, 1, x.a, x.lda, &p, 0, x.c, x.ldc)
+		p.Release()
+		for i := range want {
+			if !same(x.c[i], want[i]) {
+				t.Fatalf("m = %d: element %d is %v through the one-row packing, Gemm gives %v", m, i, x.c[i], want[i])
+			}
+		}
+	}
+}
